@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# mxgate build. Steps, in order: vmlinux.h -> BPF object -> skeleton ->
+# daemon objects -> mxgated, mxgatectl. Tests: unit (ASan+UBSan), BPF
+# (BPF_PROG_TEST_RUN), end to end (network namespaces, needs root).
+
+BUILD    ?= build
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= cc
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+SHAREDIR ?= $(PREFIX)/share/mxgate
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /etc/systemd/system
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
+
+PKGS     := libbpf libnetfilter_queue libmnl libcares libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -I$(BUILD) -Idaemon $(PKG_CFLAGS)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Sources without network side effects: shared by mxgated, mxgatectl and
+# the unit tests.
+CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
+	daemon/addr.c daemon/pending.c
+# The daemon's event loop and kernel plumbing.
+DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c \
+	daemon/verdict.c daemon/bpf_load.c daemon/rules.c
+CTL_SRCS := daemon/mxgatectl.c daemon/verdict.c
+
+CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)
+CTL_OBJS    := $(CTL_SRCS:daemon/%.c=$(BUILD)/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+BPF_TEST_SRCS := $(wildcard tests/bpf/*.c)
+
+SKEL := $(BUILD)/mxgate.skel.h
+HDRS := $(wildcard bpf/*.h daemon/*.h)
+
+.PHONY: all clean check unit-test bpf-test e2e-test demo install uninstall deps
+
+all: $(BUILD)/mxgated $(BUILD)/mxgatectl
+
+deps:
+	scripts/install-deps.sh
+
+$(BUILD):
+	mkdir -p $@
+
+# vmlinux.h from the running kernel's BTF (CO-RE relocates at load time).
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/mxgate.bpf.o: bpf/mxgate.bpf.c $(HDRS) $(BUILD)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		-Ibpf -I$(BUILD) -c $< -o $@
+
+$(SKEL): $(BUILD)/mxgate.bpf.o
+	$(BPFTOOL) gen skeleton $< name mxgate_bpf > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/%.o: daemon/%.c $(HDRS) $(SKEL) | $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/mxgated: $(DAEMON_OBJS) $(CORE_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/mxgatectl: $(CTL_OBJS) $(CORE_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests: core sources rebuilt with the sanitizers.
+$(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(PKG_LIBS)
+
+$(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c $(CORE_SRCS) $(PKG_LIBS)
+
+unit-test: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+bpf-test: $(BUILD)/bpf_tests
+	$(BUILD)/bpf_tests
+
+e2e-test: all
+	tests/e2e/run.sh
+
+# Every suite, then one summary line: "total: N passed, N failed".
+check: all $(BUILD)/unit_tests $(BUILD)/bpf_tests
+	tests/run-all.sh
+
+demo: all
+	scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SHAREDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/mxgate $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/mxgated $(BUILD)/mxgatectl $(DESTDIR)$(SBINDIR)/
+	install -m 0755 nftables/mxgate-rules $(DESTDIR)$(SBINDIR)/
+	install -m 0644 nftables/mxgate.nft $(DESTDIR)$(SHAREDIR)/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/mxgate/mxgate.conf ] || \
+		install -m 0644 scripts/mxgate.conf $(DESTDIR)$(SYSCONFDIR)/mxgate/mxgate.conf
+	install -m 0644 man/mxgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/mxgated.8 man/mxgatectl.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/mxgated.service > $(DESTDIR)$(UNITDIR)/mxgated.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mxgated $(DESTDIR)$(SBINDIR)/mxgatectl \
+		$(DESTDIR)$(SBINDIR)/mxgate-rules $(DESTDIR)$(SHAREDIR)/mxgate.nft \
+		$(DESTDIR)$(MANDIR)/man5/mxgate.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/mxgated.8 $(DESTDIR)$(MANDIR)/man8/mxgatectl.8 \
+		$(DESTDIR)$(UNITDIR)/mxgated.service
+
+clean:
+	rm -rf $(BUILD)

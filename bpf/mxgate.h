@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mxgate.h - every map key, map value, action and reason bit shared by the
+ * tc program (bpf/) and user space (daemon/). Nothing here is defined twice.
+ *
+ * Include it after vmlinux.h (BPF side) or <linux/types.h> (user space).
+ * Times are CLOCK_BOOTTIME nanoseconds (bpf_ktime_get_boot_ns() in the
+ * kernel, clock_gettime(CLOCK_BOOTTIME) in user space), so that the kernel
+ * and the daemon read the same clock.
+ */
+#ifndef MXGATE_H
+#define MXGATE_H
+
+#define MXG_MAX_PORTS		8	/* protected TCP ports */
+#define MXG_DEFAULT_MAX_SOURCES	262144	/* verdicts map entries */
+
+/* Map names; pinned as <pin_dir>/<name>. */
+#define MXG_MAP_VERDICTS	"verdicts"
+#define MXG_MAP_CONFIG		"config"
+#define MXG_MAP_STATS		"stats"
+
+/* What happens to a source's SYNs. Stored in struct mxg_verdict.action. */
+enum mxg_action {
+	MXG_ACT_NONE = 0,	/* no verdict: the SYN is left to NFQUEUE */
+	MXG_ACT_PASS,		/* mark PASS, on to the MTA */
+	MXG_ACT_BLOCK,		/* drop in the kernel */
+	MXG_ACT_GREYLIST,	/* responder says 450 until retried in window */
+	MXG_ACT_TARPIT,		/* responder stutters the banner */
+	MXG_ACT_THROTTLE,	/* token bucket, then PASS */
+	MXG_ACT_MAX
+};
+
+/*
+ * Why a verdict was reached; every reason that fired is set. Bit numbers
+ * 0..6 are the S25R rules, so MXG_R_S25R(n) == 1 << n.
+ */
+enum mxg_reason {
+	MXG_R_S25R0	= 1u << 0,	/* no PTR, or PTR not forward-confirmed */
+	MXG_R_S25R1	= 1u << 1,
+	MXG_R_S25R2	= 1u << 2,
+	MXG_R_S25R3	= 1u << 3,
+	MXG_R_S25R4	= 1u << 4,
+	MXG_R_S25R5	= 1u << 5,
+	MXG_R_S25R6	= 1u << 6,
+	MXG_R_FCRDNS	= 1u << 7,	/* PTR name confirmed by A/AAAA */
+	MXG_R_TIMEOUT	= 1u << 8,	/* decided at decision_timeout */
+	MXG_R_DNSFAIL	= 1u << 9,	/* DNS server failure, not NXDOMAIN */
+	MXG_R_MANUAL	= 1u << 10,	/* set by mxgatectl */
+};
+#define MXG_R_S25R(n)		(1u << (n))
+#define MXG_REASON_BITS		11
+
+/*
+ * verdicts map key: one type for both families. IPv4 is stored IPv4-mapped
+ * (::ffff:a.b.c.d). plen is 128 for a single address; a shorter prefix
+ * (IPv4 /24 = 120, IPv6 /64) aggregates a pool, with the host bits zero.
+ */
+struct mxg_key {
+	__u8 addr[16];		/* network byte order */
+	__u8 plen;		/* prefix length over the 128-bit form */
+	__u8 pad[3];		/* zero */
+};
+
+/* verdicts map value. */
+struct mxg_verdict {
+	__u64 set_ns;		/* when the verdict was written */
+	__u64 expires_ns;	/* ignored (SYN queued again) from then on */
+	__u32 reasons;		/* enum mxg_reason bits */
+	__u32 hits;		/* SYNs the tc program judged by this entry */
+	enum mxg_action action;
+	__u32 pad;		/* zero */
+};
+
+/* Marks the tc program puts on skb->mark, within mark_mask. */
+#define MXG_DEFAULT_MARK_PASS	0x00000100
+#define MXG_DEFAULT_MARK_TARPIT	0x00000200
+#define MXG_DEFAULT_MARK_MASK	0x00000f00
+
+/* config map: a one-element array, written by the daemon at start. */
+struct mxg_config {
+	__u16 ports[MXG_MAX_PORTS];	/* host order; 0 = unused slot */
+	__u32 mark_pass;
+	__u32 mark_tarpit;
+	__u32 mark_mask;		/* bits of skb->mark mxgate owns */
+	__u32 pad;
+};
+
+/*
+ * stats map: a per-CPU array of __u64 counters indexed by these ids.
+ * Actions and reasons get one slot each after their base.
+ */
+enum mxg_stat {
+	MXG_STAT_PACKETS = 0,	/* packets the tc program saw */
+	MXG_STAT_SYN,		/* SYNs without ACK to a protected port */
+	MXG_STAT_UNKNOWN,	/* SYNs with no verdict: left to NFQUEUE */
+	MXG_STAT_EXPIRED,	/* SYNs whose verdict had expired */
+	MXG_STAT_MALFORMED,	/* truncated or unparsable headers (passed) */
+	MXG_STAT_ACTION,	/* + enum mxg_action: SYNs judged per action */
+	MXG_STAT_REASON = MXG_STAT_ACTION + MXG_ACT_MAX,
+				/* + reason bit: dropped SYNs per reason */
+	MXG_STAT_MAX = MXG_STAT_REASON + 32
+};
+
+#endif /* MXGATE_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAME
+ *	bpf_load - load the tc program, pin its maps, attach it
+ * SYNOPSIS
+ *	struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources);
+ *	int bpf_write_config(struct mxgate_bpf *skel, const struct mxg_config *cfg);
+ *	int bpf_attach(struct mxgate_bpf *skel, const char *ifname);
+ *	int bpf_detach(const char *ifname);
+ *	void bpf_unload(struct mxgate_bpf *skel);
+ * DESCRIPTION
+ *	bpf_load() opens and loads the skeleton with every map pinned by name
+ *	under pin_dir (created, and mounted as bpffs if it is not on one).
+ *	Maps already pinned there are reused, so verdicts survive a daemon
+ *	restart; a pinned map whose layout no longer matches is reported and
+ *	the load fails rather than losing it silently. Returns NULL on error
+ *	(reported with msg_warn). bpf_attach() puts the program on ifname's
+ *	tc ingress hook (creating clsact if needed, replacing an earlier
+ *	mxgate program at the same handle/priority); the program stays
+ *	attached when the daemon exits, so cached verdicts keep working.
+ *	bpf_detach() removes it. bpf_unload() frees the skeleton only.
+ */
+#ifndef MXG_BPF_LOAD_H
+#define MXG_BPF_LOAD_H
+
+#include <linux/types.h>
+#include "mxgate.h"
+
+struct mxgate_bpf;
+
+#define MXG_TC_HANDLE	0x6d78	/* "mx" */
+#define MXG_TC_PRIORITY	1
+
+struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources);
+int bpf_write_config(struct mxgate_bpf *skel, const struct mxg_config *cfg);
+int bpf_attach(struct mxgate_bpf *skel, const char *ifname);
+int bpf_detach(const char *ifname);
+void bpf_unload(struct mxgate_bpf *skel);
+
+#endif /* MXG_BPF_LOAD_H */

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAME
+ *	mxgated - classify new SMTP clients and teach the kernel the verdict
+ * SYNOPSIS
+ *	mxgated [-f] [-c FILE] [-t | -u]
+ * DESCRIPTION
+ *	Start-up: read the configuration, load the tc program and its pinned
+ *	maps, attach it to the configured interfaces, bind NFQUEUE, load the
+ *	nftables rules, then run one epoll loop over the NFQUEUE socket, the
+ *	c-ares sockets and a signalfd.
+ *
+ *	A queued SYN from a source that has no verdict starts one FCrDNS
+ *	lookup; retransmits of that source join it (pending.h). The outcome
+ *	goes through S25R to a verdict, which is written into the verdicts
+ *	map before the held SYNs are released (NF_REPEAT with the PASS mark,
+ *	or NF_DROP), so that every later SYN is judged by the tc program
+ *	alone. A lookup that outlives decision_timeout is decided with what
+ *	is known: no confirmed name is S25R rule 0, cached only briefly.
+ *
+ *	Fail-open: on exit the tc program and the rules stay in place; the
+ *	queue rule's bypass lets new sources through while no daemon listens,
+ *	and cached verdicts keep being enforced. -u detaches the tc program
+ *	and unloads the rules instead (learned verdicts stay pinned).
+ *	-t checks the configuration and exits.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <linux/netfilter.h>
+#include "addr.h"
+#include "bpf_load.h"
+#include "config.h"
+#include "log.h"
+#include "names.h"
+#include "parse.h"
+#include "pending.h"
+#include "queue.h"
+#include "resolve.h"
+#include "rules.h"
+#include "s25r.h"
+#include "verdict.h"
+
+/* A verdict reached without working DNS is cached at most this long, so
+ * that a DNS outage does not lock out good senders for verdict_ttl_block. */
+#define TEMPFAIL_TTL_S	300
+#define NS_PER_MS	1000000ULL
+#define NS_PER_S	1000000000ULL
+#define EV_QUEUE	1
+#define EV_SIGNAL	2
+#define MAX_EVENTS	64
+#define OVERLOAD_WARN_INTERVAL_NS (10 * NS_PER_S)
+
+struct daemon_stats {
+	unsigned long long queued;	/* SYNs read from NFQUEUE */
+	unsigned long long joined;	/* retransmits joined to a lookup */
+	unsigned long long cached;	/* found a verdict already in the map */
+	unsigned long long overload;	/* passed unjudged: pending table full */
+	unsigned long long ignored;	/* not a parsable new SYN: accepted */
+	unsigned long long decided[MXG_ACT_MAX]; /* verdicts by action */
+};
+
+static struct mxg_conf conf;
+static struct verdict_maps maps = { -1, -1, 0 };
+static struct pending_table pending;
+static struct daemon_stats stats;
+static __u64 last_overload_warn;
+
+/* report_conf_error - conf_load's reporter: every bad line is a warning */
+static void report_conf_error(const char *msg)
+{
+	msg_warn("%s", msg);
+}
+
+/* release_one - let one held packet go according to action */
+static void release_one(__u32 id, __u32 mark, enum mxg_action action)
+{
+	__u32 keep = mark & ~conf.mark_mask;
+
+	switch (action) {
+	case MXG_ACT_BLOCK:
+		queue_verdict(id, NF_DROP, 0, 0);
+		break;
+	case MXG_ACT_GREYLIST:
+	case MXG_ACT_TARPIT:
+		queue_verdict(id, NF_REPEAT, 1, keep | conf.mark_tarpit);
+		break;
+	case MXG_ACT_PASS:
+	case MXG_ACT_THROTTLE:
+		queue_verdict(id, NF_REPEAT, 1, keep | conf.mark_pass);
+		break;
+	default:
+		/* No verdict: unjudged, as if no daemon were running. */
+		queue_verdict(id, NF_ACCEPT, 0, 0);
+		break;
+	}
+}
+
+/* classify - turn an FCrDNS outcome into action, reasons, rule and TTL */
+static enum mxg_action classify(const struct fcrdns_result *r, int timed_out,
+				__u32 *reasons, int *rule, unsigned *ttl_s)
+{
+	*rule = 0;
+	*reasons = 0;
+	switch (r->status) {
+	case FCRDNS_PASS:
+		*reasons = MXG_R_FCRDNS;
+		*rule = s25r_match(r->name);
+		if (*rule == 0) {
+			*ttl_s = conf.verdict_ttl_pass;
+			return MXG_ACT_PASS;
+		}
+		*reasons |= MXG_R_S25R(*rule);
+		break;
+	case FCRDNS_FAIL:
+	case FCRDNS_NONE:
+		*reasons = MXG_R_S25R0;
+		break;
+	case FCRDNS_TEMPFAIL:
+		*reasons = MXG_R_S25R0 | (timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL);
+		*ttl_s = conf.verdict_ttl_block < TEMPFAIL_TTL_S ?
+			conf.verdict_ttl_block : TEMPFAIL_TTL_S;
+		return MXG_ACT_BLOCK;
+	}
+	*ttl_s = conf.verdict_ttl_block;
+	return MXG_ACT_BLOCK;
+}
+
+/* decide - write the verdict, release the held SYNs, log, forget p */
+static void decide(struct pending *p, const struct fcrdns_result *r, int timed_out)
+{
+	char addr[ADDR_STRLEN], why[256], rule_name[8] = "none";
+	__u32 reasons;
+	unsigned ttl_s;
+	int rule, err;
+	__u64 now = now_ns();
+	enum mxg_action action = classify(r, timed_out, &reasons, &rule, &ttl_s);
+
+	/* Map first: a retransmit racing the release must meet the verdict
+	 * in the kernel, not start a second lookup. */
+	err = verdict_put(&maps, &p->key, action, reasons, ttl_s * NS_PER_S);
+	addr_format(&p->key, addr, sizeof(addr));
+	if (err)
+		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
+	for (unsigned i = 0; i < p->n_held; i++)
+		release_one(p->held_ids[i], p->held_marks[i], action);
+	stats.decided[action]++;
+	reasons_format(reasons, why, sizeof(why));
+	if (rule || (reasons & MXG_R_S25R0))
+		snprintf(rule_name, sizeof(rule_name), "s25r%d", rule);
+	msg_info("verdict action=%s client=%s ptr=%s fcrdns=%s rule=%s "
+		 "reasons=%s ttl=%u elapsed_ms=%llu syns=%u",
+		 action_name(action), addr, r->name[0] ? r->name : "-",
+		 fcrdns_name(r->status), rule_name, why, ttl_s,
+		 (unsigned long long)((now - p->started_ns) / NS_PER_MS), p->syns);
+	pending_remove(&pending, p);
+}
+
+/* on_resolved - the resolver's answer for a pending source */
+static void on_resolved(void *arg, const struct fcrdns_result *r)
+{
+	struct pending *p = arg;
+
+	p->lookup = NULL;	/* the resolver frees its request itself */
+	decide(p, r, 0);
+}
+
+/* apply_cached - a verdict written since the tc program let this SYN by */
+static int apply_cached(const struct mxg_key *key, __u32 id, __u32 mark)
+{
+	struct mxg_verdict v;
+
+	if (verdict_get(&maps, key, &v) != 0 || v.expires_ns <= now_ns())
+		return 0;
+	release_one(id, mark, v.action);
+	stats.cached++;
+	return 1;
+}
+
+/* on_packet - one queued SYN: join its pending lookup or start one */
+static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t len)
+{
+	struct fcrdns_result none = { FCRDNS_TEMPFAIL, "" };
+	struct mxg_pkt pkt;
+	struct pending *p;
+	__u64 now;
+
+	(void)arg;
+	stats.queued++;
+	if (!data || mxg_parse_l3(data, data + len, 0, &pkt) != MXG_PARSE_OK ||
+	    !mxg_is_new_syn(&pkt)) {
+		/* The rule only queues new SYNs; anything else is not ours
+		 * to judge, so it goes on as if we were not here. */
+		stats.ignored++;
+		queue_verdict(id, NF_ACCEPT, 0, 0);
+		return;
+	}
+	p = pending_find(&pending, &pkt.key);
+	if (p) {
+		stats.joined++;
+		if (pending_hold(p, id, mark) < 0)
+			queue_verdict(id, NF_DROP, 0, 0); /* it will retransmit */
+		return;
+	}
+	if (apply_cached(&pkt.key, id, mark))
+		return;
+	now = now_ns();
+	p = pending_add(&pending, &pkt.key, now,
+			now + conf.decision_timeout_ms * NS_PER_MS);
+	if (!p) {
+		stats.overload++;
+		if (now - last_overload_warn >= OVERLOAD_WARN_INTERVAL_NS) {
+			last_overload_warn = now;
+			msg_warn("%u lookups pending (max_pending): new sources "
+				 "pass unjudged (%llu so far)", pending.count,
+				 stats.overload);
+		}
+		queue_verdict(id, NF_ACCEPT, 0, 0);
+		return;
+	}
+	pending_hold(p, id, mark);
+	p->lookup = resolve_start(&pkt.key, on_resolved, p);
+	if (!p->lookup)
+		decide(p, &none, 0);
+}
+
+/* expire_pending - decide every lookup whose deadline has passed */
+static void expire_pending(void)
+{
+	struct fcrdns_result none = { FCRDNS_TEMPFAIL, "" };
+	__u64 now = now_ns();
+	struct pending *p;
+
+	while ((p = pending_oldest(&pending)) && p->deadline_ns <= now) {
+		resolve_cancel(p->lookup);
+		p->lookup = NULL;
+		decide(p, &none, 1);
+	}
+}
+
+/* next_timeout_ms - sleep until the first pending deadline or DNS timer */
+static int next_timeout_ms(void)
+{
+	struct pending *p = pending_oldest(&pending);
+	int ms = 1000;
+
+	if (p) {
+		__u64 now = now_ns();
+
+		ms = p->deadline_ns <= now ? 0 :
+			(int)((p->deadline_ns - now + NS_PER_MS - 1) / NS_PER_MS);
+		if (ms > 1000)
+			ms = 1000;
+	}
+	return resolve_timeout_ms(ms);
+}
+
+/* release_all - shutting down: let every held SYN through unjudged */
+static void release_all(void)
+{
+	struct pending *p;
+
+	while ((p = pending_oldest(&pending))) {
+		resolve_cancel(p->lookup);
+		for (unsigned i = 0; i < p->n_held; i++)
+			queue_verdict(p->held_ids[i], NF_ACCEPT, 0, 0);
+		pending_remove(&pending, p);
+	}
+}
+
+/* open_signals - SIGTERM, SIGINT and SIGHUP arrive through a signalfd */
+static int open_signals(int epfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_SIGNAL };
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -1;
+	return fd;
+}
+
+/* handle_signal - returns 1 when the daemon should stop */
+static int handle_signal(int sigfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			msg_info("SIGHUP: reloading is not supported yet; "
+				 "restart mxgated to apply changes");
+			continue;
+		}
+		msg_info("signal %u: stopping", si.ssi_signo);
+		return 1;
+	}
+	return 0;
+}
+
+/* run_loop - the event loop; returns when asked to stop */
+static void run_loop(int epfd, int sigfd)
+{
+	struct epoll_event ev[MAX_EVENTS];
+
+	for (;;) {
+		int n = epoll_wait(epfd, ev, MAX_EVENTS, next_timeout_ms());
+
+		if (n < 0 && errno != EINTR)
+			msg_fatal("epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			__u64 tag = ev[i].data.u64;
+
+			if (tag >> 32 == RESOLVE_EPOLL_TAG)
+				resolve_process((int)(__u32)tag, ev[i].events);
+			else if (tag == EV_QUEUE && queue_receive(on_packet, NULL) < 0)
+				msg_fatal("nfqueue socket failed; exiting "
+					  "(new sources now pass through bypass)");
+			else if (tag == EV_SIGNAL && handle_signal(sigfd))
+				return;
+		}
+		resolve_process(-1, 0);
+		expire_pending();
+	}
+}
+
+/* kernel_config - the config map's content from mxgate.conf */
+static void kernel_config(struct mxg_config *kc)
+{
+	memset(kc, 0, sizeof(*kc));
+	for (int i = 0; i < conf.n_ports; i++)
+		kc->ports[i] = conf.ports[i];
+	kc->mark_pass = conf.mark_pass;
+	kc->mark_tarpit = conf.mark_tarpit;
+	kc->mark_mask = conf.mark_mask;
+}
+
+/* setup_kernel - load and attach the tc program, write its config */
+static struct mxgate_bpf *setup_kernel(void)
+{
+	struct mxgate_bpf *skel = bpf_load(conf.pin_dir, conf.max_sources);
+	struct mxg_config kc;
+
+	if (!skel)
+		msg_fatal("cannot load the tc program (pin_dir %s)", conf.pin_dir);
+	kernel_config(&kc);
+	if (bpf_write_config(skel, &kc) < 0)
+		msg_fatal("cannot write the config map under %s", conf.pin_dir);
+	for (int i = 0; i < conf.n_interfaces; i++) {
+		if (bpf_attach(skel, conf.interfaces[i]) < 0)
+			msg_fatal("cannot attach the tc program to %s",
+				  conf.interfaces[i]);
+	}
+	if (verdict_open(&maps, conf.pin_dir) < 0)
+		msg_fatal("cannot open the maps pinned under %s", conf.pin_dir);
+	return skel;
+}
+
+/* uninstall - -u: take mxgate out of the packet path, keep learned state */
+static int uninstall(void)
+{
+	int rc = 0;
+
+	for (int i = 0; i < conf.n_interfaces; i++)
+		if (bpf_detach(conf.interfaces[i]) < 0)
+			rc = 1;
+	if (rules_run(&conf, "unload") != 0)
+		rc = 1;
+	msg_info("detached from %d interface(s), rules unloaded; verdicts "
+		 "stay pinned under %s", conf.n_interfaces, conf.pin_dir);
+	return rc;
+}
+
+/* usage - print the synopsis and exit 2 */
+static void usage(void)
+{
+	fprintf(stderr, "usage: mxgated [-f] [-c FILE] [-t | -u]\n"
+		"  -f       stay in the foreground, log to stderr\n"
+		"  -c FILE  configuration (default " MXG_DEFAULT_CONF ")\n"
+		"  -t       check the configuration and exit\n"
+		"  -u       detach the tc program, unload the rules, exit\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = MXG_DEFAULT_CONF;
+	int foreground = 0, test_only = 0, do_uninstall = 0, opt;
+	int epfd, qfd, sigfd, nbad;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_QUEUE };
+	struct mxgate_bpf *skel;
+
+	while ((opt = getopt(argc, argv, "fc:tuh")) != -1) {
+		switch (opt) {
+		case 'f': foreground = 1; break;
+		case 'c': path = optarg; break;
+		case 't': test_only = 1; break;
+		case 'u': do_uninstall = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_open("mxgated", foreground || test_only || do_uninstall);
+
+	conf_defaults(&conf);
+	nbad = conf_load(&conf, path, report_conf_error);
+	if (nbad != 0)
+		msg_fatal("%s: %s; not starting", path,
+			  nbad < 0 ? "cannot read it" : "bad configuration");
+	if (conf.n_interfaces == 0)
+		msg_fatal("%s: interfaces is not set: name the interface(s) "
+			  "SMTP clients arrive on", path);
+	if (test_only) {
+		msg_info("%s: configuration ok", path);
+		return 0;
+	}
+	if (do_uninstall)
+		return uninstall();
+	if (s25r_init() < 0)
+		msg_fatal("cannot compile the S25R rules");
+	if (pending_init(&pending, conf.max_pending) < 0)
+		msg_fatal("out of memory for %u pending lookups", conf.max_pending);
+
+	skel = setup_kernel();
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0 || (sigfd = open_signals(epfd)) < 0)
+		msg_fatal("epoll/signalfd: %s", strerror(errno));
+	if (resolve_init(epfd, conf.dns_servers, conf.decision_timeout_ms / 3) < 0)
+		msg_fatal("cannot set up the DNS resolver");
+	qfd = queue_open(conf.queue);
+	if (qfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, qfd, &ev) < 0)
+		msg_fatal("cannot listen on NFQUEUE %u", conf.queue);
+	if (rules_run(&conf, "load") != 0)
+		msg_fatal("cannot load the nftables rules with %s", conf.rules_cmd);
+	if (!foreground && daemon(0, 0) < 0)
+		msg_fatal("daemon: %s", strerror(errno));
+	msg_info("ready: queue %u, %d interface(s), pin_dir %s, dns %s",
+		 conf.queue, conf.n_interfaces, conf.pin_dir,
+		 conf.dns_servers[0] ? conf.dns_servers : "system resolver");
+
+	run_loop(epfd, sigfd);
+
+	release_all();
+	msg_info("stopped: queued=%llu joined=%llu cached=%llu overload=%llu "
+		 "ignored=%llu pass=%llu block=%llu; tc program and rules stay "
+		 "in place (fail-open)", stats.queued, stats.joined,
+		 stats.cached, stats.overload, stats.ignored,
+		 stats.decided[MXG_ACT_PASS], stats.decided[MXG_ACT_BLOCK]);
+	resolve_shutdown();
+	queue_close();
+	verdict_close(&maps);
+	bpf_unload(skel);
+	pending_free(&pending);
+	s25r_free();
+	close(sigfd);
+	close(epfd);
+	return 0;
+}

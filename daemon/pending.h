@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAME
+ *	pending - sources being classified, with the SYNs they hold
+ * SYNOPSIS
+ *	int pending_init(struct pending_table *t, unsigned max);
+ *	struct pending *pending_find(struct pending_table *t, const struct mxg_key *k);
+ *	struct pending *pending_add(struct pending_table *t, const struct mxg_key *k,
+ *				    __u64 now_ns, __u64 deadline_ns);
+ *	int pending_hold(struct pending *p, __u32 packet_id, __u32 mark);
+ *	struct pending *pending_oldest(struct pending_table *t);
+ *	void pending_remove(struct pending_table *t, struct pending *p);
+ *	void pending_free(struct pending_table *t);
+ * DESCRIPTION
+ *	A SYN from a source without a verdict starts one classification; the
+ *	client's kernel retransmits the SYN after 1 s, 3 s, 7 s..., and every
+ *	retransmit that arrives while the source is still pending joins it
+ *	(pending_hold) instead of starting another lookup. When the verdict is
+ *	in, every held packet is released with it.
+ *
+ *	The table is a fixed-size chained hash (no allocation after
+ *	pending_init), capped at max entries: pending_add() returns NULL when
+ *	full. Entries are also kept in a list in insertion order; since every
+ *	entry gets the same decision_timeout, that is deadline order, so
+ *	pending_oldest() is the next entry to time out.
+ *
+ *	pending_hold() returns 0, or -1 when the entry already holds
+ *	PENDING_MAX_HELD packets (the caller drops the packet; the client
+ *	retransmits it later anyway).
+ */
+#ifndef MXG_PENDING_H
+#define MXG_PENDING_H
+
+#include <linux/types.h>
+#include "mxgate.h"
+
+#define PENDING_MAX_HELD 8
+
+struct pending {
+	struct mxg_key key;		/* the source being classified */
+	__u64 started_ns;		/* first SYN queued */
+	__u64 deadline_ns;		/* decide by then with what we have */
+	__u32 held_ids[PENDING_MAX_HELD]; /* NFQUEUE packet ids to release */
+	__u32 held_marks[PENDING_MAX_HELD]; /* their skb marks on arrival */
+	unsigned n_held;		/* valid entries in held_ids */
+	unsigned syns;			/* SYNs seen, including dropped extras */
+	void *lookup;			/* resolver request, NULL when done */
+	struct pending *hash_next;	/* bucket chain */
+	struct pending *older, *newer;	/* insertion (deadline) order */
+	struct pending *free_next;	/* free list link when unused */
+};
+
+struct pending_table {
+	struct pending *slots;		/* max preallocated entries */
+	struct pending **buckets;	/* hash heads, n_buckets of them */
+	unsigned n_buckets;		/* power of two */
+	unsigned count, max;		/* entries in use, capacity */
+	struct pending *free;		/* unused entries */
+	struct pending *oldest, *newest; /* ends of the deadline list */
+};
+
+int pending_init(struct pending_table *t, unsigned max);
+struct pending *pending_find(struct pending_table *t, const struct mxg_key *k);
+struct pending *pending_add(struct pending_table *t, const struct mxg_key *k,
+			    __u64 now_ns, __u64 deadline_ns);
+int pending_hold(struct pending *p, __u32 packet_id, __u32 mark);
+struct pending *pending_oldest(struct pending_table *t);
+void pending_remove(struct pending_table *t, struct pending *p);
+void pending_free(struct pending_table *t);
+
+#endif /* MXG_PENDING_H */

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * resolve.c - forward-confirmed reverse DNS with c-ares; see resolve.h.
+ *
+ * One channel for the whole daemon, driven by the daemon's epoll loop: no
+ * threads. Each request is PTR, then A or AAAA of the PTR name. A request
+ * stays allocated while c-ares holds a callback for it, even after the
+ * caller cancelled it, because c-ares will still call back.
+ */
+#include <arpa/inet.h>
+#include <ares.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include "log.h"
+#include "resolve.h"
+
+#ifndef T_PTR
+#define T_PTR 12
+#endif
+#ifndef T_A
+#define T_A 1
+#endif
+#ifndef T_AAAA
+#define T_AAAA 28
+#endif
+#define C_IN_CLASS 1
+
+struct resolve_req {
+	struct mxg_key key;		/* the client address */
+	resolve_done_fn done;		/* NULL once cancelled */
+	void *arg;			/* passed to done */
+	struct fcrdns_result result;	/* filled in as answers arrive */
+	int finished;			/* result final, waiting for delivery */
+	struct resolve_req *next_ready;	/* deferred delivery list */
+};
+
+static ares_channel channel;
+static int channel_ready;
+static int epfd = -1;
+static int in_start;			/* inside resolve_start() */
+static struct resolve_req *ready_head;	/* finished inside resolve_start */
+
+/* fcrdns_name - the word log lines use for an FCrDNS outcome */
+const char *fcrdns_name(enum fcrdns_status s)
+{
+	switch (s) {
+	case FCRDNS_PASS:	return "pass";
+	case FCRDNS_FAIL:	return "fail";
+	case FCRDNS_NONE:	return "none";
+	case FCRDNS_TEMPFAIL:	return "tempfail";
+	}
+	return "?";
+}
+
+/* sock_state - c-ares opened, changed or closed a socket: mirror in epoll */
+static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct epoll_event ev = { 0 };
+
+	(void)data;
+	ev.data.u64 = ((__u64)RESOLVE_EPOLL_TAG << 32) | (__u32)fd;
+	ev.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
+	if (!readable && !writable) {
+		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+		return;
+	}
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT &&
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		msg_warn("dns: cannot watch socket %d: %s", fd, strerror(errno));
+}
+
+/* resolve_init - create the channel with our servers and timeouts */
+int resolve_init(int epoll_fd, const char *servers, unsigned timeout_ms)
+{
+	struct ares_options opts = { 0 };
+	int rc;
+
+	epfd = epoll_fd;
+	rc = ares_library_init(ARES_LIB_INIT_ALL);
+	if (rc != ARES_SUCCESS) {
+		msg_warn("dns: c-ares init: %s", ares_strerror(rc));
+		return -1;
+	}
+	opts.sock_state_cb = sock_state;
+	opts.timeout = (int)timeout_ms;
+	opts.tries = 2;
+	rc = ares_init_options(&channel, &opts, ARES_OPT_SOCK_STATE_CB |
+			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+	if (rc != ARES_SUCCESS) {
+		msg_warn("dns: c-ares channel: %s", ares_strerror(rc));
+		return -1;
+	}
+	channel_ready = 1;
+	if (servers && *servers) {
+		rc = ares_set_servers_ports_csv(channel, servers);
+		if (rc != ARES_SUCCESS) {
+			msg_warn("dns: dns_servers \"%s\": %s", servers,
+				 ares_strerror(rc));
+			resolve_shutdown();
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* reverse_name - "d.c.b.a.in-addr.arpa" or the ip6.arpa nibble name */
+static void reverse_name(const struct mxg_key *k, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const __u8 *a = k->addr;
+	size_t o = 0;
+
+	if (k->addr[10] == 0xff && k->addr[11] == 0xff &&
+	    !memcmp(k->addr, "\0\0\0\0\0\0\0\0\0\0", 10)) {
+		snprintf(buf, len, "%u.%u.%u.%u.in-addr.arpa",
+			 a[15], a[14], a[13], a[12]);
+		return;
+	}
+	for (int i = 15; i >= 0 && o + 4 < len; i--) {
+		buf[o++] = hex[a[i] & 0xf];
+		buf[o++] = '.';
+		buf[o++] = hex[a[i] >> 4];
+		buf[o++] = '.';
+	}
+	snprintf(buf + o, len - o, "ip6.arpa");
+}
+
+/* key_is_v4 - IPv4-mapped key? */
+static int key_is_v4(const struct mxg_key *k)
+{
+	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(k->addr, mapped, sizeof(mapped)) == 0;
+}
+
+/* finish - deliver a final result now, or defer it out of resolve_start */
+static void finish(struct resolve_req *req, enum fcrdns_status status)
+{
+	req->result.status = status;
+	req->finished = 1;
+	if (in_start) {
+		/* Never call back into a caller that is still setting up the
+		 * request: one delivery path, from the event loop. */
+		req->next_ready = ready_head;
+		ready_head = req;
+		return;
+	}
+	if (req->done)
+		req->done(req->arg, &req->result);
+	free(req);
+}
+
+/* dns_failed - map a c-ares status to "no such record" or "try later" */
+static enum fcrdns_status absent_or_tempfail(int status)
+{
+	return status == ARES_ENOTFOUND || status == ARES_ENODATA ?
+		FCRDNS_NONE : FCRDNS_TEMPFAIL;
+}
+
+/* hostname_valid - letters, digits, '-', '_' in 1..63-byte labels */
+int hostname_valid(const char *name)
+{
+	size_t label = 0, total = 0;
+
+	for (const char *p = name; *p; p++, total++) {
+		if (*p == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return total > 0 && total < RESOLVE_NAME_MAX;
+}
+
+/* forward_done - A/AAAA of the PTR name: does it contain the client? */
+static void forward_done(void *arg, int status, int timeouts,
+			 unsigned char *abuf, int alen)
+{
+	struct resolve_req *req = arg;
+	struct ares_addrttl a4[32];
+	struct ares_addr6ttl a6[32];
+	int n = 32, rc;
+
+	(void)timeouts;
+	if (status == ARES_EDESTRUCTION) {
+		free(req);
+		return;
+	}
+	if (status != ARES_SUCCESS) {
+		finish(req, absent_or_tempfail(status) == FCRDNS_NONE ?
+		       FCRDNS_FAIL : FCRDNS_TEMPFAIL);
+		return;
+	}
+	if (key_is_v4(&req->key)) {
+		rc = ares_parse_a_reply(abuf, alen, NULL, a4, &n);
+		for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
+			if (!memcmp(&a4[i].ipaddr, req->key.addr + 12, 4)) {
+				finish(req, FCRDNS_PASS);
+				return;
+			}
+	} else {
+		rc = ares_parse_aaaa_reply(abuf, alen, NULL, a6, &n);
+		for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
+			if (!memcmp(&a6[i].ip6addr, req->key.addr, 16)) {
+				finish(req, FCRDNS_PASS);
+				return;
+			}
+	}
+	if (rc != ARES_SUCCESS && rc != ARES_ENODATA)
+		msg_warn("dns: bad %s answer for %s: %s",
+			 key_is_v4(&req->key) ? "A" : "AAAA",
+			 req->result.name, ares_strerror(rc));
+	finish(req, FCRDNS_FAIL);
+}
+
+/* ptr_done - PTR answer: validate the name, then ask for its addresses */
+static void ptr_done(void *arg, int status, int timeouts,
+		     unsigned char *abuf, int alen)
+{
+	struct resolve_req *req = arg;
+	struct hostent *host = NULL;
+	int v4 = key_is_v4(&req->key);
+	int rc;
+
+	(void)timeouts;
+	if (status == ARES_EDESTRUCTION) {
+		free(req);
+		return;
+	}
+	if (status != ARES_SUCCESS) {
+		finish(req, absent_or_tempfail(status));
+		return;
+	}
+	rc = ares_parse_ptr_reply(abuf, alen, v4 ? req->key.addr + 12 : req->key.addr,
+				  v4 ? 4 : 16, v4 ? AF_INET : AF_INET6, &host);
+	if (rc != ARES_SUCCESS || !host || !host->h_name) {
+		if (rc != ARES_ENODATA)
+			msg_warn("dns: bad PTR answer: %s", ares_strerror(rc));
+		if (host)
+			ares_free_hostent(host);
+		finish(req, rc == ARES_ENODATA ? FCRDNS_NONE : FCRDNS_TEMPFAIL);
+		return;
+	}
+	snprintf(req->result.name, sizeof(req->result.name), "%s", host->h_name);
+	ares_free_hostent(host);
+	if (!hostname_valid(req->result.name)) {
+		/* A PTR that is not a host name cannot be forward-confirmed;
+		 * say so, and keep the text printable for the log line. */
+		for (char *p = req->result.name; *p; p++)
+			if (*p < 0x21 || *p > 0x7e)
+				*p = '?';
+		msg_warn("dns: PTR name \"%s\" is not a valid host name",
+			 req->result.name);
+		finish(req, FCRDNS_FAIL);
+		return;
+	}
+	ares_query(channel, req->result.name, C_IN_CLASS, v4 ? T_A : T_AAAA,
+		   forward_done, req);
+}
+
+/* resolve_start - begin FCrDNS of addr; done() is called exactly once */
+struct resolve_req *resolve_start(const struct mxg_key *addr,
+				  resolve_done_fn done, void *arg)
+{
+	struct resolve_req *req;
+	char qname[80];
+
+	if (!channel_ready)
+		return NULL;
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return NULL;
+	req->key = *addr;
+	req->done = done;
+	req->arg = arg;
+	reverse_name(addr, qname, sizeof(qname));
+	in_start = 1;
+	ares_query(channel, qname, C_IN_CLASS, T_PTR, ptr_done, req);
+	in_start = 0;
+	return req;
+}
+
+/* resolve_cancel - the caller no longer wants the answer */
+void resolve_cancel(struct resolve_req *req)
+{
+	if (req)
+		req->done = NULL;
+}
+
+/* deliver_ready - results that completed inside resolve_start() */
+static void deliver_ready(void)
+{
+	while (ready_head) {
+		struct resolve_req *req = ready_head;
+
+		ready_head = req->next_ready;
+		if (req->done)
+			req->done(req->arg, &req->result);
+		free(req);
+	}
+}
+
+/* resolve_process - socket activity on fd, or timeouts when fd < 0 */
+void resolve_process(int fd, __u32 events)
+{
+	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
+
+	if (fd >= 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		rfd = fd;
+	if (fd >= 0 && (events & EPOLLOUT))
+		wfd = fd;
+	if (channel_ready)
+		ares_process_fd(channel, rfd, wfd);
+	deliver_ready();
+}
+
+/* resolve_timeout_ms - how long the loop may sleep, at most max_ms */
+int resolve_timeout_ms(int max_ms)
+{
+	struct timeval maxtv, tv, *t;
+
+	if (ready_head)
+		return 0;
+	if (!channel_ready)
+		return max_ms;
+	maxtv.tv_sec = max_ms / 1000;
+	maxtv.tv_usec = (max_ms % 1000) * 1000;
+	t = ares_timeout(channel, max_ms < 0 ? NULL : &maxtv, &tv);
+	if (!t)
+		return max_ms;
+	/* Round up so that we never wake a hair early and spin. */
+	return (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
+}
+
+/* resolve_shutdown - cancel everything and free the channel */
+void resolve_shutdown(void)
+{
+	deliver_ready();
+	if (channel_ready) {
+		channel_ready = 0;
+		ares_destroy(channel);	/* callbacks see ARES_EDESTRUCTION */
+		ares_library_cleanup();
+	}
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rules.c - run the nftables loader; see rules.h for the contract. */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "log.h"
+#include "rules.h"
+
+extern char **environ;
+
+/* rules_run - run rules_cmd with the configured queue, ports and marks */
+int rules_run(const struct mxg_conf *c, const char *verb)
+{
+	char queue[16], ports[8 * MXG_MAX_PORTS], mask[16], pass[16], tarpit[16];
+	char line[512];
+	char *argv[] = { (char *)c->rules_cmd, (char *)verb,
+		"--queue", queue, "--ports", ports, "--mark-mask", mask,
+		"--mark-pass", pass, "--mark-tarpit", tarpit, NULL };
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], status, rc = -1;
+	size_t o = 0;
+	FILE *out;
+	pid_t pid;
+
+	if (!c->rules_cmd[0])
+		return 0;
+	snprintf(queue, sizeof(queue), "%u", c->queue);
+	for (int i = 0; i < c->n_ports; i++)
+		o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s%u",
+				      i ? "," : "", c->ports[i]);
+	snprintf(mask, sizeof(mask), "0x%x", c->mark_mask);
+	snprintf(pass, sizeof(pass), "0x%x", c->mark_pass);
+	snprintf(tarpit, sizeof(tarpit), "0x%x", c->mark_tarpit);
+
+	if (pipe(pipefd) < 0) {
+		msg_warn("rules: pipe: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+	errno = posix_spawnp(&pid, c->rules_cmd, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (errno) {
+		msg_warn("rules: cannot run %s: %s", c->rules_cmd, strerror(errno));
+		close(pipefd[0]);
+		return -1;
+	}
+	out = fdopen(pipefd[0], "r");
+	while (out && fgets(line, sizeof(line), out)) {
+		line[strcspn(line, "\n")] = 0;
+		msg_info("%s", line);
+	}
+	if (out)
+		fclose(out);
+	else
+		close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status))
+		rc = WEXITSTATUS(status);
+	if (rc != 0)
+		msg_warn("rules: %s %s failed (status %d)", c->rules_cmd, verb, rc);
+	return rc;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAME
+ *	verdict - read and write the pinned verdicts and stats maps
+ * SYNOPSIS
+ *	int verdict_open(struct verdict_maps *m, const char *pin_dir);
+ *	void verdict_close(struct verdict_maps *m);
+ *	int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
+ *			enum mxg_action a, __u32 reasons, __u64 ttl_ns);
+ *	int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
+ *			struct mxg_verdict *v);
+ *	int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
+ *	int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX]);
+ *	__u64 now_ns(void);
+ * DESCRIPTION
+ *	Used by mxgated (writer) and mxgatectl (reader, forget), both through
+ *	the maps pinned under pin_dir, so mxgatectl works while the daemon is
+ *	down. Functions return 0, -ENOENT when no entry exists, or another
+ *	negative errno. stats_read() sums the per-CPU counters. now_ns() is
+ *	CLOCK_BOOTTIME in ns, the clock of bpf_ktime_get_boot_ns().
+ */
+#ifndef MXG_VERDICT_H
+#define MXG_VERDICT_H
+
+#include <linux/types.h>
+#include "mxgate.h"
+
+struct verdict_maps {
+	int verdicts_fd;	/* pinned LRU hash, -1 when closed */
+	int stats_fd;		/* pinned per-CPU array, -1 when closed */
+	int ncpus;		/* possible CPUs, for per-CPU values */
+};
+
+int verdict_open(struct verdict_maps *m, const char *pin_dir);
+void verdict_close(struct verdict_maps *m);
+int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
+		enum mxg_action a, __u32 reasons, __u64 ttl_ns);
+int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
+		struct mxg_verdict *v);
+int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
+int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX]);
+__u64 now_ns(void);
+
+#endif /* MXG_VERDICT_H */

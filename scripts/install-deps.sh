@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# install-deps.sh - install every Debian 12 package mxgate's build, demo and
+# tests need. Installs only what is missing; safe to run again.
+set -eu
+
+BUILD="clang llvm make gcc pkg-config libbpf-dev bpftool linux-libc-dev
+libnetfilter-queue-dev libmnl-dev libc-ares-dev libpcre2-dev liblmdb-dev"
+RUNTIME="nftables iptables iproute2"
+# Test and demo only: a real DNS server, a real MTA, an SMTP client, dig.
+TEST="nsd postfix swaks bind9-dnsutils procps psmisc"
+
+missing=""
+for p in $BUILD $RUNTIME $TEST; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix must not configure or start a system-wide instance: the tests run
+# their own in a network namespace.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	debconf-set-selections
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
