@@ -6,7 +6,6 @@
  *	int addr_parse(const char *text, struct mxg_key *key);
  *	void addr_format(const struct mxg_key *key, char *buf, size_t len);
  *	int addr_is_v4(const struct mxg_key *key);
- *	int addr_to_sockaddr(const struct mxg_key *key, struct sockaddr_storage *ss);
  * DESCRIPTION
  *	addr_parse() accepts an IPv4 or IPv6 address, optionally with
  *	"/plen" (IPv4 0..32, IPv6 0..128), and fills key (IPv4 mapped into
@@ -19,7 +18,6 @@
 #define MXG_ADDR_H
 
 #include <stddef.h>
-#include <sys/socket.h>
 #include <linux/types.h>
 #include "mxgate.h"
 
@@ -28,6 +26,5 @@
 int addr_parse(const char *text, struct mxg_key *key);
 void addr_format(const struct mxg_key *key, char *buf, size_t len);
 int addr_is_v4(const struct mxg_key *key);
-int addr_to_sockaddr(const struct mxg_key *key, struct sockaddr_storage *ss);
 
 #endif /* MXG_ADDR_H */

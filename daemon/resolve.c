@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include "addr.h"
 #include "log.h"
 #include "resolve.h"
 
@@ -129,14 +130,6 @@ static void reverse_name(const struct mxg_key *k, char *buf, size_t len)
 	snprintf(buf + o, len - o, "ip6.arpa");
 }
 
-/* key_is_v4 - IPv4-mapped key? */
-static int key_is_v4(const struct mxg_key *k)
-{
-	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return memcmp(k->addr, mapped, sizeof(mapped)) == 0;
-}
-
 /* finish - deliver a final result now, or defer it out of resolve_start */
 static void finish(struct resolve_req *req, enum fcrdns_status status)
 {
@@ -201,7 +194,7 @@ static void forward_done(void *arg, int status, int timeouts,
 		       FCRDNS_FAIL : FCRDNS_TEMPFAIL);
 		return;
 	}
-	if (key_is_v4(&req->key)) {
+	if (addr_is_v4(&req->key)) {
 		rc = ares_parse_a_reply(abuf, alen, NULL, a4, &n);
 		for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
 			if (!memcmp(&a4[i].ipaddr, req->key.addr + 12, 4)) {
@@ -218,7 +211,7 @@ static void forward_done(void *arg, int status, int timeouts,
 	}
 	if (rc != ARES_SUCCESS && rc != ARES_ENODATA)
 		msg_warn("dns: bad %s answer for %s: %s",
-			 key_is_v4(&req->key) ? "A" : "AAAA",
+			 addr_is_v4(&req->key) ? "A" : "AAAA",
 			 req->result.name, ares_strerror(rc));
 	finish(req, FCRDNS_FAIL);
 }
@@ -229,7 +222,7 @@ static void ptr_done(void *arg, int status, int timeouts,
 {
 	struct resolve_req *req = arg;
 	struct hostent *host = NULL;
-	int v4 = key_is_v4(&req->key);
+	int v4 = addr_is_v4(&req->key);
 	int rc;
 
 	(void)timeouts;

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* addr.c - client addresses as map keys and text; see addr.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "addr.h"
+
+static const __u8 v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* addr_is_v4 - an IPv4-mapped key? */
+int addr_is_v4(const struct mxg_key *key)
+{
+	return memcmp(key->addr, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0;
+}
+
+/* parse_plen - "/N" with 0 <= N <= max; -1 if not a number in range */
+static int parse_plen(const char *s, int max)
+{
+	char *end;
+	long n;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || *end || n < 0 || n > max)
+		return -1;
+	return (int)n;
+}
+
+/* addr_parse - "a.b.c.d", "2001:db8::1", with an optional "/plen" */
+int addr_parse(const char *text, struct mxg_key *key)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+	int plen;
+
+	if (n == 0 || n >= INET6_ADDRSTRLEN)
+		return -1;
+	memcpy(buf, text, n);
+	buf[n] = 0;
+	memset(key, 0, sizeof(*key));
+	if (inet_pton(AF_INET, buf, key->addr + 12) == 1) {
+		memcpy(key->addr, v4_mapped_prefix, sizeof(v4_mapped_prefix));
+		plen = slash ? parse_plen(slash + 1, 32) : 32;
+		if (plen < 0)
+			return -1;
+		plen += 96;
+	} else if (inet_pton(AF_INET6, buf, key->addr) == 1) {
+		plen = slash ? parse_plen(slash + 1, 128) : 128;
+		if (plen < 0)
+			return -1;
+	} else {
+		return -1;
+	}
+	key->plen = (__u8)plen;
+	/* Host bits cleared: a prefix entry has exactly one spelling. */
+	for (int bit = plen; bit < 128; bit++)
+		key->addr[bit / 8] &= (__u8)~(0x80 >> (bit % 8));
+	return 0;
+}
+
+/* addr_format - the address as a person writes it, "/plen" for prefixes */
+void addr_format(const struct mxg_key *key, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int v4 = addr_is_v4(key);
+	int plen = v4 ? key->plen - 96 : key->plen;
+
+	if (v4)
+		inet_ntop(AF_INET, key->addr + 12, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, key->addr, a, sizeof(a));
+	if (key->plen == 128)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s/%d", a, plen);
+}

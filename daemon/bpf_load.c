@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* bpf_load.c - load, pin and attach the tc program; see bpf_load.h. */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf_load.h"
+#include "log.h"
+#include "mxgate.skel.h"
+
+/* libbpf_print - libbpf's warnings into our log; its chatter is dropped */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = 0;
+	msg_warn("libbpf: %s", line);
+	return 0;
+}
+
+/* ensure_bpffs - pin_dir exists and lies on a bpf filesystem */
+static int ensure_bpffs(const char *pin_dir)
+{
+	struct statfs fs;
+
+	if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST) {
+		msg_warn("pin_dir %s: %s", pin_dir, strerror(errno));
+		return -1;
+	}
+	if (statfs(pin_dir, &fs) == 0 && fs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", pin_dir, "bpf", 0, "mode=0700") < 0) {
+		msg_warn("pin_dir %s is not on a bpf filesystem and mounting "
+			 "one there failed: %s", pin_dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* bpf_load - open and load the skeleton, maps pinned (or reused) by name */
+struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct mxgate_bpf *skel;
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	if (ensure_bpffs(pin_dir) < 0)
+		return NULL;
+	skel = mxgate_bpf__open_opts(&opts);
+	if (!skel) {
+		msg_warn("cannot open the BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	bpf_map__set_max_entries(skel->maps.verdicts, max_sources);
+	err = mxgate_bpf__load(skel);
+	if (err) {
+		/* The usual cause: a map pinned by an older mxgate with another
+		 * layout or size. It holds learned state, so it is not
+		 * replaced behind the admin's back. */
+		msg_warn("cannot load the tc program: %s; if a map pinned under "
+			 "%s has another layout or size (max_sources changed?), "
+			 "move it away and restart", strerror(-err), pin_dir);
+		mxgate_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* bpf_write_config - the daemon's settings into the config map */
+int bpf_write_config(struct mxgate_bpf *skel, const struct mxg_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map__update_elem(skel->maps.config, &zero, sizeof(zero), cfg,
+				 sizeof(*cfg), BPF_ANY)) {
+		msg_warn("config map: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* tc_hook - the ingress hook of ifname, or -1 if there is no such link */
+static int tc_hook(const char *ifname, struct bpf_tc_hook *hook)
+{
+	int ifindex = (int)if_nametoindex(ifname);
+
+	if (!ifindex) {
+		msg_warn("interface %s: %s", ifname, strerror(errno));
+		return -1;
+	}
+	memset(hook, 0, sizeof(*hook));
+	hook->sz = sizeof(*hook);
+	hook->ifindex = ifindex;
+	hook->attach_point = BPF_TC_INGRESS;
+	return 0;
+}
+
+/* bpf_attach - put the program on ifname's ingress, replacing ours */
+int bpf_attach(struct mxgate_bpf *skel, const char *ifname)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MXG_TC_HANDLE,
+		    .priority = MXG_TC_PRIORITY, .flags = BPF_TC_F_REPLACE);
+	struct bpf_tc_hook hook;
+	int err;
+
+	if (tc_hook(ifname, &hook) < 0)
+		return -1;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		msg_warn("tc hook on %s: %s", ifname, strerror(-err));
+		return -1;
+	}
+	opts.prog_fd = bpf_program__fd(skel->progs.mxgate_ingress);
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		msg_warn("tc attach on %s: %s", ifname, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+/* bpf_detach - take our program off ifname's ingress */
+int bpf_detach(const char *ifname)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MXG_TC_HANDLE,
+		    .priority = MXG_TC_PRIORITY);
+	struct bpf_tc_hook hook;
+	int err;
+
+	if (tc_hook(ifname, &hook) < 0)
+		return -1;
+	err = bpf_tc_detach(&hook, &opts);
+	if (err && err != -ENOENT) {
+		msg_warn("tc detach on %s: %s", ifname, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+/* bpf_unload - free the skeleton; attached programs and pins stay */
+void bpf_unload(struct mxgate_bpf *skel)
+{
+	mxgate_bpf__destroy(skel);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* log.c - one event a line, to stderr or syslog; see log.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include "log.h"
+
+static const char *log_ident = "mxgate";
+static int log_stderr = 1;
+
+/* log_open - choose stderr (foreground, tools) or syslog facility mail */
+void log_open(const char *ident, int to_stderr)
+{
+	log_ident = ident;
+	log_stderr = to_stderr;
+	if (to_stderr)
+		setvbuf(stderr, NULL, _IOLBF, 0);
+	else
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* vlog - write one line at priority with an optional level word */
+static void vlog(int priority, const char *level, const char *fmt, va_list ap)
+{
+	if (!log_stderr) {
+		vsyslog(priority, fmt, ap);
+		return;
+	}
+	fprintf(stderr, "%s: %s", log_ident, level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+/* msg_info - a normal event */
+void msg_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, "", fmt, ap);
+	va_end(ap);
+}
+
+/* msg_warn - bad input that was survived */
+void msg_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+/* msg_fatal - bad configuration or environment: log and exit 1 */
+void msg_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, "fatal: ", fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* msg_panic - a broken internal invariant: log and abort for a core */
+void msg_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, "panic: ", fmt, ap);
+	va_end(ap);
+	abort();
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAME
+ *	mxgatectl - inspect and edit mxgate's verdicts
+ * SYNOPSIS
+ *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR | list | stats |
+ *		  forget ADDR | check HOSTNAME
+ * DESCRIPTION
+ *	Reads the maps pinned by mxgated directly, so it works while the
+ *	daemon is down. The pin directory is -p, else pin_dir from -c FILE,
+ *	else from /etc/mxgate/mxgate.conf when that exists, else the default.
+ *	Exit status: 0 success (lookup: a live verdict; check: the name is
+ *	clean), 1 a negative answer (no or expired verdict, nothing to
+ *	forget, check: an S25R rule matches), 2 usage or system error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "addr.h"
+#include "config.h"
+#include "log.h"
+#include "names.h"
+#include "s25r.h"
+#include "verdict.h"
+
+#define EXIT_NO		1
+#define EXIT_ERROR	2
+#define NS_PER_S	1000000000ULL
+
+/* report_conf_error - bad lines in the config file, as warnings */
+static void report_conf_error(const char *msg)
+{
+	fprintf(stderr, "mxgatectl: %s\n", msg);
+}
+
+/* usage - the synopsis on stderr */
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: mxgatectl [-c FILE] [-p PIN_DIR] COMMAND\n"
+		"  lookup ADDR     the verdict for one client\n"
+		"  list            every verdict\n"
+		"  stats           kernel counters by action and reason\n"
+		"  forget ADDR     drop a verdict; the next SYN is judged anew\n"
+		"  check HOSTNAME  which S25R rule a reverse name trips\n");
+	return EXIT_ERROR;
+}
+
+/* open_maps - the pinned maps, or a message saying what to check */
+static int open_maps(struct verdict_maps *m, const char *pin_dir)
+{
+	int err = verdict_open(m, pin_dir);
+
+	if (err == -ENOENT)
+		fprintf(stderr, "mxgatectl: no mxgate maps under %s: mxgated has "
+			"never run, or pin_dir is wrong (-p, -c)\n", pin_dir);
+	else if (err)
+		fprintf(stderr, "mxgatectl: cannot open maps under %s: %s\n",
+			pin_dir, strerror(-err));
+	return err;
+}
+
+/* print_verdict - "ADDR action reasons=... age=Ns expires_in=Ns hits=N" */
+static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
+			 __u64 now)
+{
+	char addr[ADDR_STRLEN], why[256];
+	int live = v->expires_ns > now;
+
+	addr_format(k, addr, sizeof(addr));
+	reasons_format(v->reasons, why, sizeof(why));
+	printf("%s %s reasons=%s age=%llus ", addr, action_name(v->action), why,
+	       (unsigned long long)(now > v->set_ns ? (now - v->set_ns) / NS_PER_S : 0));
+	if (live)
+		printf("expires_in=%llus", (unsigned long long)((v->expires_ns - now) / NS_PER_S));
+	else
+		printf("expired");
+	printf(" hits=%u\n", v->hits);
+	return live;
+}
+
+/* parse_addr - ADDR argument or a message */
+static int parse_addr(const char *text, struct mxg_key *k)
+{
+	if (addr_parse(text, k) == 0)
+		return 0;
+	fprintf(stderr, "mxgatectl: \"%s\" is not an IPv4 or IPv6 address\n", text);
+	return -1;
+}
+
+/* cmd_lookup - one client's verdict */
+static int cmd_lookup(struct verdict_maps *m, const char *text)
+{
+	struct mxg_verdict v;
+	struct mxg_key k;
+	int err;
+
+	if (parse_addr(text, &k) < 0)
+		return EXIT_ERROR;
+	err = verdict_get(m, &k, &v);
+	if (err == -ENOENT) {
+		printf("%s none\n", text);
+		return EXIT_NO;
+	}
+	if (err) {
+		fprintf(stderr, "mxgatectl: lookup %s: %s\n", text, strerror(-err));
+		return EXIT_ERROR;
+	}
+	return print_verdict(&k, &v, now_ns()) ? 0 : EXIT_NO;
+}
+
+/* cmd_list - every verdict in the map */
+static int cmd_list(struct verdict_maps *m)
+{
+	struct mxg_key k, next;
+	struct mxg_verdict v;
+	__u64 now = now_ns();
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(m->verdicts_fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (verdict_get(m, &k, &v) == 0)	/* may vanish meanwhile */
+			print_verdict(&k, &v, now);
+	}
+	if (errno != ENOENT) {
+		fprintf(stderr, "mxgatectl: list: %s\n", strerror(errno));
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+/* cmd_stats - "name value", every counter */
+static int cmd_stats(struct verdict_maps *m)
+{
+	__u64 totals[MXG_STAT_MAX];
+	char name[32];
+	int err = stats_read(m, totals);
+
+	if (err) {
+		fprintf(stderr, "mxgatectl: stats: %s\n", strerror(-err));
+		return EXIT_ERROR;
+	}
+	for (unsigned id = 0; id < MXG_STAT_MAX; id++) {
+		/* Slots of reason bits no one uses yet stay quiet. */
+		if (id >= MXG_STAT_REASON + MXG_REASON_BITS && !totals[id])
+			continue;
+		printf("%s %llu\n", stat_name(id, name, sizeof(name)),
+		       (unsigned long long)totals[id]);
+	}
+	return 0;
+}
+
+/* cmd_forget - delete one verdict */
+static int cmd_forget(struct verdict_maps *m, const char *text)
+{
+	struct mxg_key k;
+	int err;
+
+	if (parse_addr(text, &k) < 0)
+		return EXIT_ERROR;
+	err = verdict_forget(m, &k);
+	if (err == -ENOENT) {
+		fprintf(stderr, "mxgatectl: %s has no verdict\n", text);
+		return EXIT_NO;
+	}
+	if (err) {
+		fprintf(stderr, "mxgatectl: forget %s: %s\n", text, strerror(-err));
+		return EXIT_ERROR;
+	}
+	printf("%s forgotten\n", text);
+	return 0;
+}
+
+/* cmd_check - the S25R rule a name trips, without daemon or maps */
+static int cmd_check(const char *hostname)
+{
+	int rule;
+
+	if (s25r_init() < 0)
+		return EXIT_ERROR;
+	rule = s25r_match(hostname);
+	s25r_free();
+	if (rule) {
+		printf("%s: s25r%d\n", hostname, rule);
+		return EXIT_NO;
+	}
+	printf("%s: clean\n", hostname);
+	return 0;
+}
+
+/* pin_dir_from - -p, else the config file's pin_dir, else the default */
+static int pin_dir_from(const char *pin_opt, const char *conf_path,
+			struct mxg_conf *conf)
+{
+	conf_defaults(conf);
+	if (!conf_path && access(MXG_DEFAULT_CONF, R_OK) == 0)
+		conf_path = MXG_DEFAULT_CONF;
+	if (!pin_opt && conf_path && conf_load(conf, conf_path, report_conf_error) != 0)
+		return -1;
+	if (pin_opt)
+		snprintf(conf->pin_dir, sizeof(conf->pin_dir), "%s", pin_opt);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *pin_opt = NULL, *conf_path = NULL, *cmd;
+	struct verdict_maps maps;
+	struct mxg_conf conf;
+	int opt, rc;
+
+	log_open("mxgatectl", 1);
+	while ((opt = getopt(argc, argv, "c:p:h")) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 'p': pin_opt = optarg; break;
+		default: return usage();
+		}
+	}
+	if (optind >= argc)
+		return usage();
+	cmd = argv[optind];
+	if (strcmp(cmd, "check") == 0)
+		return argc - optind == 2 ? cmd_check(argv[optind + 1]) : usage();
+	if (pin_dir_from(pin_opt, conf_path, &conf) < 0)
+		return EXIT_ERROR;
+
+	if ((strcmp(cmd, "lookup") == 0 || strcmp(cmd, "forget") == 0) ?
+	    argc - optind != 2 :
+	    (strcmp(cmd, "list") == 0 || strcmp(cmd, "stats") == 0) ?
+	    argc - optind != 1 : 1)
+		return usage();
+	if (open_maps(&maps, conf.pin_dir) < 0)
+		return EXIT_ERROR;
+	if (strcmp(cmd, "lookup") == 0)
+		rc = cmd_lookup(&maps, argv[optind + 1]);
+	else if (strcmp(cmd, "forget") == 0)
+		rc = cmd_forget(&maps, argv[optind + 1]);
+	else if (strcmp(cmd, "list") == 0)
+		rc = cmd_list(&maps);
+	else
+		rc = cmd_stats(&maps);
+	verdict_close(&maps);
+	return rc;
+}

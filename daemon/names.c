@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* names.c - words for actions, reasons and counters; see names.h. */
+#include <stdio.h>
+#include <string.h>
+#include "names.h"
+
+static const char *const action_names[MXG_ACT_MAX] = {
+	[MXG_ACT_NONE] = "none",
+	[MXG_ACT_PASS] = "pass",
+	[MXG_ACT_BLOCK] = "block",
+	[MXG_ACT_GREYLIST] = "greylist",
+	[MXG_ACT_TARPIT] = "tarpit",
+	[MXG_ACT_THROTTLE] = "throttle",
+};
+
+static const char *const reason_names[MXG_REASON_BITS] = {
+	"s25r0", "s25r1", "s25r2", "s25r3", "s25r4", "s25r5", "s25r6",
+	"fcrdns", "timeout", "dnsfail", "manual",
+};
+
+static const char *const stat_names[MXG_STAT_ACTION] = {
+	[MXG_STAT_PACKETS] = "packets",
+	[MXG_STAT_SYN] = "syn",
+	[MXG_STAT_UNKNOWN] = "unknown",
+	[MXG_STAT_EXPIRED] = "expired",
+	[MXG_STAT_MALFORMED] = "malformed",
+};
+
+/* action_name - "pass", "block", ...; "?" for a value out of range */
+const char *action_name(unsigned action)
+{
+	return action < MXG_ACT_MAX ? action_names[action] : "?";
+}
+
+/* action_parse - the action a word names, or -1 */
+int action_parse(const char *word)
+{
+	for (int i = 0; i < MXG_ACT_MAX; i++)
+		if (strcmp(word, action_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* reason_name - the name of one reason bit, NULL if unassigned */
+const char *reason_name(unsigned bit)
+{
+	return bit < MXG_REASON_BITS ? reason_names[bit] : NULL;
+}
+
+/* reasons_format - "s25r1,fcrdns", or "-" when no bit is set */
+size_t reasons_format(__u32 reasons, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return 0;
+	buf[0] = 0;
+	for (unsigned bit = 0; bit < 32; bit++) {
+		char other[16];
+		const char *name = reason_name(bit);
+		int n;
+
+		if (!(reasons & (1u << bit)))
+			continue;
+		if (!name) {
+			snprintf(other, sizeof(other), "bit%u", bit);
+			name = other;
+		}
+		n = snprintf(buf + o, len - o, "%s%s", o ? "," : "", name);
+		if (n < 0 || (size_t)n >= len - o) {
+			o = len - 1;	/* truncated; buf stays terminated */
+			break;
+		}
+		o += (size_t)n;
+	}
+	if (o == 0)
+		o = (size_t)snprintf(buf, len, "-");
+	return o;
+}
+
+/* stat_name - the name mxgatectl prints for counter id */
+const char *stat_name(unsigned id, char *buf, size_t len)
+{
+	if (id < MXG_STAT_ACTION)
+		snprintf(buf, len, "%s", stat_names[id]);
+	else if (id < MXG_STAT_REASON)
+		snprintf(buf, len, "action_%s", action_name(id - MXG_STAT_ACTION));
+	else if (reason_name(id - MXG_STAT_REASON))
+		snprintf(buf, len, "reason_%s", reason_name(id - MXG_STAT_REASON));
+	else
+		snprintf(buf, len, "reason_bit%u", id - MXG_STAT_REASON);
+	return buf;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* verdict.c - the pinned verdicts and stats maps; see verdict.h. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "verdict.h"
+
+/* now_ns - CLOCK_BOOTTIME, the clock of bpf_ktime_get_boot_ns() */
+__u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* open_pinned - fd of pin_dir/name, or -errno */
+static int open_pinned(const char *pin_dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+/* verdict_open - open the pinned maps; -errno (ENOENT: never pinned) */
+int verdict_open(struct verdict_maps *m, const char *pin_dir)
+{
+	int err;
+
+	m->verdicts_fd = m->stats_fd = -1;
+	m->ncpus = libbpf_num_possible_cpus();
+	if (m->ncpus <= 0)
+		return m->ncpus < 0 ? m->ncpus : -EINVAL;
+	m->verdicts_fd = open_pinned(pin_dir, MXG_MAP_VERDICTS);
+	if (m->verdicts_fd < 0) {
+		err = m->verdicts_fd;
+		goto bad;
+	}
+	m->stats_fd = open_pinned(pin_dir, MXG_MAP_STATS);
+	if (m->stats_fd < 0) {
+		err = m->stats_fd;
+		goto bad;
+	}
+	return 0;
+bad:
+	verdict_close(m);
+	return err;
+}
+
+/* verdict_close - close whatever is open */
+void verdict_close(struct verdict_maps *m)
+{
+	if (m->verdicts_fd >= 0)
+		close(m->verdicts_fd);
+	if (m->stats_fd >= 0)
+		close(m->stats_fd);
+	m->verdicts_fd = m->stats_fd = -1;
+}
+
+/* verdict_put - write (or replace) the verdict for k, valid for ttl_ns */
+int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
+		enum mxg_action a, __u32 reasons, __u64 ttl_ns)
+{
+	struct mxg_verdict v = { 0 };
+
+	v.set_ns = now_ns();
+	v.expires_ns = v.set_ns + ttl_ns;
+	v.reasons = reasons;
+	v.action = a;
+	return bpf_map_update_elem(m->verdicts_fd, k, &v, BPF_ANY) ? -errno : 0;
+}
+
+/* verdict_get - the verdict for k; -ENOENT when there is none */
+int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
+		struct mxg_verdict *v)
+{
+	return bpf_map_lookup_elem(m->verdicts_fd, k, v) ? -errno : 0;
+}
+
+/* verdict_forget - delete the verdict for k; -ENOENT when there is none */
+int verdict_forget(struct verdict_maps *m, const struct mxg_key *k)
+{
+	return bpf_map_delete_elem(m->verdicts_fd, k) ? -errno : 0;
+}
+
+/* stats_read - every counter summed over the CPUs */
+int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX])
+{
+	__u64 *percpu = calloc((size_t)m->ncpus, sizeof(*percpu));
+	int err = 0;
+
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 id = 0; id < MXG_STAT_MAX; id++) {
+		totals[id] = 0;
+		if (bpf_map_lookup_elem(m->stats_fd, &id, percpu)) {
+			err = -errno;
+			break;
+		}
+		for (int c = 0; c < m->ncpus; c++)
+			totals[id] += percpu[c];
+	}
+	free(percpu);
+	return err;
+}
