@@ -1,0 +1,302 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# lib.sh - the end-to-end world: namespaces, a real DNS server (nsd), a
+# real MTA (Postfix), mxgated on a gateway, clients with documentation
+# addresses. Sourced by tests/e2e/test_*.sh and scripts/demo.sh.
+#
+#   clients (NS_C)            gateway (NS_G)              server (NS_S)
+#   198.51.100.10,11,20,30,40 198.51.100.1 | 203.0.113.1  203.0.113.25 Postfix
+#   2001:db8:c::10,11,...     2001:db8:c::1 | 2001:db8:5::1 203.0.113.53 nsd
+#            c0 ---------------- gc            gs ---------- s0
+#                               (tc ingress + NFQUEUE + mxgated)
+#
+# Every name is unique to this run; cleanup (on EXIT, INT, TERM) kills
+# what was started, deletes the namespaces and the temporary directory.
+# shellcheck shell=bash
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+RUN_ID=$$
+NS_C=mxg-c-$RUN_ID
+NS_G=mxg-g-$RUN_ID
+NS_S=mxg-s-$RUN_ID
+TMP=$(mktemp -d /tmp/mxgate-e2e.XXXXXX)
+chmod 755 "$TMP"	# Postfix runs as user postfix in here
+PIN=$TMP/bpf
+MAILBOX=$TMP/mail/mbox
+MAILLOG=$TMP/maillog
+DAEMON_LOG=$TMP/mxgated.log
+MTA4=203.0.113.25
+MTA6=2001:db8:5::25
+DNS4=203.0.113.53
+DNS6=2001:db8:5::53
+MXGATED_PID=
+NSD_PID=
+E2E_PASSED=0
+E2E_FAILED=0
+
+# The clients: clean MTA, spare clean MTA, dynamic line, no PTR, forged PTR.
+CLEAN=10 SPARE=11 DYNAMIC=20 NOPTR=30 FORGED=40
+v4() { echo "198.51.100.$1"; }
+v6() { echo "2001:db8:c::$1"; }
+
+# cleanup - undo everything; safe to call more than once
+cleanup() {
+	[ -n "$MXGATED_PID" ] && kill -9 "$MXGATED_PID" 2>/dev/null
+	[ -n "$NSD_PID" ] && kill "$NSD_PID" 2>/dev/null
+	if [ -f "$TMP/postfix/main.cf" ]; then
+		ip netns exec "$NS_S" postfix -c "$TMP/postfix" stop >/dev/null 2>&1
+	fi
+	# Anything still running inside our namespaces must not outlive them.
+	for ns in "$NS_C" "$NS_G" "$NS_S"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
+	done
+	mountpoint -q "$PIN" 2>/dev/null && umount "$PIN"
+	rm -rf "$TMP"
+	MXGATED_PID= NSD_PID=
+}
+
+# ok / not_ok / check - one line per assertion, tallied for the summary
+ok() { E2E_PASSED=$((E2E_PASSED + 1)); echo "ok - $*"; }
+not_ok() { E2E_FAILED=$((E2E_FAILED + 1)); echo "not ok - $*"; }
+check() {
+	local what=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
+}
+
+# summary NAME - "NAME: N passed, N failed"; exit status for the script
+summary() {
+	if [ "$E2E_FAILED" -ne 0 ]; then
+		echo "--- mxgated log (tail)"; tail -n 40 "$DAEMON_LOG" 2>/dev/null
+		echo "--- postfix log (tail)"; tail -n 20 "$MAILLOG" 2>/dev/null
+	fi
+	echo "$1: $E2E_PASSED passed, $E2E_FAILED failed"
+	[ "$E2E_FAILED" -eq 0 ]
+}
+
+# in_ns NS CMD... - run a command in one of our namespaces
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# setup_network - namespaces, veth pairs, addresses, routes, resolv.conf
+setup_network() {
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	for ns in "$NS_C" "$NS_G" "$NS_S"; do
+		ip netns add "$ns" || return 1
+		# Any stray resolver lookup inside goes to our nsd, nowhere else.
+		mkdir -p "/etc/netns/$ns"
+		printf 'nameserver %s\n' "$DNS4" > "/etc/netns/$ns/resolv.conf"
+		in_ns "$ns" ip link set lo up
+	done
+	ip link add c0 netns "$NS_C" type veth peer gc netns "$NS_G" || return 1
+	ip link add gs netns "$NS_G" type veth peer s0 netns "$NS_S" || return 1
+
+	for h in $CLEAN $SPARE $DYNAMIC $NOPTR $FORGED; do
+		in_ns "$NS_C" ip addr add "$(v4 "$h")/24" dev c0
+		in_ns "$NS_C" ip addr add "$(v6 "$h")/64" dev c0 nodad
+	done
+	in_ns "$NS_C" ip link set c0 up
+	in_ns "$NS_C" ip route add default via 198.51.100.1
+	in_ns "$NS_C" ip -6 route add default via 2001:db8:c::1
+
+	in_ns "$NS_G" ip addr add 198.51.100.1/24 dev gc
+	in_ns "$NS_G" ip addr add 2001:db8:c::1/64 dev gc nodad
+	in_ns "$NS_G" ip addr add 203.0.113.1/24 dev gs
+	in_ns "$NS_G" ip addr add 2001:db8:5::1/64 dev gs nodad
+	in_ns "$NS_G" ip link set gc up
+	in_ns "$NS_G" ip link set gs up
+	in_ns "$NS_G" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+
+	for a in $MTA4 $DNS4; do in_ns "$NS_S" ip addr add "$a/24" dev s0; done
+	for a in $MTA6 $DNS6; do in_ns "$NS_S" ip addr add "$a/64" dev s0 nodad; done
+	in_ns "$NS_S" ip link set s0 up
+	in_ns "$NS_S" ip route add default via 203.0.113.1
+	in_ns "$NS_S" ip -6 route add default via 2001:db8:5::1
+}
+
+# write_zones - forward and reverse zones for the clients
+write_zones() {
+	local z=$TMP/zones soa
+	mkdir -p "$z"
+	soa='$TTL 60
+@ IN SOA ns.test.example. hostmaster.test.example. 1 3600 600 86400 60
+@ IN NS ns.test.example.'
+	printf '%s\n%s\n' "$soa" "mail IN A $(v4 $CLEAN)
+mail IN AAAA $(v6 $CLEAN)
+mx2 IN A $(v4 $SPARE)
+mx2 IN AAAA $(v6 $SPARE)" > "$z/sender.example"
+	# Dynamic-looking names: S25R rule 1 (digit, non-digits, digit).
+	printf '%s\n%s\n' "$soa" "dyn-198-51-100-20 IN A $(v4 $DYNAMIC)
+dyn6-2001-db8-c-20 IN AAAA $(v6 $DYNAMIC)" > "$z/pool.example.net"
+	# The forged PTR's name points somewhere else: FCrDNS fails.
+	printf '%s\n%s\n' "$soa" "@ IN A 203.0.113.99
+@ IN AAAA 2001:db8:5::99" > "$z/forged.example.com"
+	printf '%s\n%s\n' "$soa" "ns IN A $DNS4" > "$z/test.example"
+	printf '%s\n%s\n' "$soa" "$CLEAN IN PTR mail.sender.example.
+$SPARE IN PTR mx2.sender.example.
+$DYNAMIC IN PTR dyn-198-51-100-20.pool.example.net.
+$FORGED IN PTR forged.example.com." > "$z/100.51.198.in-addr.arpa"
+	# 2001:db8:c::/64; host ::XY is 0.0...Y.X reversed over 16 nibbles.
+	{
+		printf '%s\n' "$soa"
+		for h in $CLEAN $SPARE $DYNAMIC $FORGED; do
+			local name
+			case $h in
+			"$CLEAN") name=mail.sender.example.;;
+			"$SPARE") name=mx2.sender.example.;;
+			"$DYNAMIC") name=dyn6-2001-db8-c-20.pool.example.net.;;
+			*) name=forged.example.com.;;
+			esac
+			printf '%s.%s.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN PTR %s\n' \
+				"${h:1:1}" "${h:0:1}" "$name"
+		done
+	} > "$z/0.0.0.0.c.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+}
+
+# start_nsd - a real authoritative server for every zone above
+start_nsd() {
+	local conf=$TMP/nsd.conf z
+	write_zones
+	cat > "$conf" <<-EOC
+	server:
+	  ip-address: $DNS4
+	  ip-address: $DNS6
+	  port: 53
+	  username: ""
+	  chroot: ""
+	  zonesdir: "$TMP/zones"
+	  database: ""
+	  zonelistfile: "$TMP/nsd.zonelist"
+	  xfrdfile: "$TMP/nsd.xfrd"
+	  pidfile: "$TMP/nsd.pid"
+	  logfile: "$TMP/nsd.log"
+	  server-count: 1
+	  verbosity: 1
+	remote-control:
+	  control-enable: no
+	EOC
+	for z in "$TMP"/zones/*; do
+		printf 'zone:\n  name: %s\n  zonefile: %s\n' "${z##*/}" "$z" >> "$conf"
+	done
+	in_ns "$NS_S" nsd -d -c "$conf" >>"$TMP/nsd.log" 2>&1 &
+	NSD_PID=$!
+	wait_for "nsd answers" in_ns "$NS_G" dig +short +time=1 +tries=1 \
+		@"$DNS4" -x "$(v4 $CLEAN)"
+}
+
+# start_postfix - a real Postfix, own directories, mail to one mailbox
+start_postfix() {
+	local d=$TMP/postfix
+	mkdir -p "$d" "$TMP/pfq" "$TMP/pfdata" "$TMP/mail"
+	chown postfix "$TMP/pfdata" "$TMP/mail"
+	cp /usr/share/postfix/master.cf.dist "$d/master.cf"
+	cat > "$d/main.cf" <<-EOC
+	compatibility_level = 3.6
+	queue_directory = $TMP/pfq
+	data_directory = $TMP/pfdata
+	mail_owner = postfix
+	setgid_group = postdrop
+	myhostname = mx.example
+	mydestination =
+	inet_interfaces = all
+	inet_protocols = all
+	mynetworks = 127.0.0.0/8
+	smtpd_peername_lookup = no
+	smtp_dns_support_level = disabled
+	maillog_file = $MAILLOG
+	maillog_file_prefixes = $TMP
+	alias_maps =
+	alias_database =
+	smtputf8_enable = no
+	virtual_mailbox_domains = mx.example
+	virtual_mailbox_base = $TMP/mail
+	virtual_mailbox_maps = static:mbox
+	virtual_uid_maps = static:$(id -u postfix)
+	virtual_gid_maps = static:$(id -g postfix)
+	EOC
+	in_ns "$NS_S" postfix -c "$d" start >/dev/null 2>&1 || return 1
+	wait_for "postfix listens" in_ns "$NS_S" sh -c \
+		"ss -ltn | grep -q '$MTA4:25\|\*:25\|0.0.0.0:25'"
+}
+
+# start_mxgated [extra conf lines] - the daemon on the gateway
+start_mxgated() {
+	mkdir -p "$PIN" "$TMP/state"
+	mountpoint -q "$PIN" || mount -t bpf bpf "$PIN"
+	cat > "$TMP/mxgate.conf" <<-EOC
+	interfaces = gc
+	ports = 25
+	queue = 0
+	dns_servers = $DNS4
+	pin_dir = $PIN
+	state_dir = $TMP/state
+	rules_cmd = $REPO/nftables/mxgate-rules
+	decision_timeout = 5s
+	verdict_ttl_pass = 1d
+	verdict_ttl_block = 1h
+	${1:-}
+	EOC
+	in_ns "$NS_G" "$BUILD/mxgated" -f -c "$TMP/mxgate.conf" >>"$DAEMON_LOG" 2>&1 &
+	MXGATED_PID=$!
+	wait_for "mxgated ready" grep -q ' ready' "$DAEMON_LOG"
+}
+
+# stop_mxgated [signal] - kill the daemon (default SIGKILL: a crash)
+stop_mxgated() {
+	[ -n "$MXGATED_PID" ] || return 0
+	kill "-${1:-9}" "$MXGATED_PID" 2>/dev/null
+	wait "$MXGATED_PID" 2>/dev/null
+	MXGATED_PID=
+}
+
+# wait_for WHAT CMD... - poll up to 10 s for a condition
+wait_for() {
+	local what=$1 i
+	shift
+	for i in $(seq 1 100); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for: $what" >&2
+	return 1
+}
+
+# send_mail HOST FAMILY TAG [TIMEOUT] - swaks from client HOST to the MTA
+send_mail() {
+	local host=$1 fam=$2 tag=$3 src server
+	if [ "$fam" = 6 ]; then src=$(v6 "$host") server=$MTA6; else src=$(v4 "$host") server=$MTA4; fi
+	in_ns "$NS_C" swaks --server "$server" --local-interface "$src" \
+		--helo "client$host.test.example" --from "sender@test.example" \
+		--to user@mx.example --header "X-Mxgate-Test: $tag" \
+		--timeout "${4:-30}" >"$TMP/swaks-$tag.log" 2>&1
+}
+
+# delivered TAG - the message with this tag is in the mailbox
+delivered() { wait_for "delivery of $1" grep -q "X-Mxgate-Test: $1\$" "$MAILBOX"; }
+
+# mta_saw ADDR - Postfix logged a connection from ADDR
+mta_saw() { grep -q "connect from [^ ]*\[$1\]" "$MAILLOG"; }
+
+# ctl ARGS... - mxgatectl on the gateway's pinned maps
+ctl() { in_ns "$NS_G" "$BUILD/mxgatectl" -p "$PIN" "$@"; }
+
+# stat_value NAME - one kernel counter
+stat_value() { ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# queued_total - packets NFQUEUE 0 has handed to user space (id sequence)
+queued_total() {
+	in_ns "$NS_G" awk '$1 == 0 { print $7 }' /proc/net/netfilter/nfnetlink_queue |
+		grep . || echo 0
+}
+
+# lookup_has ADDR TEXT - mxgatectl lookup's line for ADDR contains TEXT
+lookup_has() { ctl lookup "$1" | grep -q -- "$2"; }
+
+# log_has REGEX - the daemon logged a matching line
+log_has() { grep -q -- "$1" "$DAEMON_LOG"; }
+
+# not CMD... - succeed when CMD fails
+not() { ! "$@"; }
