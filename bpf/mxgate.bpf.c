@@ -113,7 +113,6 @@ int mxgate_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 
 	count(MXG_STAT_SYN);
-	pkt.key.pad[0] = pkt.key.pad[1] = pkt.key.pad[2] = 0;
 	v = bpf_map_lookup_elem(&verdicts, &pkt.key);
 	if (!v) {
 		count(MXG_STAT_UNKNOWN);

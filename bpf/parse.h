@@ -90,6 +90,7 @@ static __always_inline int mxg_parse_ipv4(const __u8 *p, const __u8 *end,
 	for (i = 0; i < 4; i++)
 		out->key.addr[12 + i] = p[12 + i];
 	out->key.plen = 128;
+	out->key.pad[0] = out->key.pad[1] = out->key.pad[2] = 0;
 	out->family = 4;
 	return mxg_parse_tcp(p + ihl, end, out);
 }
@@ -108,6 +109,7 @@ static __always_inline int mxg_parse_ipv6(const __u8 *p, const __u8 *end,
 	for (i = 0; i < 16; i++)
 		out->key.addr[i] = p[8 + i];
 	out->key.plen = 128;
+	out->key.pad[0] = out->key.pad[1] = out->key.pad[2] = 0;
 	out->family = 6;
 	next = p[6];
 	p += 40;

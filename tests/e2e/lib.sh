@@ -288,7 +288,7 @@ stat_value() { ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
 
 # queued_total - packets NFQUEUE 0 has handed to user space (id sequence)
 queued_total() {
-	in_ns "$NS_G" awk '$1 == 0 { print $7 }' /proc/net/netfilter/nfnetlink_queue |
+	in_ns "$NS_G" awk '$1 == 0 { print $8 }' /proc/net/netfilter/nfnetlink_queue |
 		grep . || echo 0
 }
 
