@@ -53,7 +53,7 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 		rm -rf "/etc/netns/$ns"
 	done
-	mountpoint -q "$PIN" 2>/dev/null && umount "$PIN"
+	mountpoint -q "$PIN" 2>/dev/null && umount -l "$PIN"
 	rm -rf "$TMP"
 	MXGATED_PID= NSD_PID=
 }
