@@ -171,6 +171,7 @@ start_nsd() {
 	  database: ""
 	  zonelistfile: "$TMP/nsd.zonelist"
 	  xfrdfile: "$TMP/nsd.xfrd"
+	  xfrdir: "$TMP"
 	  pidfile: "$TMP/nsd.pid"
 	  logfile: "$TMP/nsd.log"
 	  server-count: 1
