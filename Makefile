@@ -82,7 +82,8 @@ $(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(PKG_LIBS)
 
 $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c $(CORE_SRCS) $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c \
+		daemon/bpf_load.c daemon/verdict.c $(CORE_SRCS) $(PKG_LIBS)
 
 unit-test: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests

@@ -29,7 +29,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = 0;
-	msg_warn("libbpf: %s", line);
+	msg_warn("%s", line);	/* libbpf says "libbpf: " itself */
 	return 0;
 }
 

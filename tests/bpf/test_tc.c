@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_tc.c - the real tc program under BPF_PROG_TEST_RUN: crafted
+ * packets in, verdict (TC_ACT_*), skb mark and counters out. The maps are
+ * pinned in a private bpffs that the tests mount and unmount themselves.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include "bpf_load.h"
+#include "log.h"
+#include "mxgate.skel.h"
+#include "packets.h"
+#include "test.h"
+#include "verdict.h"
+
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+#define SECOND		1000000000ULL
+
+struct world {
+	char dir[64];			/* private bpffs mount point */
+	struct mxgate_bpf *skel;	/* loaded program and maps */
+	struct verdict_maps maps;	/* the pinned maps, as mxgated sees them */
+};
+
+/* world_up - mount a bpffs, load the program with pins there, config */
+static int world_up(struct world *w, const __u16 *ports, int n_ports)
+{
+	struct mxg_config cfg = { .mark_pass = MXG_DEFAULT_MARK_PASS,
+		.mark_tarpit = MXG_DEFAULT_MARK_TARPIT,
+		.mark_mask = MXG_DEFAULT_MARK_MASK };
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->dir, sizeof(w->dir), "/tmp/mxgate-bpftest.XXXXXX");
+	if (!mkdtemp(w->dir) || mount("bpf", w->dir, "bpf", 0, NULL) < 0) {
+		test_fail(__FILE__, __LINE__, "bpffs in %s: %s", w->dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n_ports; i++)
+		cfg.ports[i] = ports[i];
+	w->skel = bpf_load(w->dir, 1024);
+	if (!w->skel || bpf_write_config(w->skel, &cfg) < 0 ||
+	    verdict_open(&w->maps, w->dir) < 0) {
+		test_fail(__FILE__, __LINE__, "cannot load the tc program");
+		return -1;
+	}
+	return 0;
+}
+
+/* world_down - free everything and unmount */
+static void world_down(struct world *w)
+{
+	verdict_close(&w->maps);
+	if (w->skel)
+		bpf_unload(w->skel);
+	umount2(w->dir, MNT_DETACH);
+	rmdir(w->dir);
+}
+
+/* run - one packet through the program; returns TC_ACT_*, mark out */
+static int run(struct world *w, const struct pkt_spec *s, size_t cut,
+	       __u32 mark_in, __u32 *mark_out)
+{
+	__u8 buf[PKT_MAX];
+	struct __sk_buff ctx = { .mark = mark_in };
+	size_t n = build_frame(buf, s);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
+		    .data_size_in = (__u32)(cut && cut < n ? cut : n),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .ctx_out = &ctx, .ctx_size_out = sizeof(ctx), .repeat = 1);
+	int err = bpf_prog_test_run_opts(
+		bpf_program__fd(w->skel->progs.mxgate_ingress), &opts);
+
+	if (err) {
+		test_fail(__FILE__, __LINE__, "BPF_PROG_TEST_RUN: %s", strerror(-err));
+		return -1;
+	}
+	if (mark_out)
+		*mark_out = ctx.mark;
+	return (int)opts.retval;
+}
+
+/* stat - one kernel counter, summed over CPUs */
+static __u64 stat(struct world *w, unsigned id)
+{
+	__u64 totals[MXG_STAT_MAX];
+
+	if (stats_read(&w->maps, totals) < 0)
+		return ~0ULL;
+	return totals[id];
+}
+
+/* key_of - the map key of the test source for family */
+static struct mxg_key key_of(int family)
+{
+	struct mxg_key k = { .plen = 128 };
+
+	if (family == 4) {
+		k.addr[10] = k.addr[11] = 0xff;
+		memcpy(k.addr + 12, test_src4, 4);
+	} else {
+		memcpy(k.addr, test_src6, 16);
+	}
+	return k;
+}
+
+/* put - a verdict for family's test source */
+static void put(struct world *w, int family, enum mxg_action a, __u32 reasons,
+		__u64 ttl)
+{
+	struct mxg_key k = key_of(family);
+
+	CHECK_EQ_INT(verdict_put(&w->maps, &k, a, reasons, ttl), 0);
+}
+
+TEST(tc_unknown_source_passes_unmarked)
+{
+	struct world w;
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		for (int fam = 4; fam <= 6; fam += 2) {
+			struct pkt_spec s = syn_spec(fam);
+
+			CHECK_EQ_INT(run(&w, &s, 0, 0x70000, &mark), TC_ACT_OK);
+			CHECK_EQ_INT(mark, 0x70000);
+		}
+		CHECK_EQ_INT(stat(&w, MXG_STAT_SYN), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PACKETS), 2);
+	}
+	world_down(&w);
+}
+
+TEST(tc_pass_sets_the_mark_keeping_other_bits)
+{
+	struct world w;
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		for (int fam = 4; fam <= 6; fam += 2) {
+			struct pkt_spec s = syn_spec(fam);
+
+			put(&w, fam, MXG_ACT_PASS, MXG_R_FCRDNS, 60 * SECOND);
+			CHECK_EQ_INT(run(&w, &s, 0, 0x70f00, &mark), TC_ACT_OK);
+			CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_PASS);
+		}
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_PASS), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 0);
+	}
+	world_down(&w);
+}
+
+TEST(tc_block_drops_and_counts_reasons_and_hits)
+{
+	struct world w;
+	struct mxg_key k = key_of(4);
+	struct mxg_verdict v;
+	struct pkt_spec s = syn_spec(4);
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		put(&w, 4, MXG_ACT_BLOCK, MXG_R_S25R1 | MXG_R_FCRDNS, 60 * SECOND);
+		for (int i = 0; i < 3; i++)
+			CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_BLOCK), 3);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 1), 3);	/* s25r1 */
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 7), 3);	/* fcrdns */
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 0), 0);	/* s25r0 */
+		CHECK_EQ_INT(verdict_get(&w.maps, &k, &v), 0);
+		CHECK_EQ_INT(v.hits, 3);
+	}
+	world_down(&w);
+}
+
+TEST(tc_expired_verdict_is_ignored)
+{
+	struct world w;
+	struct pkt_spec s = syn_spec(6);
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		put(&w, 6, MXG_ACT_BLOCK, MXG_R_S25R0, 0);	/* expires now */
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_EXPIRED), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_BLOCK), 0);
+	}
+	world_down(&w);
+}
+
+TEST(tc_greylist_and_tarpit_get_the_tarpit_mark)
+{
+	struct world w;
+	struct pkt_spec s = syn_spec(4);
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		put(&w, 4, MXG_ACT_GREYLIST, MXG_R_S25R1, 60 * SECOND);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+	}
+	world_down(&w);
+}
+
+TEST(tc_only_new_syns_to_protected_ports_are_judged)
+{
+	struct world w;
+	struct pkt_spec s;
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		put(&w, 4, MXG_ACT_BLOCK, MXG_R_S25R0, 60 * SECOND);
+		put(&w, 6, MXG_ACT_BLOCK, MXG_R_S25R0, 60 * SECOND);
+		s = syn_spec(4);
+		s.tcp_flags = 0x10;			/* ACK of a live connection */
+		CHECK_EQ_INT(run(&w, &s, 0, 5, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 5);
+		s.tcp_flags = 0x12;			/* SYN-ACK */
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		s = syn_spec(4);
+		s.dport = 80;				/* not protected */
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		s = syn_spec(6);
+		s.udp = 1;
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		s = syn_spec(4);
+		s.v4_frag_offset = 8;			/* later fragment */
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_SYN), 0);
+		/* VLAN-tagged and QinQ SYNs are judged like untagged ones. */
+		s = syn_spec(6);
+		s.vlans = 1;
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		s.vlans = 2;
+		s.v6_hop_dst = 1;
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_SYN), 2);
+	}
+	world_down(&w);
+}
+
+TEST(tc_truncated_packets_pass_and_are_counted)
+{
+	struct world w;
+	struct pkt_spec s = syn_spec(4);
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		put(&w, 4, MXG_ACT_BLOCK, MXG_R_S25R0, 60 * SECOND);
+		/* Ethernet + IPv4 header + half a TCP header. */
+		CHECK_EQ_INT(run(&w, &s, 14 + 20 + 10, 0, &mark), TC_ACT_OK);
+		/* IPv6 cut inside its destination options header. */
+		s = syn_spec(6);
+		s.v6_hop_dst = 1;
+		CHECK_EQ_INT(run(&w, &s, 14 + 40 + 12, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_MALFORMED), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_SYN), 0);
+	}
+	world_down(&w);
+}
+
+TEST(tc_configured_ports_replace_port_25)
+{
+	static const __u16 ports[] = { 587, 2525 };
+	struct world w;
+	struct pkt_spec s = syn_spec(4);
+
+	if (world_up(&w, ports, 2) == 0) {
+		put(&w, 4, MXG_ACT_BLOCK, MXG_R_S25R0, 60 * SECOND);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, NULL), TC_ACT_OK);	/* 25 */
+		s.dport = 587;
+		CHECK_EQ_INT(run(&w, &s, 0, 0, NULL), TC_ACT_SHOT);
+		s.dport = 2525;
+		CHECK_EQ_INT(run(&w, &s, 0, 0, NULL), TC_ACT_SHOT);
+	}
+	world_down(&w);
+}
+
+TEST(tc_pinned_maps_survive_a_reload)
+{
+	struct world w;
+	struct mxgate_bpf *again;
+	struct pkt_spec s = syn_spec(4);
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		put(&w, 4, MXG_ACT_BLOCK, MXG_R_S25R2, 60 * SECOND);
+		/* A restarted daemon loads the program anew: same maps. */
+		again = bpf_load(w.dir, 1024);
+		CHECK(again != NULL);
+		if (again) {
+			bpf_unload(w.skel);
+			w.skel = again;
+			CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		}
+		/* A map of another size is refused, not silently replaced. */
+		CHECK(bpf_load(w.dir, 2048) == NULL);
+	}
+	world_down(&w);
+}
