@@ -23,7 +23,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	char line[512];
 	size_t n;
 
-	if (level != LIBBPF_WARN)
+	/* The kernel's netlink notes ("Exclusivity flag on", "Parent Qdisc
+	 * doesn't exists") come with an error code we report ourselves. */
+	if (level != LIBBPF_WARN || strstr(fmt, "Kernel error message"))
 		return 0;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	n = strlen(line);
@@ -121,13 +123,19 @@ int bpf_attach(struct mxgate_bpf *skel, const char *ifname)
 
 	if (tc_hook(ifname, &hook) < 0)
 		return -1;
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		msg_warn("tc hook on %s: %s", ifname, strerror(-err));
-		return -1;
-	}
 	opts.prog_fd = bpf_program__fd(skel->progs.mxgate_ingress);
+	/* Usually the clsact qdisc is there from an earlier run; creating
+	 * it only when missing keeps the kernel's "exists" note out of the
+	 * log. */
 	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		err = bpf_tc_hook_create(&hook);
+		if (err && err != -EEXIST) {
+			msg_warn("tc hook on %s: %s", ifname, strerror(-err));
+			return -1;
+		}
+		err = bpf_tc_attach(&hook, &opts);
+	}
 	if (err) {
 		msg_warn("tc attach on %s: %s", ifname, strerror(-err));
 		return -1;

@@ -122,7 +122,8 @@ static enum mxg_action classify(const struct fcrdns_result *r, int timed_out,
 		*reasons = MXG_R_S25R0;
 		break;
 	case FCRDNS_TEMPFAIL:
-		*reasons = MXG_R_S25R0 | (timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL);
+		*reasons = MXG_R_S25R0 |
+			(timed_out || r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL);
 		*ttl_s = conf.verdict_ttl_block < TEMPFAIL_TTL_S ?
 			conf.verdict_ttl_block : TEMPFAIL_TTL_S;
 		return MXG_ACT_BLOCK;
@@ -185,7 +186,7 @@ static int apply_cached(const struct mxg_key *key, __u32 id, __u32 mark)
 /* on_packet - one queued SYN: join its pending lookup or start one */
 static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t len)
 {
-	struct fcrdns_result none = { FCRDNS_TEMPFAIL, "" };
+	struct fcrdns_result none = { FCRDNS_TEMPFAIL, 0, "" };
 	struct mxg_pkt pkt;
 	struct pending *p;
 	__u64 now;
@@ -232,7 +233,7 @@ static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t 
 /* expire_pending - decide every lookup whose deadline has passed */
 static void expire_pending(void)
 {
-	struct fcrdns_result none = { FCRDNS_TEMPFAIL, "" };
+	struct fcrdns_result none = { FCRDNS_TEMPFAIL, 1, "" };
 	__u64 now = now_ns();
 	struct pending *p;
 

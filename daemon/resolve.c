@@ -190,6 +190,7 @@ static void forward_done(void *arg, int status, int timeouts,
 		return;
 	}
 	if (status != ARES_SUCCESS) {
+		req->result.timed_out = status == ARES_ETIMEOUT;
 		finish(req, absent_or_tempfail(status) == FCRDNS_NONE ?
 		       FCRDNS_FAIL : FCRDNS_TEMPFAIL);
 		return;
@@ -209,10 +210,14 @@ static void forward_done(void *arg, int status, int timeouts,
 				return;
 			}
 	}
-	if (rc != ARES_SUCCESS && rc != ARES_ENODATA)
-		msg_warn("dns: bad %s answer for %s: %s",
+	if (rc != ARES_SUCCESS && rc != ARES_ENODATA) {
+		char addr[ADDR_STRLEN];
+
+		addr_format(&req->key, addr, sizeof(addr));
+		msg_warn("client=%s: bad %s answer for %s: %s", addr,
 			 addr_is_v4(&req->key) ? "A" : "AAAA",
 			 req->result.name, ares_strerror(rc));
+	}
 	finish(req, FCRDNS_FAIL);
 }
 
@@ -223,6 +228,7 @@ static void ptr_done(void *arg, int status, int timeouts,
 	struct resolve_req *req = arg;
 	struct hostent *host = NULL;
 	int v4 = addr_is_v4(&req->key);
+	char addr[ADDR_STRLEN];
 	int rc;
 
 	(void)timeouts;
@@ -231,17 +237,25 @@ static void ptr_done(void *arg, int status, int timeouts,
 		return;
 	}
 	if (status != ARES_SUCCESS) {
+		req->result.timed_out = status == ARES_ETIMEOUT;
 		finish(req, absent_or_tempfail(status));
 		return;
 	}
 	rc = ares_parse_ptr_reply(abuf, alen, v4 ? req->key.addr + 12 : req->key.addr,
 				  v4 ? 4 : 16, v4 ? AF_INET : AF_INET6, &host);
+	addr_format(&req->key, addr, sizeof(addr));
 	if (rc != ARES_SUCCESS || !host || !host->h_name) {
-		if (rc != ARES_ENODATA)
-			msg_warn("dns: bad PTR answer: %s", ares_strerror(rc));
 		if (host)
 			ares_free_hostent(host);
-		finish(req, rc == ARES_ENODATA ? FCRDNS_NONE : FCRDNS_TEMPFAIL);
+		if (rc == ARES_ENODATA) {
+			finish(req, FCRDNS_NONE);
+			return;
+		}
+		/* c-ares refuses a PTR name that is not a host name
+		 * (EBADRESP): an answer that cannot be confirmed. */
+		msg_warn("client=%s: PTR answer is not a valid host name (%s); "
+			 "treated as not confirmed", addr, ares_strerror(rc));
+		finish(req, FCRDNS_FAIL);
 		return;
 	}
 	snprintf(req->result.name, sizeof(req->result.name), "%s", host->h_name);
@@ -252,8 +266,8 @@ static void ptr_done(void *arg, int status, int timeouts,
 		for (char *p = req->result.name; *p; p++)
 			if (*p < 0x21 || *p > 0x7e)
 				*p = '?';
-		msg_warn("dns: PTR name \"%s\" is not a valid host name",
-			 req->result.name);
+		msg_warn("client=%s: PTR name \"%s\" is not a valid host "
+			 "name; treated as not confirmed", addr, req->result.name);
 		finish(req, FCRDNS_FAIL);
 		return;
 	}

@@ -48,6 +48,7 @@ enum fcrdns_status {
 
 struct fcrdns_result {
 	enum fcrdns_status status;
+	int timed_out;			/* TEMPFAIL because DNS did not answer */
 	char name[RESOLVE_NAME_MAX];	/* PTR name, "" if none */
 };
 

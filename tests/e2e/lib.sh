@@ -29,19 +29,24 @@ MTA4=203.0.113.25
 MTA6=2001:db8:5::25
 DNS4=203.0.113.53
 DNS6=2001:db8:5::53
+SILENT_DNS4=203.0.113.54	# drops every query: a DNS server that hangs
 MXGATED_PID=
 NSD_PID=
 E2E_PASSED=0
 E2E_FAILED=0
 
-# The clients: clean MTA, spare clean MTA, dynamic line, no PTR, forged PTR.
-CLEAN=10 SPARE=11 DYNAMIC=20 NOPTR=30 FORGED=40
+# The clients: clean MTA, spare clean MTA, dynamic line, no PTR, forged
+# PTR, and a PTR that is not a host name at all.
+CLEAN=10 SPARE=11 DYNAMIC=20 NOPTR=30 FORGED=40 BADPTR=50
 v4() { echo "198.51.100.$1"; }
 v6() { echo "2001:db8:c::$1"; }
 
 # cleanup - undo everything; safe to call more than once
 cleanup() {
-	[ -n "$MXGATED_PID" ] && kill -9 "$MXGATED_PID" 2>/dev/null
+	if [ -n "$MXGATED_PID" ]; then
+		kill -9 "$MXGATED_PID" 2>/dev/null
+		wait "$MXGATED_PID" 2>/dev/null	# reaped quietly
+	fi
 	[ -n "$NSD_PID" ] && kill "$NSD_PID" 2>/dev/null
 	if [ -f "$TMP/postfix/main.cf" ]; then
 		ip netns exec "$NS_S" postfix -c "$TMP/postfix" stop >/dev/null 2>&1
@@ -94,7 +99,7 @@ setup_network() {
 	ip link add c0 netns "$NS_C" type veth peer gc netns "$NS_G" || return 1
 	ip link add gs netns "$NS_G" type veth peer s0 netns "$NS_S" || return 1
 
-	for h in $CLEAN $SPARE $DYNAMIC $NOPTR $FORGED; do
+	for h in $CLEAN $SPARE $DYNAMIC $NOPTR $FORGED $BADPTR; do
 		in_ns "$NS_C" ip addr add "$(v4 "$h")/24" dev c0
 		in_ns "$NS_C" ip addr add "$(v6 "$h")/64" dev c0 nodad
 	done
@@ -110,7 +115,10 @@ setup_network() {
 	in_ns "$NS_G" ip link set gs up
 	in_ns "$NS_G" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 
-	for a in $MTA4 $DNS4; do in_ns "$NS_S" ip addr add "$a/24" dev s0; done
+	for a in $MTA4 $DNS4 $SILENT_DNS4; do in_ns "$NS_S" ip addr add "$a/24" dev s0; done
+	in_ns "$NS_S" nft add table inet silent
+	in_ns "$NS_S" nft add chain inet silent in '{ type filter hook input priority 0; }'
+	in_ns "$NS_S" nft add rule inet silent in ip daddr $SILENT_DNS4 udp dport 53 counter drop
 	for a in $MTA6 $DNS6; do in_ns "$NS_S" ip addr add "$a/64" dev s0 nodad; done
 	in_ns "$NS_S" ip link set s0 up
 	in_ns "$NS_S" ip route add default via 203.0.113.1
@@ -138,7 +146,8 @@ dyn6-2001-db8-c-20 IN AAAA $(v6 $DYNAMIC)" > "$z/pool.example.net"
 	printf '%s\n%s\n' "$soa" "$CLEAN IN PTR mail.sender.example.
 $SPARE IN PTR mx2.sender.example.
 $DYNAMIC IN PTR dyn-198-51-100-20.pool.example.net.
-$FORGED IN PTR forged.example.com." > "$z/100.51.198.in-addr.arpa"
+$FORGED IN PTR forged.example.com.
+$BADPTR IN PTR bad\\032name.example." > "$z/100.51.198.in-addr.arpa"
 	# 2001:db8:c::/64; host ::XY is 0.0...Y.X reversed over 16 nibbles.
 	{
 		printf '%s\n' "$soa"
@@ -182,7 +191,7 @@ start_nsd() {
 	for z in "$TMP"/zones/*; do
 		printf 'zone:\n  name: %s\n  zonefile: %s\n' "${z##*/}" "$z" >> "$conf"
 	done
-	in_ns "$NS_S" nsd -d -c "$conf" >>"$TMP/nsd.log" 2>&1 &
+	ip netns exec "$NS_S" nsd -d -c "$conf" >>"$TMP/nsd.log" 2>&1 &
 	NSD_PID=$!
 	wait_for "nsd answers" in_ns "$NS_G" dig +short +time=1 +tries=1 \
 		@"$DNS4" -x "$(v4 $CLEAN)"
@@ -223,27 +232,35 @@ start_postfix() {
 		"ss -ltn | grep -q '$MTA4:25\|\*:25\|0.0.0.0:25'"
 }
 
-# start_mxgated [extra conf lines] - the daemon on the gateway
+# start_mxgated [extra conf lines] - the daemon on the gateway; its DNS
+# server and decision timeout come from MXG_DNS and MXG_TIMEOUT
 start_mxgated() {
+	local readies
+	readies=$(grep -c ' ready' "$DAEMON_LOG" 2>/dev/null)
 	mkdir -p "$PIN" "$TMP/state"
 	mountpoint -q "$PIN" || mount -t bpf bpf "$PIN"
 	cat > "$TMP/mxgate.conf" <<-EOC
 	interfaces = gc
 	ports = 25
 	queue = 0
-	dns_servers = $DNS4
+	dns_servers = ${MXG_DNS:-$DNS4}
 	pin_dir = $PIN
 	state_dir = $TMP/state
 	rules_cmd = $REPO/nftables/mxgate-rules
-	decision_timeout = 5s
+	decision_timeout = ${MXG_TIMEOUT:-5s}
 	verdict_ttl_pass = 1d
 	verdict_ttl_block = 1h
 	${1:-}
 	EOC
-	in_ns "$NS_G" "$BUILD/mxgated" -f -c "$TMP/mxgate.conf" >>"$DAEMON_LOG" 2>&1 &
+	# Not through a function: $! must be mxgated itself (ip netns exec
+	# execs it), so that killing it really kills the daemon.
+	ip netns exec "$NS_G" "$BUILD/mxgated" -f -c "$TMP/mxgate.conf" >>"$DAEMON_LOG" 2>&1 &
 	MXGATED_PID=$!
-	wait_for "mxgated ready" grep -q ' ready' "$DAEMON_LOG"
+	wait_for "mxgated ready" readies_above "${readies:-0}"
 }
+
+# readies_above N - the daemon log has more than N "ready" lines
+readies_above() { [ "$(grep -c ' ready' "$DAEMON_LOG")" -gt "$1" ]; }
 
 # stop_mxgated [signal] - kill the daemon (default SIGKILL: a crash)
 stop_mxgated() {
@@ -286,6 +303,14 @@ ctl() { in_ns "$NS_G" "$BUILD/mxgatectl" -p "$PIN" "$@"; }
 
 # stat_value NAME - one kernel counter
 stat_value() { ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# silent_dns_queries - queries the hanging DNS server swallowed
+silent_dns_queries() {
+	in_ns "$NS_S" nft list chain inet silent in | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+}
+
+# queue_bound - some process listens on NFQUEUE 0 in the gateway
+queue_bound() { in_ns "$NS_G" awk '$1 == 0 { f = 1 } END { exit !f }' /proc/net/netfilter/nfnetlink_queue; }
 
 # queued_total - packets NFQUEUE 0 has handed to user space (id sequence)
 queued_total() {

@@ -79,7 +79,10 @@ check "lookup after forget exits 1" not ctl lookup "$(v4 $DYNAMIC)"
 
 # Fail-open: the daemon dies; a never-seen clean client still gets mail
 # through the queue bypass, and cached verdicts keep being enforced.
+pid=$MXGATED_PID
 stop_mxgated 9
+check "mxgated killed: the process is gone" not kill -0 "$pid"
+check "mxgated killed: nobody listens on the queue" not queue_bound
 block_before=$(stat_value action_block)
 send_mail $SPARE 4 "bypass4"
 check "mxgated killed: new clean client delivered (bypass)" delivered bypass4
