@@ -2,6 +2,7 @@
 /* config.c - mxgate.conf parser; see config.h for the contract. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,10 +21,21 @@ struct parse_ctx {
 	void (*report)(const char *msg);
 };
 
+enum key_type {
+	KEY_FN,		/* parsed by fn */
+	KEY_UINT,	/* unsigned number in [min, max] */
+	KEY_MS,		/* duration in [min, max] ms, stored in ms */
+	KEY_SECONDS,	/* duration in [min, max] ms, stored in seconds */
+	KEY_PATH,	/* absolute path, char[PATH_MAX] */
+};
+
 struct key_def {
 	const char *name;
-	/* Parse value into c; on error write the reason into why. */
-	int (*parse)(struct mxg_conf *c, const char *value, char *why, size_t len);
+	enum key_type type;
+	size_t offset;			/* of the field in struct mxg_conf */
+	unsigned long long min, max;	/* range, for numbers and durations */
+	/* KEY_FN: parse value into c; on error write the reason into why. */
+	int (*fn)(struct mxg_conf *c, const char *value, char *why, size_t len);
 };
 
 /* bad - report one bad line as "FILE:LINE: reason" */
@@ -241,31 +253,6 @@ static int set_dns_servers(struct mxg_conf *c, const char *value, char *why, siz
 	return 0;
 }
 
-/* set_path - an absolute path that fits PATH_MAX */
-static int set_path(char *dst, const char *value, char *why, size_t len)
-{
-	if (value[0] != '/') {
-		snprintf(why, len, "\"%s\" is not an absolute path", value);
-		return -1;
-	}
-	if (strlen(value) >= PATH_MAX) {
-		snprintf(why, len, "path is too long");
-		return -1;
-	}
-	snprintf(dst, PATH_MAX, "%s", value);
-	return 0;
-}
-
-static int set_pin_dir(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_path(c->pin_dir, v, why, len);
-}
-
-static int set_state_dir(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_path(c->state_dir, v, why, len);
-}
-
 /* set_rules_cmd - a command found in PATH, an absolute path, or "none" */
 static int set_rules_cmd(struct mxg_conf *c, const char *v, char *why, size_t len)
 {
@@ -281,111 +268,64 @@ static int set_rules_cmd(struct mxg_conf *c, const char *v, char *why, size_t le
 	return 0;
 }
 
-static int set_queue(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	unsigned long long n;
+#define FIELD(name) offsetof(struct mxg_conf, name)
+_Static_assert(sizeof(__u32) == sizeof(unsigned), "marks are stored as unsigned");
 
-	if (parse_number(v, 0, 65535, &n, why, len) < 0)
-		return -1;
-	c->queue = (unsigned)n;
-	return 0;
-}
-
-static int set_decision_timeout(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	unsigned long long ms;
-
-	if (parse_duration_ms(v, 100, 60 * MS_PER_S, &ms, why, len) < 0)
-		return -1;
-	c->decision_timeout_ms = (unsigned)ms;
-	return 0;
-}
-
-/* set_ttl - a verdict lifetime, 1 s to 365 d, stored in seconds */
-static int set_ttl(unsigned *dst, const char *v, char *why, size_t len)
-{
-	unsigned long long ms;
-
-	if (parse_duration_ms(v, MS_PER_S, 365 * DAY_S * MS_PER_S, &ms, why, len) < 0)
-		return -1;
-	*dst = (unsigned)(ms / MS_PER_S);
-	return 0;
-}
-
-static int set_ttl_pass(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_ttl(&c->verdict_ttl_pass, v, why, len);
-}
-
-static int set_ttl_block(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_ttl(&c->verdict_ttl_block, v, why, len);
-}
-
-static int set_max_sources(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	unsigned long long n;
-
-	if (parse_number(v, 1024, 16777216, &n, why, len) < 0)
-		return -1;
-	c->max_sources = (unsigned)n;
-	return 0;
-}
-
-static int set_max_pending(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	unsigned long long n;
-
-	if (parse_number(v, 1, 1000000, &n, why, len) < 0)
-		return -1;
-	c->max_pending = (unsigned)n;
-	return 0;
-}
-
-/* set_mark - a 32-bit skb mark, hex or decimal */
-static int set_mark(__u32 *dst, const char *v, char *why, size_t len)
-{
-	unsigned long long n;
-
-	if (parse_number(v, 0, 0xffffffffULL, &n, why, len) < 0)
-		return -1;
-	*dst = (__u32)n;
-	return 0;
-}
-
-static int set_mark_pass(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_mark(&c->mark_pass, v, why, len);
-}
-
-static int set_mark_tarpit(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_mark(&c->mark_tarpit, v, why, len);
-}
-
-static int set_mark_mask(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_mark(&c->mark_mask, v, why, len);
-}
-
+/* Every key: lists and special values have a function; plain numbers,
+ * durations and paths are described by their field and range. */
 static const struct key_def keys[] = {
-	{ "interfaces", set_interfaces },
-	{ "ports", set_ports },
-	{ "queue", set_queue },
-	{ "dns_servers", set_dns_servers },
-	{ "pin_dir", set_pin_dir },
-	{ "state_dir", set_state_dir },
-	{ "rules_cmd", set_rules_cmd },
-	{ "decision_timeout", set_decision_timeout },
-	{ "verdict_ttl_pass", set_ttl_pass },
-	{ "verdict_ttl_block", set_ttl_block },
-	{ "max_sources", set_max_sources },
-	{ "max_pending", set_max_pending },
-	{ "mark_pass", set_mark_pass },
-	{ "mark_tarpit", set_mark_tarpit },
-	{ "mark_mask", set_mark_mask },
+	{ "interfaces", KEY_FN, 0, 0, 0, set_interfaces },
+	{ "ports", KEY_FN, 0, 0, 0, set_ports },
+	{ "dns_servers", KEY_FN, 0, 0, 0, set_dns_servers },
+	{ "rules_cmd", KEY_FN, 0, 0, 0, set_rules_cmd },
+	{ "queue", KEY_UINT, FIELD(queue), 0, 65535, NULL },
+	{ "pin_dir", KEY_PATH, FIELD(pin_dir), 0, 0, NULL },
+	{ "state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL },
+	{ "decision_timeout", KEY_MS, FIELD(decision_timeout_ms), 100, 60 * MS_PER_S, NULL },
+	{ "verdict_ttl_pass", KEY_SECONDS, FIELD(verdict_ttl_pass),
+	  MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
+	{ "verdict_ttl_block", KEY_SECONDS, FIELD(verdict_ttl_block),
+	  MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
+	{ "max_sources", KEY_UINT, FIELD(max_sources), 1024, 16777216, NULL },
+	{ "max_pending", KEY_UINT, FIELD(max_pending), 1, 1000000, NULL },
+	{ "mark_pass", KEY_UINT, FIELD(mark_pass), 0, 0xffffffffULL, NULL },
+	{ "mark_tarpit", KEY_UINT, FIELD(mark_tarpit), 0, 0xffffffffULL, NULL },
+	{ "mark_mask", KEY_UINT, FIELD(mark_mask), 0, 0xffffffffULL, NULL },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* set_value - parse value for key k into c; the reason into why on error */
+static int set_value(const struct key_def *k, struct mxg_conf *c,
+		     const char *v, char *why, size_t len)
+{
+	void *field = (char *)c + k->offset;
+	unsigned long long n = 0;
+
+	switch (k->type) {
+	case KEY_FN:
+		return k->fn(c, v, why, len);
+	case KEY_PATH:
+		if (v[0] != '/' || strlen(v) >= PATH_MAX) {
+			snprintf(why, len, "\"%s\" is not an absolute path", v);
+			return -1;
+		}
+		snprintf(field, PATH_MAX, "%s", v);
+		return 0;
+	case KEY_UINT:
+		if (parse_number(v, k->min, k->max, &n, why, len) < 0)
+			return -1;
+		break;
+	case KEY_MS:
+	case KEY_SECONDS:
+		if (parse_duration_ms(v, k->min, k->max, &n, why, len) < 0)
+			return -1;
+		if (k->type == KEY_SECONDS)
+			n /= MS_PER_S;
+		break;
+	}
+	*(unsigned *)field = (unsigned)n;	/* every range fits */
+	return 0;
+}
 
 /* conf_defaults - every setting's default */
 void conf_defaults(struct mxg_conf *c)
@@ -456,7 +396,7 @@ static void parse_line(struct parse_ctx *ctx, char *line, struct mxg_conf *c,
 		bad(ctx, "%s: empty value", key);
 		return;
 	}
-	if (keys[k].parse(c, value, why, sizeof(why)) < 0)
+	if (set_value(&keys[k], c, value, why, sizeof(why)) < 0)
 		bad(ctx, "%s: %s", key, why);
 }
 

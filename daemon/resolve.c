@@ -147,11 +147,22 @@ static void finish(struct resolve_req *req, enum fcrdns_status status)
 	free(req);
 }
 
-/* dns_failed - map a c-ares status to "no such record" or "try later" */
-static enum fcrdns_status absent_or_tempfail(int status)
+/* query_failed - finish req unless status is success: "no such record"
+ * gives outcome absent, anything else is a temporary failure. Returns 1
+ * when req is finished (or freed: the channel is being destroyed). */
+static int query_failed(struct resolve_req *req, int status,
+			enum fcrdns_status absent)
 {
-	return status == ARES_ENOTFOUND || status == ARES_ENODATA ?
-		FCRDNS_NONE : FCRDNS_TEMPFAIL;
+	if (status == ARES_SUCCESS)
+		return 0;
+	if (status == ARES_EDESTRUCTION) {
+		free(req);
+		return 1;
+	}
+	req->result.timed_out = status == ARES_ETIMEOUT;
+	finish(req, status == ARES_ENOTFOUND || status == ARES_ENODATA ?
+	       absent : FCRDNS_TEMPFAIL);
+	return 1;
 }
 
 /* hostname_valid - letters, digits, '-', '_' in 1..63-byte labels */
@@ -185,16 +196,9 @@ static void forward_done(void *arg, int status, int timeouts,
 	int n = 32, rc;
 
 	(void)timeouts;
-	if (status == ARES_EDESTRUCTION) {
-		free(req);
+	/* The name exists (it came from the PTR) but has no address. */
+	if (query_failed(req, status, FCRDNS_FAIL))
 		return;
-	}
-	if (status != ARES_SUCCESS) {
-		req->result.timed_out = status == ARES_ETIMEOUT;
-		finish(req, absent_or_tempfail(status) == FCRDNS_NONE ?
-		       FCRDNS_FAIL : FCRDNS_TEMPFAIL);
-		return;
-	}
 	if (addr_is_v4(&req->key)) {
 		rc = ares_parse_a_reply(abuf, alen, NULL, a4, &n);
 		for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
@@ -232,15 +236,8 @@ static void ptr_done(void *arg, int status, int timeouts,
 	int rc;
 
 	(void)timeouts;
-	if (status == ARES_EDESTRUCTION) {
-		free(req);
+	if (query_failed(req, status, FCRDNS_NONE))
 		return;
-	}
-	if (status != ARES_SUCCESS) {
-		req->result.timed_out = status == ARES_ETIMEOUT;
-		finish(req, absent_or_tempfail(status));
-		return;
-	}
 	rc = ares_parse_ptr_reply(abuf, alen, v4 ? req->key.addr + 12 : req->key.addr,
 				  v4 ? 4 : 16, v4 ? AF_INET : AF_INET6, &host);
 	addr_format(&req->key, addr, sizeof(addr));

@@ -14,6 +14,7 @@
 # shellcheck shell=bash
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$REPO/tests/e2e/tap.sh"
 BUILD=${BUILD:-$REPO/build}
 RUN_ID=$$
 NS_C=mxg-c-$RUN_ID
@@ -32,8 +33,6 @@ DNS6=2001:db8:5::53
 SILENT_DNS4=203.0.113.54	# drops every query: a DNS server that hangs
 MXGATED_PID=
 NSD_PID=
-E2E_PASSED=0
-E2E_FAILED=0
 
 # The clients: clean MTA, spare clean MTA, dynamic line, no PTR, forged
 # PTR, and a PTR that is not a host name at all.
@@ -63,14 +62,6 @@ cleanup() {
 	MXGATED_PID= NSD_PID=
 }
 
-# ok / not_ok / check - one line per assertion, tallied for the summary
-ok() { E2E_PASSED=$((E2E_PASSED + 1)); echo "ok - $*"; }
-not_ok() { E2E_FAILED=$((E2E_FAILED + 1)); echo "not ok - $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
-}
 
 # summary NAME - "NAME: N passed, N failed"; exit status for the script
 summary() {
@@ -78,8 +69,7 @@ summary() {
 		echo "--- mxgated log (tail)"; tail -n 40 "$DAEMON_LOG" 2>/dev/null
 		echo "--- postfix log (tail)"; tail -n 20 "$MAILLOG" 2>/dev/null
 	fi
-	echo "$1: $E2E_PASSED passed, $E2E_FAILED failed"
-	[ "$E2E_FAILED" -eq 0 ]
+	tally "$1"
 }
 
 # in_ns NS CMD... - run a command in one of our namespaces

@@ -34,8 +34,6 @@ TMP=$(mktemp -d /tmp/mxg-rules.XXXXXX)
 RUNDIR=${MXGATE_RUNDIR:-/run/mxgate}
 LISTENER_PID=
 STATE=
-PASSED=0
-FAILED=0
 
 # cleanup - kill what we started, delete our namespaces and files
 cleanup() {
@@ -53,14 +51,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-not_ok() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
-# check WHAT CMD... - ok if CMD succeeds
-check() {
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
-}
+. "$(dirname "$0")/tap.sh"
 # expect WHAT WANT GOT - ok if the two strings are equal, else show both
 expect() {
 	if [ "$2" = "$3" ]; then
@@ -466,5 +457,4 @@ rules unload
 expect "final unload exits 0" 0 "$RC"
 if same_ruleset; then ok "final unload restores the ruleset"; else not_ok "final unload restores the ruleset"; show_diff; fi
 
-echo "rules: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+tally rules
