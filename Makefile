@@ -45,7 +45,7 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/*.c)
 SKEL := $(BUILD)/mxgate.skel.h
 HDRS := $(wildcard bpf/*.h daemon/*.h)
 
-.PHONY: all clean check unit-test bpf-test e2e-test demo install uninstall deps
+.PHONY: all clean check bench unit-test bpf-test e2e-test demo install uninstall deps
 
 all: $(BUILD)/mxgated $(BUILD)/mxgatectl
 
@@ -84,6 +84,14 @@ $(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(HDRS) | $(BUILD)
 $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c \
 		daemon/bpf_load.c daemon/verdict.c $(CORE_SRCS) $(PKG_LIBS)
+
+# Benchmarks print numbers; they never pass or fail.
+$(BUILD)/tc_bench: tests/bench/tc_bench.c $(SKEL) $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/bench/tc_bench.c \
+		daemon/bpf_load.c daemon/verdict.c $(CORE_SRCS) $(PKG_LIBS)
+
+bench: $(BUILD)/tc_bench
+	$(BUILD)/tc_bench
 
 unit-test: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests

@@ -118,7 +118,7 @@ int mxgate_ingress(struct __sk_buff *skb)
 		count(MXG_STAT_UNKNOWN);
 		return TC_ACT_OK;
 	}
-	if (bpf_ktime_get_boot_ns() >= v->expires_ns) {
+	if (bpf_ktime_get_coarse_ns() >= v->expires_ns) {
 		count(MXG_STAT_EXPIRED);
 		return TC_ACT_OK;
 	}

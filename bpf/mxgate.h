@@ -4,9 +4,12 @@
  * tc program (bpf/) and user space (daemon/). Nothing here is defined twice.
  *
  * Include it after vmlinux.h (BPF side) or <linux/types.h> (user space).
- * Times are CLOCK_BOOTTIME nanoseconds (bpf_ktime_get_boot_ns() in the
- * kernel, clock_gettime(CLOCK_BOOTTIME) in user space), so that the kernel
- * and the daemon read the same clock.
+ * Times are CLOCK_MONOTONIC_COARSE nanoseconds (bpf_ktime_get_coarse_ns()
+ * in the kernel, clock_gettime(CLOCK_MONOTONIC_COARSE) in user space), so
+ * the kernel and the daemon read the same clock. Coarse: a verdict lasts
+ * minutes to days, a tick of resolution is plenty, and reading it costs
+ * the tc program a memory load instead of a clock-source read (measured:
+ * 57 -> 33 ns per cached verdict, `make bench`).
  */
 #ifndef MXGATE_H
 #define MXGATE_H

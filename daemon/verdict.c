@@ -11,12 +11,12 @@
 #include <bpf/libbpf.h>
 #include "verdict.h"
 
-/* now_ns - CLOCK_BOOTTIME, the clock of bpf_ktime_get_boot_ns() */
+/* now_ns - CLOCK_MONOTONIC_COARSE, the clock of bpf_ktime_get_coarse_ns() */
 __u64 now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 

@@ -17,7 +17,7 @@
  *	the maps pinned under pin_dir, so mxgatectl works while the daemon is
  *	down. Functions return 0, -ENOENT when no entry exists, or another
  *	negative errno. stats_read() sums the per-CPU counters. now_ns() is
- *	CLOCK_BOOTTIME in ns, the clock of bpf_ktime_get_boot_ns().
+ *	the clock of the tc program (see mxgate.h) in ns.
  */
 #ifndef MXG_VERDICT_H
 #define MXG_VERDICT_H
