@@ -112,13 +112,14 @@ static int cmd_lookup(struct verdict_maps *m, const char *text)
 }
 
 /* cmd_list - every verdict in the map */
-static int cmd_list(struct verdict_maps *m)
+static int cmd_list(struct verdict_maps *m, const char *unused)
 {
 	struct mxg_key k, next;
 	struct mxg_verdict v;
 	__u64 now = now_ns();
 	void *prev = NULL;
 
+	(void)unused;
 	while (bpf_map_get_next_key(m->verdicts_fd, prev, &next) == 0) {
 		k = next;
 		prev = &k;
@@ -133,12 +134,13 @@ static int cmd_list(struct verdict_maps *m)
 }
 
 /* cmd_stats - "name value", every counter */
-static int cmd_stats(struct verdict_maps *m)
+static int cmd_stats(struct verdict_maps *m, const char *unused)
 {
 	__u64 totals[MXG_STAT_MAX];
 	char name[32];
 	int err = stats_read(m, totals);
 
+	(void)unused;
 	if (err) {
 		fprintf(stderr, "mxgatectl: stats: %s\n", strerror(-err));
 		return EXIT_ERROR;
@@ -173,6 +175,19 @@ static int cmd_forget(struct verdict_maps *m, const char *text)
 	printf("%s forgotten\n", text);
 	return 0;
 }
+
+/* The commands that work on the pinned maps. */
+static const struct {
+	const char *name;
+	int with_addr;				/* takes an ADDR argument */
+	int (*run)(struct verdict_maps *m, const char *addr);
+} map_commands[] = {
+	{ "lookup", 1, cmd_lookup },
+	{ "forget", 1, cmd_forget },
+	{ "list", 0, cmd_list },
+	{ "stats", 0, cmd_stats },
+};
+#define N_MAP_COMMANDS (sizeof(map_commands) / sizeof(map_commands[0]))
 
 /* cmd_check - the S25R rule a name trips, without daemon or maps */
 static int cmd_check(const char *hostname)
@@ -210,6 +225,7 @@ int main(int argc, char **argv)
 	const char *pin_opt = NULL, *conf_path = NULL, *cmd;
 	struct verdict_maps maps;
 	struct mxg_conf conf;
+	size_t cmd_i;
 	int opt, rc;
 
 	log_open("mxgatectl", 1);
@@ -228,21 +244,15 @@ int main(int argc, char **argv)
 	if (pin_dir_from(pin_opt, conf_path, &conf) < 0)
 		return EXIT_ERROR;
 
-	if ((strcmp(cmd, "lookup") == 0 || strcmp(cmd, "forget") == 0) ?
-	    argc - optind != 2 :
-	    (strcmp(cmd, "list") == 0 || strcmp(cmd, "stats") == 0) ?
-	    argc - optind != 1 : 1)
+	for (cmd_i = 0; cmd_i < N_MAP_COMMANDS; cmd_i++)
+		if (strcmp(cmd, map_commands[cmd_i].name) == 0)
+			break;
+	if (cmd_i == N_MAP_COMMANDS ||
+	    argc - optind - 1 != (map_commands[cmd_i].with_addr ? 1 : 0))
 		return usage();
 	if (open_maps(&maps, conf.pin_dir) < 0)
 		return EXIT_ERROR;
-	if (strcmp(cmd, "lookup") == 0)
-		rc = cmd_lookup(&maps, argv[optind + 1]);
-	else if (strcmp(cmd, "forget") == 0)
-		rc = cmd_forget(&maps, argv[optind + 1]);
-	else if (strcmp(cmd, "list") == 0)
-		rc = cmd_list(&maps);
-	else
-		rc = cmd_stats(&maps);
+	rc = map_commands[cmd_i].run(&maps, argv[optind + 1]);
 	verdict_close(&maps);
 	return rc;
 }

@@ -35,7 +35,6 @@ struct resolve_req {
 	resolve_done_fn done;		/* NULL once cancelled */
 	void *arg;			/* passed to done */
 	struct fcrdns_result result;	/* filled in as answers arrive */
-	int finished;			/* result final, waiting for delivery */
 	struct resolve_req *next_ready;	/* deferred delivery list */
 };
 
@@ -134,7 +133,6 @@ static void reverse_name(const struct mxg_key *k, char *buf, size_t len)
 static void finish(struct resolve_req *req, enum fcrdns_status status)
 {
 	req->result.status = status;
-	req->finished = 1;
 	if (in_start) {
 		/* Never call back into a caller that is still setting up the
 		 * request: one delivery path, from the event loop. */
