@@ -102,8 +102,8 @@ static void release_one(__u32 id, __u32 mark, enum mxg_action action)
 }
 
 /* classify - turn an FCrDNS outcome into action, reasons, rule and TTL */
-static enum mxg_action classify(const struct fcrdns_result *r, int timed_out,
-				__u32 *reasons, int *rule, unsigned *ttl_s)
+static enum mxg_action classify(const struct fcrdns_result *r, __u32 *reasons,
+				int *rule, unsigned *ttl_s)
 {
 	*rule = 0;
 	*reasons = 0;
@@ -123,7 +123,7 @@ static enum mxg_action classify(const struct fcrdns_result *r, int timed_out,
 		break;
 	case FCRDNS_TEMPFAIL:
 		*reasons = MXG_R_S25R0 |
-			(timed_out || r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL);
+			(r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL);
 		*ttl_s = conf.verdict_ttl_block < TEMPFAIL_TTL_S ?
 			conf.verdict_ttl_block : TEMPFAIL_TTL_S;
 		return MXG_ACT_BLOCK;
@@ -133,14 +133,14 @@ static enum mxg_action classify(const struct fcrdns_result *r, int timed_out,
 }
 
 /* decide - write the verdict, release the held SYNs, log, forget p */
-static void decide(struct pending *p, const struct fcrdns_result *r, int timed_out)
+static void decide(struct pending *p, const struct fcrdns_result *r)
 {
 	char addr[ADDR_STRLEN], why[256], rule_name[8] = "none";
 	__u32 reasons;
 	unsigned ttl_s;
 	int rule, err;
 	__u64 now = now_ns();
-	enum mxg_action action = classify(r, timed_out, &reasons, &rule, &ttl_s);
+	enum mxg_action action = classify(r, &reasons, &rule, &ttl_s);
 
 	/* Map first: a retransmit racing the release must meet the verdict
 	 * in the kernel, not start a second lookup. */
@@ -168,7 +168,7 @@ static void on_resolved(void *arg, const struct fcrdns_result *r)
 	struct pending *p = arg;
 
 	p->lookup = NULL;	/* the resolver frees its request itself */
-	decide(p, r, 0);
+	decide(p, r);
 }
 
 /* apply_cached - a verdict written since the tc program let this SYN by */
@@ -186,7 +186,7 @@ static int apply_cached(const struct mxg_key *key, __u32 id, __u32 mark)
 /* on_packet - one queued SYN: join its pending lookup or start one */
 static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t len)
 {
-	struct fcrdns_result none = { FCRDNS_TEMPFAIL, 0, "" };
+	struct fcrdns_result no_resolver = { FCRDNS_TEMPFAIL, 0, "" };
 	struct mxg_pkt pkt;
 	struct pending *p;
 	__u64 now;
@@ -227,20 +227,20 @@ static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t 
 	pending_hold(p, id, mark);
 	p->lookup = resolve_start(&pkt.key, on_resolved, p);
 	if (!p->lookup)
-		decide(p, &none, 0);
+		decide(p, &no_resolver);
 }
 
 /* expire_pending - decide every lookup whose deadline has passed */
 static void expire_pending(void)
 {
-	struct fcrdns_result none = { FCRDNS_TEMPFAIL, 1, "" };
+	struct fcrdns_result too_late = { FCRDNS_TEMPFAIL, 1, "" };
 	__u64 now = now_ns();
 	struct pending *p;
 
 	while ((p = pending_oldest(&pending)) && p->deadline_ns <= now) {
 		resolve_cancel(p->lookup);
 		p->lookup = NULL;
-		decide(p, &none, 1);
+		decide(p, &too_late);
 	}
 }
 
