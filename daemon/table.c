@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* table.c - Postfix-style client access tables; see table.h. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "addr.h"
+#include "table.h"
+
+#define LOGICAL_LINE_MAX 4096
+
+struct load_ctx {
+	const char *path;		/* for messages */
+	int line;			/* first physical line of the entry */
+	int errors;			/* bad lines so far */
+	void (*report)(const char *msg);
+};
+
+/* bad - report "FILE:LINE: reason" */
+__attribute__((format(printf, 2, 3)))
+static void bad(struct load_ctx *ctx, const char *fmt, ...)
+{
+	char msg[LOGICAL_LINE_MAX + 256];
+	va_list ap;
+	int n;
+
+	n = ctx->line ? snprintf(msg, sizeof(msg), "%s:%d: ", ctx->path, ctx->line)
+		      : snprintf(msg, sizeof(msg), "%s: ", ctx->path);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	ctx->errors++;
+	if (ctx->report)
+		ctx->report(msg);
+}
+
+/* parse_action - Postfix access action to enum mxg_action; -1 if unknown */
+static int parse_action(const char *word)
+{
+	if (!strcasecmp(word, "OK"))
+		return MXG_ACT_PASS;
+	if (!strcasecmp(word, "REJECT") || !strcasecmp(word, "DISCARD"))
+		return MXG_ACT_BLOCK;
+	if (!strcasecmp(word, "DEFER"))
+		return MXG_ACT_GREYLIST;
+	if (!strcasecmp(word, "DUNNO"))
+		return MXG_ACT_NONE;
+	/* A bare SMTP code: 4NN asks to come back, 5NN refuses. */
+	if (strlen(word) == 3 && (word[0] == '4' || word[0] == '5') &&
+	    isdigit((unsigned char)word[1]) && isdigit((unsigned char)word[2]))
+		return word[0] == '4' ? MXG_ACT_GREYLIST : MXG_ACT_BLOCK;
+	return -1;
+}
+
+/* split_action - "ACTION [text]" after the key; fills action and text */
+static int split_action(struct load_ctx *ctx, char *rest, struct table_rule *r)
+{
+	char *word, *text;
+
+	while (isspace((unsigned char)*rest))
+		rest++;
+	if (!*rest) {
+		bad(ctx, "missing action after the key");
+		return -1;
+	}
+	word = rest;
+	while (*rest && !isspace((unsigned char)*rest))
+		rest++;
+	text = rest;
+	if (*rest)
+		*text++ = 0;
+	while (isspace((unsigned char)*text))
+		text++;
+	r->action = parse_action(word);
+	if (r->action < 0) {
+		bad(ctx, "action \"%s\" has no meaning before the SMTP session "
+		    "(use OK, REJECT, DISCARD, DEFER, DUNNO or a 4NN/5NN code)", word);
+		return -1;
+	}
+	r->text = strdup(text);
+	return r->text ? 0 : -1;
+}
+
+/* octet_prefix - "202.66.133" -> 202.66.133.0/24 (IPv4-mapped key) */
+static int octet_prefix(const char *key, struct mxg_key *k)
+{
+	char buf[INET_ADDRSTRLEN + 8];
+	int octets = 1;
+
+	for (const char *p = key; *p; p++) {
+		if (*p == '.')
+			octets++;
+		else if (!isdigit((unsigned char)*p))
+			return -1;
+	}
+	if (octets > 4 || strlen(key) > INET_ADDRSTRLEN || key[0] == '.' ||
+	    key[strlen(key) - 1] == '.')
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", key);
+	for (int i = octets; i < 4; i++)
+		strcat(buf, ".0");
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%d", octets * 8);
+	return addr_parse(buf, k);
+}
+
+/* domain_valid - letters, digits, '-', '_' and dots, no empty label */
+static int domain_valid(const char *d)
+{
+	if (!*d || *d == '.' || d[strlen(d) - 1] == '.' || strstr(d, ".."))
+		return 0;
+	for (; *d; d++)
+		if (!isalnum((unsigned char)*d) && *d != '-' && *d != '_' && *d != '.')
+			return 0;
+	return 1;
+}
+
+/* parse_hash - "KEY ACTION [text]" */
+static int parse_hash(struct load_ctx *ctx, char *line, struct table_rule *r)
+{
+	char *key = line, *rest = line;
+
+	while (*rest && !isspace((unsigned char)*rest))
+		rest++;
+	if (*rest)
+		*rest++ = 0;
+	if (!strcasecmp(key, "unknown")) {
+		r->kind = RULE_UNKNOWN;
+	} else if (octet_prefix(key, &r->prefix) == 0 ||
+		   (strchr(key, ':') && addr_parse(key, &r->prefix) == 0 &&
+		    !strchr(key, '/'))) {
+		r->kind = RULE_PREFIX;
+	} else {
+		r->kind = key[0] == '.' ? RULE_SUBDOMAIN : RULE_DOMAIN;
+		if (!domain_valid(key + (key[0] == '.'))) {
+			bad(ctx, "\"%s\" is not an address, octet prefix, "
+			    "domain or \"unknown\"", key);
+			return -1;
+		}
+		r->domain = strdup(key + (key[0] == '.'));
+		if (!r->domain)
+			return -1;
+		for (char *p = r->domain; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	return split_action(ctx, rest, r);
+}
+
+/* parse_cidr - "NETWORK/LEN ACTION [text]" */
+static int parse_cidr(struct load_ctx *ctx, char *line, struct table_rule *r)
+{
+	char *rest = line;
+
+	while (*rest && !isspace((unsigned char)*rest))
+		rest++;
+	if (*rest)
+		*rest++ = 0;
+	if (addr_parse(line, &r->prefix) < 0) {
+		bad(ctx, "\"%s\" is not an IPv4 or IPv6 network", line);
+		return -1;
+	}
+	r->kind = RULE_PREFIX;
+	return split_action(ctx, rest, r);
+}
+
+/* parse_pcre - "[!]/regex/flags ACTION [text]" */
+static int parse_pcre(struct load_ctx *ctx, char *line, struct table_rule *r)
+{
+	uint32_t options = PCRE2_CASELESS;
+	char *start, *end, delim;
+	PCRE2_SIZE off;
+	int err;
+
+	r->kind = RULE_REGEX;
+	if (*line == '!') {
+		r->negate = 1;
+		line++;
+	}
+	if (!strncmp(line, "if", 2) || !strncmp(line, "endif", 5)) {
+		bad(ctx, "if/endif blocks are not supported");
+		return -1;
+	}
+	delim = *line;
+	if (!delim || isalnum((unsigned char)delim) || isspace((unsigned char)delim)) {
+		bad(ctx, "expected /regex/ at the start of the line");
+		return -1;
+	}
+	start = line + 1;
+	for (end = start; *end && *end != delim; end++)
+		if (*end == '\\' && end[1])
+			end++;
+	if (*end != delim) {
+		bad(ctx, "regex has no closing '%c'", delim);
+		return -1;
+	}
+	*end++ = 0;
+	for (; *end && !isspace((unsigned char)*end); end++) {
+		switch (*end) {
+		case 'i': options ^= PCRE2_CASELESS; break;
+		case 'x': options |= PCRE2_EXTENDED; break;
+		case 's': options |= PCRE2_DOTALL; break;
+		case 'm': options |= PCRE2_MULTILINE; break;
+		default:
+			bad(ctx, "unknown regex flag '%c'", *end);
+			return -1;
+		}
+	}
+	r->regex = pcre2_compile((PCRE2_SPTR)start, PCRE2_ZERO_TERMINATED,
+				 options, &err, &off, NULL);
+	if (!r->regex) {
+		PCRE2_UCHAR msg[128];
+
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		bad(ctx, "regex \"%s\": %s at offset %zu", start, (char *)msg,
+		    (size_t)off);
+		return -1;
+	}
+	(void)pcre2_jit_compile(r->regex, PCRE2_JIT_COMPLETE);
+	return split_action(ctx, end, r);
+}
+
+/* rule_free - what one rule owns */
+static void rule_free(struct table_rule *r)
+{
+	free(r->domain);
+	free(r->text);
+	pcre2_code_free(r->regex);
+}
+
+/* add_entry - parse one logical line into t */
+static void add_entry(struct load_ctx *ctx, struct table *t, char *line)
+{
+	struct table_rule r = { 0 }, *grown;
+	int rc;
+
+	r.line = ctx->line;
+	if (t->type == TABLE_HASH)
+		rc = parse_hash(ctx, line, &r);
+	else if (t->type == TABLE_CIDR)
+		rc = parse_cidr(ctx, line, &r);
+	else
+		rc = parse_pcre(ctx, line, &r);
+	grown = rc < 0 ? NULL : realloc(t->rules, (t->n_rules + 1) * sizeof(r));
+	if (!grown) {
+		if (rc == 0)
+			bad(ctx, "out of memory");
+		rule_free(&r);
+		return;
+	}
+	t->rules = grown;
+	t->rules[t->n_rules++] = r;
+}
+
+/* load_file - read every logical line of t->path */
+static void load_file(struct load_ctx *ctx, struct table *t)
+{
+	char phys[LOGICAL_LINE_MAX], logical[LOGICAL_LINE_MAX];
+	int lineno = 0, have = 0;
+	FILE *f = fopen(t->path, "r");
+
+	ctx->path = t->path;
+	ctx->line = 0;
+	if (!f) {
+		bad(ctx, "%s", strerror(errno));
+		return;
+	}
+	logical[0] = 0;
+	while (fgets(phys, sizeof(phys), f)) {
+		size_t n = strlen(phys);
+
+		lineno++;
+		if (n && phys[n - 1] == '\n')
+			phys[--n] = 0;
+		if (phys[0] == '#')
+			continue;
+		/* Leading blanks continue the previous entry (Postfix). */
+		if (isspace((unsigned char)phys[0]) && have) {
+			if (strlen(logical) + n + 1 >= sizeof(logical)) {
+				ctx->line = lineno;
+				bad(ctx, "entry longer than %d bytes", LOGICAL_LINE_MAX);
+				continue;
+			}
+			strcat(logical, " ");
+			strcat(logical, phys);
+			continue;
+		}
+		if (have)
+			add_entry(ctx, t, logical);
+		have = 0;
+		for (n = 0; isspace((unsigned char)phys[n]); n++)
+			;
+		if (!phys[n])
+			continue;
+		snprintf(logical, sizeof(logical), "%s", phys);
+		ctx->line = lineno;
+		have = 1;
+	}
+	if (have)
+		add_entry(ctx, t, logical);
+	fclose(f);
+}
+
+/* table_set_load - every "type:path" of specs, all or nothing */
+int table_set_load(struct table_set *set, const char *specs,
+		   void (*report)(const char *msg))
+{
+	struct load_ctx ctx = { "", 0, 0, report };
+	char *copy = strdup(specs ? specs : ""), *cur = copy, *item;
+
+	memset(set, 0, sizeof(*set));
+	while (copy && (item = strsep(&cur, ", \t"))) {
+		char *colon = strchr(item, ':');
+		struct table *grown, *t;
+
+		if (!*item)
+			continue;
+		grown = realloc(set->tables, (set->n_tables + 1) * sizeof(*t));
+		if (!grown)
+			break;
+		set->tables = grown;
+		t = memset(&set->tables[set->n_tables++], 0, sizeof(*t));
+		t->path = strdup(colon ? colon + 1 : item);
+		ctx.path = item;
+		if (!colon || (strncmp(item, "hash:", 5) && strncmp(item, "cidr:", 5) &&
+			       strncmp(item, "pcre:", 5))) {
+			bad(&ctx, "table type must be hash:, cidr: or pcre:");
+			continue;
+		}
+		t->type = !strncmp(item, "hash:", 5) ? TABLE_HASH :
+			  !strncmp(item, "cidr:", 5) ? TABLE_CIDR : TABLE_PCRE;
+		if (t->path)
+			load_file(&ctx, t);
+	}
+	free(copy);
+	if (ctx.errors)
+		table_set_free(set);
+	return ctx.errors;
+}
+
+/* prefix_contains - is addr inside the prefix p? */
+static int prefix_contains(const struct mxg_key *p, const struct mxg_key *addr)
+{
+	int full = p->plen / 8, rest = p->plen % 8;
+
+	if (memcmp(p->addr, addr->addr, (size_t)full))
+		return 0;
+	return !rest || ((p->addr[full] ^ addr->addr[full]) & (0xff00 >> rest)) == 0;
+}
+
+/* name_matches - hash domain rules: the name itself or a name below it */
+static int name_matches(const struct table_rule *r, const char *name)
+{
+	size_t n = strlen(name), d = strlen(r->domain);
+
+	if (n == d && r->kind == RULE_DOMAIN)
+		return !strcasecmp(name, r->domain);
+	return n > d && name[n - d - 1] == '.' && !strcasecmp(name + n - d, r->domain);
+}
+
+/* regex_matches - pcre rules, with "!" negation */
+static int regex_matches(const struct table_rule *r, const char *name)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->regex, NULL);
+	int hit = md && pcre2_match(r->regex, (PCRE2_SPTR)name, strlen(name), 0, 0,
+				    md, NULL) >= 0;
+
+	pcre2_match_data_free(md);
+	return hit != r->negate;
+}
+
+/* rule_matches - does r match this address or this name? */
+static int rule_matches(const struct table_rule *r, const struct mxg_key *addr,
+			const char *name)
+{
+	switch (r->kind) {
+	case RULE_PREFIX:
+		return addr && prefix_contains(&r->prefix, addr);
+	case RULE_UNKNOWN:
+		return !addr && !name;
+	case RULE_DOMAIN:
+	case RULE_SUBDOMAIN:
+		return name && name_matches(r, name);
+	case RULE_REGEX:
+		/* Postfix matches "unknown" literally when there is no name. */
+		return !addr && regex_matches(r, name ? name : "unknown");
+	}
+	return 0;
+}
+
+/* first_match - the first rule of the first table that matches */
+static const struct table_rule *first_match(const struct table_set *set,
+					    const struct mxg_key *addr,
+					    const char *name,
+					    const struct table **in)
+{
+	for (size_t i = 0; i < set->n_tables; i++)
+		for (size_t j = 0; j < set->tables[i].n_rules; j++)
+			if (rule_matches(&set->tables[i].rules[j], addr, name)) {
+				if (in)
+					*in = &set->tables[i];
+				return &set->tables[i].rules[j];
+			}
+	return NULL;
+}
+
+/* table_match_addr - address keys only */
+const struct table_rule *table_match_addr(const struct table_set *set,
+					  const struct mxg_key *addr,
+					  const struct table **in)
+{
+	return first_match(set, addr, NULL, in);
+}
+
+/* table_match_name - name keys only; NULL hostname = "unknown" */
+const struct table_rule *table_match_name(const struct table_set *set,
+					  const char *hostname,
+					  const struct table **in)
+{
+	return first_match(set, NULL, hostname, in);
+}
+
+/* table_set_free - every table and rule */
+void table_set_free(struct table_set *set)
+{
+	for (size_t i = 0; i < set->n_tables; i++) {
+		for (size_t j = 0; j < set->tables[i].n_rules; j++)
+			rule_free(&set->tables[i].rules[j]);
+		free(set->tables[i].rules);
+		free(set->tables[i].path);
+	}
+	free(set->tables);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_table.c - Postfix access tables: formats, semantics, bad lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "addr.h"
+#include "table.h"
+#include "test.h"
+
+#define MAX_MSGS 16
+
+static char msgs[MAX_MSGS][512];
+static int n_msgs;
+static char paths[4][64];
+
+/* collect - table_set_load's reporter */
+static void collect(const char *msg)
+{
+	if (n_msgs < MAX_MSGS)
+		snprintf(msgs[n_msgs], sizeof(msgs[0]), "%s", msg);
+	n_msgs++;
+}
+
+/* write_file - a temporary table file i with text */
+static const char *write_file(int i, const char *text)
+{
+	int fd;
+
+	snprintf(paths[i], sizeof(paths[i]), "/tmp/mxgate-table-test.XXXXXX");
+	fd = mkstemp(paths[i]);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		test_fail(__FILE__, __LINE__, "cannot write %s", paths[i]);
+	close(fd);
+	return paths[i];
+}
+
+/* load - "type:path" specs into set, collecting messages */
+static int load(struct table_set *set, const char *specs)
+{
+	n_msgs = 0;
+	return table_set_load(set, specs, collect);
+}
+
+/* addr_action - the action an address gets, -1 when nothing matches */
+static int addr_action(const struct table_set *set, const char *text)
+{
+	struct mxg_key k;
+	const struct table_rule *r;
+
+	if (addr_parse(text, &k) < 0)
+		return -2;
+	r = table_match_addr(set, &k, NULL);
+	return r ? r->action : -1;
+}
+
+/* name_action - the action a name gets, -1 when nothing matches */
+static int name_action(const struct table_set *set, const char *name)
+{
+	const struct table_rule *r = table_match_name(set, name, NULL);
+
+	return r ? r->action : -1;
+}
+
+TEST(table_hash_keys_follow_postfix)
+{
+	struct table_set set;
+	char spec[128];
+
+	snprintf(spec, sizeof(spec), "hash:%s", write_file(0,
+		"# client_access from a seed\n"
+		"202.66.133 DISCARD\n"
+		"192.0.2.7 OK\n"
+		"2001:db8::25 OK\n"
+		"ac.jp OK\n"
+		".example.net REJECT bad pool\n"
+		"unknown 450 no reverse DNS, try later\n"
+		"mail.example.org DUNNO\n"
+		"Example.ORG REJECT\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(addr_action(&set, "202.66.133.200"), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(addr_action(&set, "202.66.134.1"), -1);
+	CHECK_EQ_INT(addr_action(&set, "192.0.2.7"), MXG_ACT_PASS);
+	CHECK_EQ_INT(addr_action(&set, "192.0.2.70"), -1);
+	CHECK_EQ_INT(addr_action(&set, "2001:db8::25"), MXG_ACT_PASS);
+	CHECK_EQ_INT(name_action(&set, "ac.jp"), MXG_ACT_PASS);
+	CHECK_EQ_INT(name_action(&set, "mail.u-tokyo.ac.jp"), MXG_ACT_PASS);
+	CHECK_EQ_INT(name_action(&set, "xac.jp"), -1);
+	CHECK_EQ_INT(name_action(&set, "example.net"), -1);	/* ".": below only */
+	CHECK_EQ_INT(name_action(&set, "dyn1.example.net"), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(name_action(&set, NULL), MXG_ACT_GREYLIST);	/* unknown */
+	/* First match wins: DUNNO stops the search with no decision. */
+	CHECK_EQ_INT(name_action(&set, "mail.example.org"), MXG_ACT_NONE);
+	CHECK_EQ_INT(name_action(&set, "MX.example.org"), MXG_ACT_BLOCK);
+	{
+		const struct table_rule *r = table_match_name(&set, "a.example.net", NULL);
+
+		CHECK(r && !strcmp(r->text, "bad pool") && r->line == 6);
+	}
+	table_set_free(&set);
+	unlink(paths[0]);
+}
+
+TEST(table_cidr_and_order_across_tables)
+{
+	struct table_set set;
+	char spec[256];
+
+	snprintf(spec, sizeof(spec), "cidr:%s, hash:%s", write_file(0,
+		"198.51.100.0/24 REJECT\n"
+		"198.51.100.10/32 OK\n"
+		"2001:db8:c::/48 DISCARD\n"), write_file(1, "198.51.100.10 OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	/* The first table's first match decides, as in Postfix. */
+	CHECK_EQ_INT(addr_action(&set, "198.51.100.10"), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(addr_action(&set, "2001:db8:c:1::9"), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(addr_action(&set, "2001:db8:d::9"), -1);
+	CHECK_EQ_INT(name_action(&set, NULL), -1);
+	table_set_free(&set);
+	unlink(paths[0]);
+	unlink(paths[1]);
+}
+
+TEST(table_pcre_s25r_style)
+{
+	struct table_set set;
+	char spec[128];
+
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"# client_access_S25R\n"
+		"/\\.dip[0-9]+\\.t-ipconnect\\.de$/ 450 S25R check, be patient\n"
+		"/^unknown$/ 450 no reverse\n"
+		"!/\\.jp$/ DUNNO\n"
+		"/^[^.]*[0-9][^0-9.]+[0-9]/\n"
+		"    REJECT continued line\n"
+		"/^Case\\.example$/i OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(name_action(&set, "p5DC1F2A3.dip0.t-ipconnect.de"), MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(name_action(&set, NULL), MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(name_action(&set, "mail.example.org"), MXG_ACT_NONE);	/* not .jp */
+	CHECK_EQ_INT(name_action(&set, "a12a190.neo.example.jp"), MXG_ACT_BLOCK);
+	{
+		const struct table_rule *r = table_match_name(&set, "a1b2.example.jp", NULL);
+
+		CHECK(r && r->line == 5 && !strcmp(r->text, "continued line"));
+	}
+	/* "i" toggles the default case-insensitivity off. */
+	CHECK_EQ_INT(name_action(&set, "case.example.jp"), -1);
+	table_set_free(&set);
+	unlink(paths[0]);
+}
+
+TEST(table_bad_lines_name_file_and_line_and_load_nothing)
+{
+	struct table_set set;
+	char spec[256], prefix[96];
+	int rc;
+
+	snprintf(spec, sizeof(spec), "hash:%s pcre:%s", write_file(0,
+		"192.0.2.1 OK\n"
+		"192.0.2.2\n"			/* 2: no action */
+		"bad/key REJECT\n"		/* 3 */
+		"example.com HOLD\n"),		/* 4: action without meaning */
+		write_file(1,
+		"/unclosed REJECT\n"		/* 1 */
+		"/a(/ REJECT\n"			/* 2: bad regex */
+		"/x/q REJECT\n"			/* 3: bad flag */
+		"if /x/\n"));			/* 4 */
+	rc = load(&set, spec);
+	CHECK_EQ_INT(rc, 7);
+	CHECK_EQ_INT(set.n_tables, 0);		/* nothing half-loaded */
+	snprintf(prefix, sizeof(prefix), "%s:2: missing action", paths[0]);
+	CHECK(n_msgs > 0 && !strncmp(msgs[0], prefix, strlen(prefix)));
+	snprintf(prefix, sizeof(prefix), "%s:4: action \"HOLD\"", paths[0]);
+	CHECK(n_msgs > 2 && !strncmp(msgs[2], prefix, strlen(prefix)));
+	snprintf(prefix, sizeof(prefix), "%s:2: regex \"a(\"", paths[1]);
+	CHECK(n_msgs > 4 && !strncmp(msgs[4], prefix, strlen(prefix)));
+	CHECK_EQ_INT(load(&set, "btree:/etc/x"), 1);
+	CHECK(strstr(msgs[0], "hash:, cidr: or pcre:") != NULL);
+	CHECK_EQ_INT(load(&set, "hash:/nonexistent/table"), 1);
+	CHECK(strstr(msgs[0], "/nonexistent/table: No such file") != NULL);
+	unlink(paths[0]);
+	unlink(paths[1]);
+}
