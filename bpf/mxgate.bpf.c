@@ -127,15 +127,15 @@ int mxgate_ingress(struct __sk_buff *skb)
 		count(MXG_STAT_ACTION + v->action);
 	switch (v->action) {
 	case MXG_ACT_BLOCK:
+	/* XXX - greylist and tarpit are dropped until mxgated has its SMTP
+	 * responder to send them to (then: the tarpit mark). */
+	case MXG_ACT_GREYLIST:
+	case MXG_ACT_TARPIT:
 		count_reasons(v->reasons);
 		return TC_ACT_SHOT;
 	case MXG_ACT_PASS:
 	case MXG_ACT_THROTTLE:
 		set_mark(skb, cfg, cfg->mark_pass);
-		return TC_ACT_OK;
-	case MXG_ACT_GREYLIST:
-	case MXG_ACT_TARPIT:
-		set_mark(skb, cfg, cfg->mark_tarpit);
 		return TC_ACT_OK;
 	default:
 		return TC_ACT_OK;

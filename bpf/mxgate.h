@@ -49,9 +49,11 @@ enum mxg_reason {
 	MXG_R_TIMEOUT	= 1u << 8,	/* decided at decision_timeout */
 	MXG_R_DNSFAIL	= 1u << 9,	/* DNS server failure, not NXDOMAIN */
 	MXG_R_MANUAL	= 1u << 10,	/* set by mxgatectl */
+	MXG_R_TABLE_OK	= 1u << 11,	/* an access table said OK */
+	MXG_R_TABLE_DENY = 1u << 12,	/* an access table refused */
 };
 #define MXG_R_S25R(n)		(1u << (n))
-#define MXG_REASON_BITS		11
+#define MXG_REASON_BITS		13
 
 /*
  * verdicts map key: one type for both families. IPv4 is stored IPv4-mapped

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "names.h"
 
 #define LINE_MAX_LEN	1024
 #define MS_PER_S	1000ULL
@@ -27,6 +28,7 @@ enum key_type {
 	KEY_MS,		/* duration in [min, max] ms, stored in ms */
 	KEY_SECONDS,	/* duration in [min, max] ms, stored in seconds */
 	KEY_PATH,	/* absolute path, char[PATH_MAX] */
+	KEY_ACTION,	/* pass, block, greylist, tarpit or throttle */
 };
 
 struct key_def {
@@ -268,6 +270,18 @@ static int set_rules_cmd(struct mxg_conf *c, const char *v, char *why, size_t le
 	return 0;
 }
 
+/* set_client_access - "hash:/path cidr:/path ..." (the files are read by
+ * the table module, which reports their lines) */
+static int set_client_access(struct mxg_conf *c, const char *v, char *why, size_t len)
+{
+	if (strlen(v) >= sizeof(c->client_access)) {
+		snprintf(why, len, "list is too long");
+		return -1;
+	}
+	snprintf(c->client_access, sizeof(c->client_access), "%s", v);
+	return 0;
+}
+
 #define FIELD(name) offsetof(struct mxg_conf, name)
 _Static_assert(sizeof(__u32) == sizeof(unsigned), "marks are stored as unsigned");
 
@@ -278,6 +292,9 @@ static const struct key_def keys[] = {
 	{ "ports", KEY_FN, 0, 0, 0, set_ports },
 	{ "dns_servers", KEY_FN, 0, 0, 0, set_dns_servers },
 	{ "rules_cmd", KEY_FN, 0, 0, 0, set_rules_cmd },
+	{ "client_access", KEY_FN, 0, 0, 0, set_client_access },
+	{ "s25r_action", KEY_ACTION, FIELD(s25r_action), 0, 0, NULL },
+	{ "unknown_client_action", KEY_ACTION, FIELD(unknown_client_action), 0, 0, NULL },
 	{ "queue", KEY_UINT, FIELD(queue), 0, 65535, NULL },
 	{ "pin_dir", KEY_PATH, FIELD(pin_dir), 0, 0, NULL },
 	{ "state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL },
@@ -315,6 +332,14 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 		if (parse_number(v, k->min, k->max, &n, why, len) < 0)
 			return -1;
 		break;
+	case KEY_ACTION:
+		if (action_parse(v) <= MXG_ACT_NONE) {
+			snprintf(why, len, "\"%s\" is not an action (pass, block, "
+				 "greylist, tarpit, throttle)", v);
+			return -1;
+		}
+		n = (unsigned)action_parse(v);
+		break;
 	case KEY_MS:
 	case KEY_SECONDS:
 		if (parse_duration_ms(v, k->min, k->max, &n, why, len) < 0)
@@ -344,6 +369,8 @@ void conf_defaults(struct mxg_conf *c)
 	c->mark_pass = MXG_DEFAULT_MARK_PASS;
 	c->mark_tarpit = MXG_DEFAULT_MARK_TARPIT;
 	c->mark_mask = MXG_DEFAULT_MARK_MASK;
+	c->s25r_action = MXG_ACT_BLOCK;
+	c->unknown_client_action = MXG_ACT_BLOCK;
 }
 
 /* trim - strip blanks at both ends, in place */

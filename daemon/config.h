@@ -47,6 +47,9 @@ struct mxg_conf {
 	unsigned max_sources;		/* verdicts map size */
 	unsigned max_pending;		/* sources being resolved at once */
 	__u32 mark_pass, mark_tarpit, mark_mask;
+	char client_access[1024];	/* "type:path ..." access tables */
+	unsigned s25r_action;		/* enum mxg_action for rules 1-6 */
+	unsigned unknown_client_action;	/* ... for rule 0 (no confirmed name) */
 };
 
 void conf_defaults(struct mxg_conf *c);

@@ -44,6 +44,7 @@
 #include "resolve.h"
 #include "rules.h"
 #include "s25r.h"
+#include "table.h"
 #include "verdict.h"
 
 /* A verdict reached without working DNS is cached at most this long, so
@@ -66,6 +67,7 @@ struct daemon_stats {
 };
 
 static struct mxg_conf conf;
+static struct table_set tables;		/* client_access */
 static struct verdict_maps maps = { -1, -1, 0 };
 static struct pending_table pending;
 static struct daemon_stats stats;
@@ -84,11 +86,11 @@ static void release_one(__u32 id, __u32 mark, enum mxg_action action)
 
 	switch (action) {
 	case MXG_ACT_BLOCK:
-		queue_verdict(id, NF_DROP, 0, 0);
-		break;
+	/* XXX - greylist and tarpit are dropped, like the tc program does,
+	 * until the SMTP responder exists to answer them. */
 	case MXG_ACT_GREYLIST:
 	case MXG_ACT_TARPIT:
-		queue_verdict(id, NF_REPEAT, 1, keep | conf.mark_tarpit);
+		queue_verdict(id, NF_DROP, 0, 0);
 		break;
 	case MXG_ACT_PASS:
 	case MXG_ACT_THROTTLE:
@@ -101,64 +103,99 @@ static void release_one(__u32 id, __u32 mark, enum mxg_action action)
 	}
 }
 
-/* classify - turn an FCrDNS outcome into action, reasons, rule and TTL */
-static enum mxg_action classify(const struct fcrdns_result *r, __u32 *reasons,
-				int *rule, unsigned *ttl_s)
+struct decision {
+	enum mxg_action action;
+	__u32 reasons;			/* every reason that fired */
+	int rule;			/* S25R rule number, -1 if none */
+	unsigned ttl_s;			/* verdict lifetime */
+	const struct table *table;	/* the table that decided, or NULL */
+	const struct table_rule *entry;	/* and its entry */
+};
+
+/* s25r_outcome - the S25R rule an FCrDNS outcome trips, -1 for none */
+static int s25r_outcome(const struct fcrdns_result *r)
 {
-	*rule = 0;
-	*reasons = 0;
-	switch (r->status) {
-	case FCRDNS_PASS:
-		*reasons = MXG_R_FCRDNS;
-		*rule = s25r_match(r->name);
-		if (*rule == 0) {
-			*ttl_s = conf.verdict_ttl_pass;
-			return MXG_ACT_PASS;
-		}
-		*reasons |= MXG_R_S25R(*rule);
-		break;
-	case FCRDNS_FAIL:
-	case FCRDNS_NONE:
-		*reasons = MXG_R_S25R0;
-		break;
-	case FCRDNS_TEMPFAIL:
-		*reasons = MXG_R_S25R0 |
-			(r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL);
-		*ttl_s = conf.verdict_ttl_block < TEMPFAIL_TTL_S ?
-			conf.verdict_ttl_block : TEMPFAIL_TTL_S;
-		return MXG_ACT_BLOCK;
+	if (r->status == FCRDNS_SKIPPED)
+		return -1;
+	if (r->status != FCRDNS_PASS)
+		return 0;
+	return s25r_match(r->name) ? s25r_match(r->name) : -1;
+}
+
+/* classify - the policy: an access table's OK wins over everything, then
+ * an access table's refusal, then S25R (rule 0 is unknown_client_action,
+ * rules 1-6 s25r_action). Every reason that fired is recorded. */
+static void classify(const struct mxg_key *key, const struct fcrdns_result *r,
+		     struct decision *d)
+{
+	const char *name = r->status == FCRDNS_PASS ? r->name : NULL;
+	const struct table *at = NULL, *nt = NULL;
+	const struct table_rule *a = table_match_addr(&tables, key, &at);
+	const struct table_rule *n = r->status == FCRDNS_SKIPPED ? NULL :
+		table_match_name(&tables, name, &nt);
+
+	memset(d, 0, sizeof(*d));
+	d->rule = s25r_outcome(r);
+	if (r->status == FCRDNS_PASS)
+		d->reasons |= MXG_R_FCRDNS;
+	if (d->rule >= 0)
+		d->reasons |= MXG_R_S25R(d->rule);
+	if (r->status == FCRDNS_TEMPFAIL)
+		d->reasons |= r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL;
+
+	if ((a && a->action == MXG_ACT_PASS) || (n && n->action == MXG_ACT_PASS)) {
+		d->entry = a && a->action == MXG_ACT_PASS ? a : n;
+		d->table = d->entry == a ? at : nt;
+		d->reasons |= MXG_R_TABLE_OK;
+		d->action = MXG_ACT_PASS;
+	} else if ((a && a->action != MXG_ACT_NONE) || (n && n->action != MXG_ACT_NONE)) {
+		d->entry = a && a->action != MXG_ACT_NONE ? a : n;
+		d->table = d->entry == a ? at : nt;
+		d->reasons |= MXG_R_TABLE_DENY;
+		d->action = (enum mxg_action)d->entry->action;
+	} else if (d->rule == 0) {
+		d->action = (enum mxg_action)conf.unknown_client_action;
+	} else if (d->rule > 0) {
+		d->action = (enum mxg_action)conf.s25r_action;
+	} else {
+		d->action = MXG_ACT_PASS;
 	}
-	*ttl_s = conf.verdict_ttl_block;
-	return MXG_ACT_BLOCK;
+	d->ttl_s = d->action == MXG_ACT_PASS ? conf.verdict_ttl_pass :
+		conf.verdict_ttl_block;
+	/* Without working DNS, keep any verdict short: a DNS outage must not
+	 * lock good senders out (or bots in) for long. */
+	if (r->status == FCRDNS_TEMPFAIL && d->ttl_s > TEMPFAIL_TTL_S)
+		d->ttl_s = TEMPFAIL_TTL_S;
 }
 
 /* decide - write the verdict, release the held SYNs, log, forget p */
 static void decide(struct pending *p, const struct fcrdns_result *r)
 {
-	char addr[ADDR_STRLEN], why[256], rule_name[8] = "none";
-	__u32 reasons;
-	unsigned ttl_s;
-	int rule, err;
+	char addr[ADDR_STRLEN], why[256], rule_name[16] = "none", by[PATH_MAX + 16] = "";
+	struct decision d;
 	__u64 now = now_ns();
-	enum mxg_action action = classify(r, &reasons, &rule, &ttl_s);
+	int err;
 
+	classify(&p->key, r, &d);
 	/* Map first: a retransmit racing the release must meet the verdict
 	 * in the kernel, not start a second lookup. */
-	err = verdict_put(&maps, &p->key, action, reasons, ttl_s * NS_PER_S);
+	err = verdict_put(&maps, &p->key, d.action, d.reasons, d.ttl_s * NS_PER_S);
 	addr_format(&p->key, addr, sizeof(addr));
 	if (err)
 		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
 	for (unsigned i = 0; i < p->n_held; i++)
-		release_one(p->held_ids[i], p->held_marks[i], action);
-	stats.decided[action]++;
-	reasons_format(reasons, why, sizeof(why));
-	if (rule || (reasons & MXG_R_S25R0))
-		snprintf(rule_name, sizeof(rule_name), "s25r%d", rule);
+		release_one(p->held_ids[i], p->held_marks[i], d.action);
+	stats.decided[d.action]++;
+	reasons_format(d.reasons, why, sizeof(why));
+	if (d.rule >= 0)
+		snprintf(rule_name, sizeof(rule_name), "s25r%d", d.rule);
+	if (d.table)
+		snprintf(by, sizeof(by), " table=%s:%d", d.table->path, d.entry->line);
 	msg_info("verdict action=%s client=%s ptr=%s fcrdns=%s rule=%s "
-		 "reasons=%s ttl=%u elapsed_ms=%llu syns=%u",
-		 action_name(action), addr, r->name[0] ? r->name : "-",
-		 fcrdns_name(r->status), rule_name, why, ttl_s,
-		 (unsigned long long)((now - p->started_ns) / NS_PER_MS), p->syns);
+		 "reasons=%s ttl=%u elapsed_ms=%llu syns=%u%s",
+		 action_name(d.action), addr, r->name[0] ? r->name : "-",
+		 fcrdns_name(r->status), rule_name, why, d.ttl_s,
+		 (unsigned long long)((now - p->started_ns) / NS_PER_MS), p->syns, by);
 	pending_remove(&pending, p);
 }
 
@@ -187,6 +224,8 @@ static int apply_cached(const struct mxg_key *key, __u32 id, __u32 mark)
 static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t len)
 {
 	struct fcrdns_result no_resolver = { FCRDNS_TEMPFAIL, 0, "" };
+	struct fcrdns_result skipped = { FCRDNS_SKIPPED, 0, "" };
+	const struct table_rule *a;
 	struct mxg_pkt pkt;
 	struct pending *p;
 	__u64 now;
@@ -225,6 +264,12 @@ static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t 
 		return;
 	}
 	pending_hold(p, id, mark);
+	/* An address an access table allows needs no DNS at all. */
+	a = table_match_addr(&tables, &pkt.key, NULL);
+	if (a && a->action == MXG_ACT_PASS) {
+		decide(p, &skipped);
+		return;
+	}
 	p->lookup = resolve_start(&pkt.key, on_resolved, p);
 	if (!p->lookup)
 		decide(p, &no_resolver);
@@ -423,12 +468,14 @@ int main(int argc, char **argv)
 	if (conf.n_interfaces == 0)
 		msg_fatal("%s: interfaces is not set: name the interface(s) "
 			  "SMTP clients arrive on", path);
+	if (do_uninstall)
+		return uninstall();
+	if (table_set_load(&tables, conf.client_access, report_conf_error) != 0)
+		msg_fatal("%s: client_access: bad table(s); not starting", path);
 	if (test_only) {
 		msg_info("%s: configuration ok", path);
 		return 0;
 	}
-	if (do_uninstall)
-		return uninstall();
 	if (s25r_init() < 0)
 		msg_fatal("cannot compile the S25R rules");
 	if (pending_init(&pending, conf.max_pending) < 0)
@@ -464,6 +511,7 @@ int main(int argc, char **argv)
 	verdict_close(&maps);
 	bpf_unload(skel);
 	pending_free(&pending);
+	table_set_free(&tables);
 	s25r_free();
 	close(sigfd);
 	close(epfd);

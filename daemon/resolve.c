@@ -52,6 +52,7 @@ const char *fcrdns_name(enum fcrdns_status s)
 	case FCRDNS_FAIL:	return "fail";
 	case FCRDNS_NONE:	return "none";
 	case FCRDNS_TEMPFAIL:	return "tempfail";
+	case FCRDNS_SKIPPED:	return "skipped";
 	}
 	return "?";
 }

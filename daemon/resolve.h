@@ -41,6 +41,7 @@ enum fcrdns_status {
 	FCRDNS_FAIL,		/* PTR name exists but does not confirm */
 	FCRDNS_NONE,		/* no PTR record */
 	FCRDNS_TEMPFAIL,	/* DNS failure: server error or timeout */
+	FCRDNS_SKIPPED,		/* not asked: an address table decided */
 };
 
 #define RESOLVE_NAME_MAX 256

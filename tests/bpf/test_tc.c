@@ -196,16 +196,18 @@ TEST(tc_expired_verdict_is_ignored)
 	world_down(&w);
 }
 
-TEST(tc_greylist_and_tarpit_get_the_tarpit_mark)
+TEST(tc_greylist_and_tarpit_drop_until_the_responder_exists)
 {
 	struct world w;
 	struct pkt_spec s = syn_spec(4);
-	__u32 mark;
 
 	if (world_up(&w, NULL, 0) == 0) {
 		put(&w, 4, MXG_ACT_GREYLIST, MXG_R_S25R1, 60 * SECOND);
-		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
-		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, NULL), TC_ACT_SHOT);
+		put(&w, 4, MXG_ACT_TARPIT, MXG_R_S25R1, 60 * SECOND);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, NULL), TC_ACT_SHOT);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_GREYLIST), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_TARPIT), 1);
 	}
 	world_down(&w);
 }

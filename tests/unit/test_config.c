@@ -67,6 +67,9 @@ TEST(config_defaults)
 	CHECK_EQ_INT(c.verdict_ttl_pass, 86400);
 	CHECK_EQ_INT(c.verdict_ttl_block, 3600);
 	CHECK_EQ_INT(c.n_interfaces, 0);
+	CHECK_EQ_INT(c.s25r_action, MXG_ACT_BLOCK);
+	CHECK_EQ_INT(c.unknown_client_action, MXG_ACT_BLOCK);
+	CHECK_EQ_STR(c.client_access, "");
 }
 
 TEST(config_good_file)
@@ -90,7 +93,10 @@ TEST(config_good_file)
 		"max_pending = 10\n"
 		"mark_mask = 0xf000\n"
 		"mark_pass = 0x1000\n"
-		"mark_tarpit = 0x2000\n", path, sizeof(path)), 0);
+		"mark_tarpit = 0x2000\n"
+		"client_access = hash:/etc/mxgate/client_access, pcre:/etc/mxgate/s25r\n"
+		"s25r_action = greylist\n"
+		"unknown_client_action = tarpit\n", path, sizeof(path)), 0);
 	CHECK_EQ_INT(n_msgs, 0);
 	CHECK_EQ_INT(c.n_interfaces, 2);
 	CHECK_EQ_STR(c.interfaces[1], "eth1");
@@ -106,6 +112,9 @@ TEST(config_good_file)
 	CHECK_EQ_INT(c.verdict_ttl_block, 45 * 60);
 	CHECK_EQ_INT(c.max_pending, 10);
 	CHECK_EQ_INT(c.mark_pass, 0x1000);
+	CHECK_EQ_STR(c.client_access, "hash:/etc/mxgate/client_access, pcre:/etc/mxgate/s25r");
+	CHECK_EQ_INT(c.s25r_action, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(c.unknown_client_action, MXG_ACT_TARPIT);
 }
 
 TEST(config_every_bad_line_is_reported_with_file_and_line)
@@ -161,6 +170,9 @@ TEST(config_ranges)
 	CHECK_EQ_INT(load_text(&c, "ports = 1 2 3 4 5 6 7 8 9\n", path, sizeof(path)), 1);
 	CHECK(has_msg(path, 1, "more than 8 ports"));
 	CHECK_EQ_INT(load_text(&c, "dns_servers = 192.0.2.1:99999\n", path, sizeof(path)), 1);
+	CHECK_EQ_INT(load_text(&c, "s25r_action = reject\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "s25r_action: \"reject\" is not an action"));
+	CHECK_EQ_INT(load_text(&c, "unknown_client_action = none\n", path, sizeof(path)), 1);
 	CHECK_EQ_INT(load_text(&c, "verdict_ttl_block = 60\n", path, sizeof(path)), 0);
 	CHECK_EQ_INT(c.verdict_ttl_block, 60);
 }
