@@ -51,9 +51,11 @@ enum mxg_reason {
 	MXG_R_MANUAL	= 1u << 10,	/* set by mxgatectl */
 	MXG_R_TABLE_OK	= 1u << 11,	/* an access table said OK */
 	MXG_R_TABLE_DENY = 1u << 12,	/* an access table refused */
+	MXG_R_DNSBL	= 1u << 13,	/* DNSBL score reached dnsbl_threshold */
+	MXG_R_DNSWL	= 1u << 14,	/* score at or below the allowlist threshold */
 };
 #define MXG_R_S25R(n)		(1u << (n))
-#define MXG_REASON_BITS		13
+#define MXG_REASON_BITS		15
 
 /*
  * verdicts map key: one type for both families. IPv4 is stored IPv4-mapped
@@ -73,7 +75,7 @@ struct mxg_verdict {
 	__u32 reasons;		/* enum mxg_reason bits */
 	__u32 hits;		/* SYNs the tc program judged by this entry */
 	enum mxg_action action;
-	__u32 pad;		/* zero */
+	__s32 dnsbl_score;	/* weighted DNSBL/DNSWL score */
 };
 
 /* Marks the tc program puts on skb->mark, within mark_mask. */

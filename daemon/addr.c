@@ -80,3 +80,25 @@ void addr_format(const struct mxg_key *key, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s/%d", a, plen);
 }
+
+/* addr_reverse_name - "4.3.2.1.ZONE" or the nibbles, reversed, ".ZONE" */
+void addr_reverse_name(const struct mxg_key *key, const char *zone,
+		       char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const __u8 *a = key->addr;
+	size_t o = 0;
+
+	if (addr_is_v4(key)) {
+		snprintf(buf, len, "%u.%u.%u.%u.%s", a[15], a[14], a[13], a[12],
+			 zone ? zone : "in-addr.arpa");
+		return;
+	}
+	for (int i = 15; i >= 0 && o + 4 < len; i--) {
+		buf[o++] = hex[a[i] & 0xf];
+		buf[o++] = '.';
+		buf[o++] = hex[a[i] >> 4];
+		buf[o++] = '.';
+	}
+	snprintf(buf + o, len - o, "%s", zone ? zone : "ip6.arpa");
+}

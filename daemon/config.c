@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "dnsbl_sites.h"
 #include "names.h"
 
 #define LINE_MAX_LEN	1024
@@ -29,6 +30,7 @@ enum key_type {
 	KEY_SECONDS,	/* duration in [min, max] ms, stored in seconds */
 	KEY_PATH,	/* absolute path, char[PATH_MAX] */
 	KEY_ACTION,	/* pass, block, greylist, tarpit or throttle */
+	KEY_INT,	/* signed number in [-min, max] */
 };
 
 struct key_def {
@@ -282,6 +284,37 @@ static int set_client_access(struct mxg_conf *c, const char *v, char *why, size_
 	return 0;
 }
 
+/* set_dnsbl_sites - postscreen syntax, checked here so -t catches it */
+static int set_dnsbl_sites(struct mxg_conf *c, const char *v, char *why, size_t len)
+{
+	struct dnsbl_site sites[DNSBL_MAX_SITES];
+
+	if (strlen(v) >= sizeof(c->dnsbl_sites)) {
+		snprintf(why, len, "list is too long");
+		return -1;
+	}
+	if (dnsbl_sites_parse(v, sites, DNSBL_MAX_SITES, why, len) < 0)
+		return -1;
+	snprintf(c->dnsbl_sites, sizeof(c->dnsbl_sites), "%s", v);
+	return 0;
+}
+
+/* parse_int - a signed decimal in [-neg_min, max] */
+static int parse_int(const char *v, unsigned long long neg_min,
+		     unsigned long long max, int *out, char *why, size_t len)
+{
+	unsigned long long n;
+	int neg = v[0] == '-';
+
+	if (parse_u64(v + neg, &n, NULL) < 0 || (neg ? n > neg_min : n > max)) {
+		snprintf(why, len, "\"%s\" is not a number from -%llu to %llu",
+			 v, neg_min, max);
+		return -1;
+	}
+	*out = neg ? -(int)n : (int)n;
+	return 0;
+}
+
 #define FIELD(name) offsetof(struct mxg_conf, name)
 _Static_assert(sizeof(__u32) == sizeof(unsigned), "marks are stored as unsigned");
 
@@ -295,6 +328,13 @@ static const struct key_def keys[] = {
 	{ "client_access", KEY_FN, 0, 0, 0, set_client_access },
 	{ "s25r_action", KEY_ACTION, FIELD(s25r_action), 0, 0, NULL },
 	{ "unknown_client_action", KEY_ACTION, FIELD(unknown_client_action), 0, 0, NULL },
+	{ "dnsbl_sites", KEY_FN, 0, 0, 0, set_dnsbl_sites },
+	{ "dnsbl_threshold", KEY_INT, FIELD(dnsbl_threshold), 0, 1000, NULL },
+	{ "dnsbl_allowlist_threshold", KEY_INT, FIELD(dnsbl_allowlist_threshold),
+	  1000, 0, NULL },
+	{ "dnsbl_action", KEY_ACTION, FIELD(dnsbl_action), 0, 0, NULL },
+	{ "dnsbl_min_ttl", KEY_SECONDS, FIELD(dnsbl_min_ttl), MS_PER_S, DAY_S * MS_PER_S, NULL },
+	{ "dnsbl_max_ttl", KEY_SECONDS, FIELD(dnsbl_max_ttl), MS_PER_S, 7 * DAY_S * MS_PER_S, NULL },
 	{ "queue", KEY_UINT, FIELD(queue), 0, 65535, NULL },
 	{ "pin_dir", KEY_PATH, FIELD(pin_dir), 0, 0, NULL },
 	{ "state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL },
@@ -332,6 +372,8 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 		if (parse_number(v, k->min, k->max, &n, why, len) < 0)
 			return -1;
 		break;
+	case KEY_INT:
+		return parse_int(v, k->min, k->max, field, why, len);
 	case KEY_ACTION:
 		if (action_parse(v) <= MXG_ACT_NONE) {
 			snprintf(why, len, "\"%s\" is not an action (pass, block, "
@@ -371,6 +413,10 @@ void conf_defaults(struct mxg_conf *c)
 	c->mark_mask = MXG_DEFAULT_MARK_MASK;
 	c->s25r_action = MXG_ACT_BLOCK;
 	c->unknown_client_action = MXG_ACT_BLOCK;
+	c->dnsbl_threshold = 1;
+	c->dnsbl_action = MXG_ACT_BLOCK;
+	c->dnsbl_min_ttl = 60;
+	c->dnsbl_max_ttl = 3600;
 }
 
 /* trim - strip blanks at both ends, in place */

@@ -50,6 +50,12 @@ struct mxg_conf {
 	char client_access[1024];	/* "type:path ..." access tables */
 	unsigned s25r_action;		/* enum mxg_action for rules 1-6 */
 	unsigned unknown_client_action;	/* ... for rule 0 (no confirmed name) */
+	char dnsbl_sites[1024];		/* postscreen-style list of lists */
+	int dnsbl_threshold;		/* score that triggers dnsbl_action */
+	int dnsbl_allowlist_threshold;	/* score at or below: pass; 0 = off */
+	unsigned dnsbl_action;		/* enum mxg_action */
+	unsigned dnsbl_min_ttl;		/* answer cache, seconds */
+	unsigned dnsbl_max_ttl;
 };
 
 void conf_defaults(struct mxg_conf *c);

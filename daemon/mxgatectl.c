@@ -77,7 +77,10 @@ static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
 		printf("expires_in=%llus", (unsigned long long)((v->expires_ns - now) / NS_PER_S));
 	else
 		printf("expired");
-	printf(" hits=%u\n", v->hits);
+	printf(" hits=%u", v->hits);
+	if (v->reasons & (MXG_R_DNSBL | MXG_R_DNSWL) || v->dnsbl_score)
+		printf(" dnsbl=%d", v->dnsbl_score);
+	putchar('\n');
 	return live;
 }
 

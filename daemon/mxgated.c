@@ -36,6 +36,7 @@
 #include "addr.h"
 #include "bpf_load.h"
 #include "config.h"
+#include "dnsbl.h"
 #include "log.h"
 #include "names.h"
 #include "parse.h"
@@ -123,11 +124,16 @@ static int s25r_outcome(const struct fcrdns_result *r)
 }
 
 /* classify - the policy: an access table's OK wins over everything, then
- * an access table's refusal, then S25R (rule 0 is unknown_client_action,
- * rules 1-6 s25r_action). Every reason that fired is recorded. */
+ * an access table's refusal, then a DNSWL-allowlisting score, then a
+ * DNSBL score at the threshold, then S25R (rule 0 is
+ * unknown_client_action, rules 1-6 s25r_action). Every reason that fired
+ * is recorded. */
 static void classify(const struct mxg_key *key, const struct fcrdns_result *r,
-		     struct decision *d)
+		     int score, struct decision *d)
 {
+	int listed = conf.dnsbl_sites[0] && score >= conf.dnsbl_threshold;
+	int allowlisted = conf.dnsbl_allowlist_threshold < 0 &&
+		score <= conf.dnsbl_allowlist_threshold;
 	const char *name = r->status == FCRDNS_PASS ? r->name : NULL;
 	const struct table *at = NULL, *nt = NULL;
 	const struct table_rule *a = table_match_addr(&tables, key, &at);
@@ -142,6 +148,10 @@ static void classify(const struct mxg_key *key, const struct fcrdns_result *r,
 		d->reasons |= MXG_R_S25R(d->rule);
 	if (r->status == FCRDNS_TEMPFAIL)
 		d->reasons |= r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL;
+	if (listed)
+		d->reasons |= MXG_R_DNSBL;
+	if (allowlisted)
+		d->reasons |= MXG_R_DNSWL;
 
 	if ((a && a->action == MXG_ACT_PASS) || (n && n->action == MXG_ACT_PASS)) {
 		d->entry = a && a->action == MXG_ACT_PASS ? a : n;
@@ -153,6 +163,10 @@ static void classify(const struct mxg_key *key, const struct fcrdns_result *r,
 		d->table = d->entry == a ? at : nt;
 		d->reasons |= MXG_R_TABLE_DENY;
 		d->action = (enum mxg_action)d->entry->action;
+	} else if (allowlisted) {
+		d->action = MXG_ACT_PASS;
+	} else if (listed) {
+		d->action = (enum mxg_action)conf.dnsbl_action;
 	} else if (d->rule == 0) {
 		d->action = (enum mxg_action)conf.unknown_client_action;
 	} else if (d->rule > 0) {
@@ -169,17 +183,19 @@ static void classify(const struct mxg_key *key, const struct fcrdns_result *r,
 }
 
 /* decide - write the verdict, release the held SYNs, log, forget p */
-static void decide(struct pending *p, const struct fcrdns_result *r)
+static void decide(struct pending *p)
 {
+	const struct fcrdns_result *r = &p->fcrdns;
 	char addr[ADDR_STRLEN], why[256], rule_name[16] = "none", by[PATH_MAX + 16] = "";
 	struct decision d;
 	__u64 now = now_ns();
 	int err;
 
-	classify(&p->key, r, &d);
+	classify(&p->key, r, p->dnsbl_score, &d);
 	/* Map first: a retransmit racing the release must meet the verdict
 	 * in the kernel, not start a second lookup. */
-	err = verdict_put(&maps, &p->key, d.action, d.reasons, d.ttl_s * NS_PER_S);
+	err = verdict_put(&maps, &p->key, d.action, d.reasons, p->dnsbl_score,
+			  d.ttl_s * NS_PER_S);
 	addr_format(&p->key, addr, sizeof(addr));
 	if (err)
 		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
@@ -191,6 +207,9 @@ static void decide(struct pending *p, const struct fcrdns_result *r)
 		snprintf(rule_name, sizeof(rule_name), "s25r%d", d.rule);
 	if (d.table)
 		snprintf(by, sizeof(by), " table=%s:%d", d.table->path, d.entry->line);
+	if (conf.dnsbl_sites[0])
+		snprintf(by + strlen(by), sizeof(by) - strlen(by), " dnsbl=%d",
+			 p->dnsbl_score);
 	msg_info("verdict action=%s client=%s ptr=%s fcrdns=%s rule=%s "
 		 "reasons=%s ttl=%u elapsed_ms=%llu syns=%u%s",
 		 action_name(d.action), addr, r->name[0] ? r->name : "-",
@@ -199,13 +218,33 @@ static void decide(struct pending *p, const struct fcrdns_result *r)
 	pending_remove(&pending, p);
 }
 
+/* maybe_decide - decide once FCrDNS and the DNSBLs have both answered */
+static void maybe_decide(struct pending *p)
+{
+	if (p->fcrdns_done && p->dnsbl_done)
+		decide(p);
+}
+
 /* on_resolved - the resolver's answer for a pending source */
 static void on_resolved(void *arg, const struct fcrdns_result *r)
 {
 	struct pending *p = arg;
 
 	p->lookup = NULL;	/* the resolver frees its request itself */
-	decide(p, r);
+	p->fcrdns = *r;
+	p->fcrdns_done = 1;
+	maybe_decide(p);
+}
+
+/* on_dnsbl - the DNSBL score for a pending source */
+static void on_dnsbl(void *arg, int score)
+{
+	struct pending *p = arg;
+
+	p->dnsbl = NULL;
+	p->dnsbl_score = score;
+	p->dnsbl_done = 1;
+	maybe_decide(p);
 }
 
 /* apply_cached - a verdict written since the tc program let this SYN by */
@@ -267,12 +306,21 @@ static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t 
 	/* An address an access table allows needs no DNS at all. */
 	a = table_match_addr(&tables, &pkt.key, NULL);
 	if (a && a->action == MXG_ACT_PASS) {
-		decide(p, &skipped);
+		p->fcrdns = skipped;
+		p->fcrdns_done = p->dnsbl_done = 1;
+		decide(p);
 		return;
 	}
+	/* Both lookups start now; answers arrive through the event loop. */
 	p->lookup = resolve_start(&pkt.key, on_resolved, p);
-	if (!p->lookup)
-		decide(p, &no_resolver);
+	if (!p->lookup) {
+		p->fcrdns = no_resolver;
+		p->fcrdns_done = 1;
+	}
+	if (dnsbl_start(&pkt.key, on_dnsbl, p, (struct dnsbl_req **)&p->dnsbl,
+			&p->dnsbl_score) == 0)
+		p->dnsbl_done = 1;
+	maybe_decide(p);
 }
 
 /* expire_pending - decide every lookup whose deadline has passed */
@@ -283,9 +331,16 @@ static void expire_pending(void)
 	struct pending *p;
 
 	while ((p = pending_oldest(&pending)) && p->deadline_ns <= now) {
-		resolve_cancel(p->lookup);
-		p->lookup = NULL;
-		decide(p, &too_late);
+		if (!p->fcrdns_done) {
+			resolve_cancel(p->lookup);
+			p->lookup = NULL;
+			p->fcrdns = too_late;
+		}
+		if (!p->dnsbl_done) {
+			p->dnsbl_score = dnsbl_cancel(p->dnsbl);
+			p->dnsbl = NULL;
+		}
+		decide(p);
 	}
 }
 
@@ -313,6 +368,7 @@ static void release_all(void)
 
 	while ((p = pending_oldest(&pending))) {
 		resolve_cancel(p->lookup);
+		dnsbl_cancel(p->dnsbl);
 		for (unsigned i = 0; i < p->n_held; i++)
 			queue_verdict(p->held_ids[i], NF_ACCEPT, 0, 0);
 		pending_remove(&pending, p);
@@ -377,6 +433,7 @@ static void run_loop(int epfd, int sigfd)
 				return;
 		}
 		resolve_process(-1, 0);
+		dnsbl_tick(now_ns());
 		expire_pending();
 	}
 }
@@ -487,6 +544,9 @@ int main(int argc, char **argv)
 		msg_fatal("epoll/signalfd: %s", strerror(errno));
 	if (resolve_init(epfd, conf.dns_servers, conf.decision_timeout_ms / 3) < 0)
 		msg_fatal("cannot set up the DNS resolver");
+	if (dnsbl_init(conf.dnsbl_sites, conf.dnsbl_min_ttl, conf.dnsbl_max_ttl) < 0)
+		msg_fatal("cannot set up the DNS lists");
+	dnsbl_tick(now_ns());	/* first health probe */
 	qfd = queue_open(conf.queue);
 	if (qfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, qfd, &ev) < 0)
 		msg_fatal("cannot listen on NFQUEUE %u", conf.queue);
@@ -507,6 +567,7 @@ int main(int argc, char **argv)
 		 stats.cached, stats.overload, stats.ignored,
 		 stats.decided[MXG_ACT_PASS], stats.decided[MXG_ACT_BLOCK]);
 	resolve_shutdown();
+	dnsbl_free();
 	queue_close();
 	verdict_close(&maps);
 	bpf_unload(skel);

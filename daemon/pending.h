@@ -33,6 +33,7 @@
 
 #include <linux/types.h>
 #include "mxgate.h"
+#include "resolve.h"
 
 #define PENDING_MAX_HELD 8
 
@@ -44,7 +45,12 @@ struct pending {
 	__u32 held_marks[PENDING_MAX_HELD]; /* their skb marks on arrival */
 	unsigned n_held;		/* valid entries in held_ids */
 	unsigned syns;			/* SYNs seen, including dropped extras */
-	void *lookup;			/* resolver request, NULL when done */
+	void *lookup;			/* FCrDNS request, NULL when done */
+	struct fcrdns_result fcrdns;	/* its outcome, once fcrdns_done */
+	int fcrdns_done;
+	void *dnsbl;			/* DNSBL request, NULL when done */
+	int dnsbl_score;		/* its outcome, once dnsbl_done */
+	int dnsbl_done;
 	struct pending *hash_next;	/* bucket chain */
 	struct pending *older, *newer;	/* insertion (deadline) order */
 	struct pending *free_next;	/* free list link when unused */

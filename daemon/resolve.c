@@ -44,6 +44,14 @@ static int epfd = -1;
 static int in_start;			/* inside resolve_start() */
 static struct resolve_req *ready_head;	/* finished inside resolve_start */
 
+struct a_req {
+	resolve_a_fn done;		/* the caller's callback */
+	void *arg;			/* and its argument */
+	int status;			/* kept when the answer must wait */
+	struct a_req *next_ready;	/* deferred delivery list */
+};
+static struct a_req *a_ready_head;	/* failed inside resolve_a */
+
 /* fcrdns_name - the word log lines use for an FCrDNS outcome */
 const char *fcrdns_name(enum fcrdns_status s)
 {
@@ -106,28 +114,6 @@ int resolve_init(int epoll_fd, const char *servers, unsigned timeout_ms)
 		}
 	}
 	return 0;
-}
-
-/* reverse_name - "d.c.b.a.in-addr.arpa" or the ip6.arpa nibble name */
-static void reverse_name(const struct mxg_key *k, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const __u8 *a = k->addr;
-	size_t o = 0;
-
-	if (k->addr[10] == 0xff && k->addr[11] == 0xff &&
-	    !memcmp(k->addr, "\0\0\0\0\0\0\0\0\0\0", 10)) {
-		snprintf(buf, len, "%u.%u.%u.%u.in-addr.arpa",
-			 a[15], a[14], a[13], a[12]);
-		return;
-	}
-	for (int i = 15; i >= 0 && o + 4 < len; i--) {
-		buf[o++] = hex[a[i] & 0xf];
-		buf[o++] = '.';
-		buf[o++] = hex[a[i] >> 4];
-		buf[o++] = '.';
-	}
-	snprintf(buf + o, len - o, "ip6.arpa");
 }
 
 /* finish - deliver a final result now, or defer it out of resolve_start */
@@ -286,7 +272,7 @@ struct resolve_req *resolve_start(const struct mxg_key *addr,
 	req->key = *addr;
 	req->done = done;
 	req->arg = arg;
-	reverse_name(addr, qname, sizeof(qname));
+	addr_reverse_name(addr, NULL, qname, sizeof(qname));
 	in_start = 1;
 	ares_query(channel, qname, C_IN_CLASS, T_PTR, ptr_done, req);
 	in_start = 0;
@@ -303,6 +289,13 @@ void resolve_cancel(struct resolve_req *req)
 /* deliver_ready - results that completed inside resolve_start() */
 static void deliver_ready(void)
 {
+	while (a_ready_head) {
+		struct a_req *q = a_ready_head;
+
+		a_ready_head = q->next_ready;
+		q->done(q->arg, q->status, NULL, 0, 0);
+		free(q);
+	}
 	while (ready_head) {
 		struct resolve_req *req = ready_head;
 
@@ -311,6 +304,60 @@ static void deliver_ready(void)
 			req->done(req->arg, &req->result);
 		free(req);
 	}
+}
+
+/* a_done - A answer: addresses and the smallest TTL to the caller */
+static void a_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct a_req *q = arg;
+	struct ares_addrttl a4[32];
+	__u8 addrs[32][4];
+	int n = 32, ttl = 0;
+
+	(void)timeouts;
+	if (status == ARES_SUCCESS &&
+	    ares_parse_a_reply(abuf, alen, NULL, a4, &n) == ARES_SUCCESS) {
+		for (int i = 0; i < n; i++) {
+			memcpy(addrs[i], &a4[i].ipaddr, 4);
+			if (i == 0 || a4[i].ttl < ttl)
+				ttl = a4[i].ttl;
+		}
+		q->done(q->arg, 0, (const __u8 (*)[4])addrs, n, ttl);
+		free(q);
+		return;
+	}
+	q->status = status == ARES_EDESTRUCTION ? -ECANCELED :
+		status == ARES_ENOTFOUND || status == ARES_ENODATA ||
+		status == ARES_SUCCESS ? -ENOENT : -EAGAIN;
+	if (in_start) {
+		q->next_ready = a_ready_head;
+		a_ready_head = q;
+		return;
+	}
+	q->done(q->arg, q->status, NULL, 0, 0);
+	free(q);
+}
+
+/* resolve_a - A records of name, for DNSBL queries */
+void resolve_a(const char *name, resolve_a_fn done, void *arg)
+{
+	struct a_req *q = calloc(1, sizeof(*q));
+
+	if (!q) {
+		done(arg, -EAGAIN, NULL, 0, 0);	/* the caller expects it */
+		return;
+	}
+	q->done = done;
+	q->arg = arg;
+	if (!channel_ready) {
+		q->status = -EAGAIN;
+		q->next_ready = a_ready_head;
+		a_ready_head = q;
+		return;
+	}
+	in_start = 1;
+	ares_query(channel, name, C_IN_CLASS, T_A, a_done, q);
+	in_start = 0;
 }
 
 /* resolve_process - socket activity on fd, or timeouts when fd < 0 */
@@ -332,7 +379,7 @@ int resolve_timeout_ms(int max_ms)
 {
 	struct timeval maxtv, tv, *t;
 
-	if (ready_head)
+	if (ready_head || a_ready_head)
 		return 0;
 	if (!channel_ready)
 		return max_ms;

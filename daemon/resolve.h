@@ -9,6 +9,7 @@
  *	void resolve_cancel(struct resolve_req *req);
  *	void resolve_process(int fd, __u32 epoll_events);
  *	int resolve_timeout_ms(int max_ms);
+ *	void resolve_a(const char *name, resolve_a_fn done, void *arg);
  *	void resolve_shutdown(void);
  * DESCRIPTION
  *	resolve_start() asks for the PTR of addr, then for the A (IPv4) or
@@ -26,7 +27,13 @@
  *	fd in the lower; the event loop hands their events to
  *	resolve_process() and calls resolve_process(-1, 0) when
  *	resolve_timeout_ms() has passed. hostname_valid() says whether a PTR
- *	name is a syntactically valid host name (RFC 1123 labels). servers is a c-ares CSV list
+ *	name is a syntactically valid host name (RFC 1123 labels).
+ *
+ *	resolve_a() asks for the A records of name (DNSBL queries) and calls
+ *	done(arg, status, addrs, n, ttl) once, never from inside resolve_a():
+ *	status 0 with n answers and their smallest TTL, -ENOENT when the
+ *	name or record does not exist, -EAGAIN on a failure or timeout,
+ *	-ECANCELED when the resolver shuts down. servers is a c-ares CSV list
  *	("203.0.113.53,[2001:db8::53]:5353") or "" for the system resolver.
  *	Each query waits timeout_ms per try, two tries.
  */
@@ -55,6 +62,8 @@ struct fcrdns_result {
 
 struct resolve_req;
 typedef void (*resolve_done_fn)(void *arg, const struct fcrdns_result *r);
+typedef void (*resolve_a_fn)(void *arg, int status, const __u8 (*addrs)[4],
+			     int n, int ttl);
 
 int resolve_init(int epoll_fd, const char *servers, unsigned timeout_ms);
 struct resolve_req *resolve_start(const struct mxg_key *addr,
@@ -64,6 +73,7 @@ void resolve_process(int fd, __u32 epoll_events);
 int resolve_timeout_ms(int max_ms);
 const char *fcrdns_name(enum fcrdns_status s);
 int hostname_valid(const char *name);
+void resolve_a(const char *name, resolve_a_fn done, void *arg);
 void resolve_shutdown(void);
 
 #endif /* MXG_RESOLVE_H */

@@ -69,7 +69,7 @@ void verdict_close(struct verdict_maps *m)
 
 /* verdict_put - write (or replace) the verdict for k, valid for ttl_ns */
 int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
-		enum mxg_action a, __u32 reasons, __u64 ttl_ns)
+		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns)
 {
 	struct mxg_verdict v = { 0 };
 
@@ -77,6 +77,7 @@ int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
 	v.expires_ns = v.set_ns + ttl_ns;
 	v.reasons = reasons;
 	v.action = a;
+	v.dnsbl_score = score;
 	return bpf_map_update_elem(m->verdicts_fd, k, &v, BPF_ANY) ? -errno : 0;
 }
 

@@ -6,7 +6,7 @@
  *	int verdict_open(struct verdict_maps *m, const char *pin_dir);
  *	void verdict_close(struct verdict_maps *m);
  *	int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
- *			enum mxg_action a, __u32 reasons, __u64 ttl_ns);
+ *			enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
  *	int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
  *			struct mxg_verdict *v);
  *	int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
@@ -34,7 +34,7 @@ struct verdict_maps {
 int verdict_open(struct verdict_maps *m, const char *pin_dir);
 void verdict_close(struct verdict_maps *m);
 int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
-		enum mxg_action a, __u32 reasons, __u64 ttl_ns);
+		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
 int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v);
 int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);

@@ -101,10 +101,10 @@ int main(void)
 			if (c == 1)
 				s.dport = 80;
 			if (c == 3)
-				verdict_put(&maps, &k, MXG_ACT_PASS, MXG_R_FCRDNS, 3600000000000ULL);
+				verdict_put(&maps, &k, MXG_ACT_PASS, MXG_R_FCRDNS, 0, 3600000000000ULL);
 			if (c == 4)
 				verdict_put(&maps, &k, MXG_ACT_BLOCK, MXG_R_S25R1 | MXG_R_FCRDNS,
-					    3600000000000ULL);
+					    0, 3600000000000ULL);
 			ns[f] = run_ns(fd, &s);
 		}
 		printf("%-28s %8.1f %8.1f\n", names[c], ns[0], ns[1]);

@@ -117,7 +117,7 @@ static void put(struct world *w, int family, enum mxg_action a, __u32 reasons,
 {
 	struct mxg_key k = key_of(family);
 
-	CHECK_EQ_INT(verdict_put(&w->maps, &k, a, reasons, ttl), 0);
+	CHECK_EQ_INT(verdict_put(&w->maps, &k, a, reasons, 0, ttl), 0);
 }
 
 TEST(tc_unknown_source_passes_unmarked)

@@ -133,6 +133,15 @@ dyn6-2001-db8-c-20 IN AAAA $(v6 $DYNAMIC)" > "$z/pool.example.net"
 	printf '%s\n%s\n' "$soa" "@ IN A 203.0.113.99
 @ IN AAAA 2001:db8:5::99" > "$z/forged.example.com"
 	printf '%s\n%s\n' "$soa" "ns IN A $DNS4" > "$z/test.example"
+	# DNS lists: every list answers its probe (127.0.0.2 listed, .1 not).
+	# bl lists mx2 (.11) and answers the clean sender with an error code;
+	# wl allowlists the dynamic client (.20); broken lists everything.
+	printf '%s\n%s\n' "$soa" "2.0.0.127 IN A 127.0.0.2
+$SPARE.100.51.198 IN A 127.0.0.4
+$CLEAN.100.51.198 IN A 127.255.255.254" > "$z/bl.test.example"
+	printf '%s\n%s\n' "$soa" "2.0.0.127 IN A 127.0.10.2
+$DYNAMIC.100.51.198 IN A 127.0.10.2" > "$z/wl.test.example"
+	printf '%s\n%s\n' "$soa" "* IN A 127.0.0.2" > "$z/broken.test.example"
 	printf '%s\n%s\n' "$soa" "$CLEAN IN PTR mail.sender.example.
 $SPARE IN PTR mx2.sender.example.
 $DYNAMIC IN PTR dyn-198-51-100-20.pool.example.net.

@@ -96,7 +96,11 @@ TEST(config_good_file)
 		"mark_tarpit = 0x2000\n"
 		"client_access = hash:/etc/mxgate/client_access, pcre:/etc/mxgate/s25r\n"
 		"s25r_action = greylist\n"
-		"unknown_client_action = tarpit\n", path, sizeof(path)), 0);
+		"unknown_client_action = tarpit\n"
+		"dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3 list.dnswl.org*-2\n"
+		"dnsbl_threshold = 3\n"
+		"dnsbl_allowlist_threshold = -1\n"
+		"dnsbl_max_ttl = 2h\n", path, sizeof(path)), 0);
 	CHECK_EQ_INT(n_msgs, 0);
 	CHECK_EQ_INT(c.n_interfaces, 2);
 	CHECK_EQ_STR(c.interfaces[1], "eth1");
@@ -115,6 +119,10 @@ TEST(config_good_file)
 	CHECK_EQ_STR(c.client_access, "hash:/etc/mxgate/client_access, pcre:/etc/mxgate/s25r");
 	CHECK_EQ_INT(c.s25r_action, MXG_ACT_GREYLIST);
 	CHECK_EQ_INT(c.unknown_client_action, MXG_ACT_TARPIT);
+	CHECK_EQ_INT(c.dnsbl_threshold, 3);
+	CHECK_EQ_INT(c.dnsbl_allowlist_threshold, -1);
+	CHECK_EQ_INT(c.dnsbl_max_ttl, 7200);
+	CHECK_EQ_INT(c.dnsbl_min_ttl, 60);
 }
 
 TEST(config_every_bad_line_is_reported_with_file_and_line)
@@ -173,6 +181,10 @@ TEST(config_ranges)
 	CHECK_EQ_INT(load_text(&c, "s25r_action = reject\n", path, sizeof(path)), 1);
 	CHECK(has_msg(path, 1, "s25r_action: \"reject\" is not an action"));
 	CHECK_EQ_INT(load_text(&c, "unknown_client_action = none\n", path, sizeof(path)), 1);
+	CHECK_EQ_INT(load_text(&c, "dnsbl_allowlist_threshold = 2\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "is not a number from -1000 to 0"));
+	CHECK_EQ_INT(load_text(&c, "dnsbl_sites = zen.spamhaus.org*x\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "dnsbl_sites: \"x\": weight must be"));
 	CHECK_EQ_INT(load_text(&c, "verdict_ttl_block = 60\n", path, sizeof(path)), 0);
 	CHECK_EQ_INT(c.verdict_ttl_block, 60);
 }
