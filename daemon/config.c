@@ -338,6 +338,7 @@ static const struct key_def keys[] = {
 	{ "queue", KEY_UINT, FIELD(queue), 0, 65535, NULL },
 	{ "pin_dir", KEY_PATH, FIELD(pin_dir), 0, 0, NULL },
 	{ "state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL },
+	{ "pid_file", KEY_PATH, FIELD(pid_file), 0, 0, NULL },
 	{ "decision_timeout", KEY_MS, FIELD(decision_timeout_ms), 100, 60 * MS_PER_S, NULL },
 	{ "verdict_ttl_pass", KEY_SECONDS, FIELD(verdict_ttl_pass),
 	  MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
@@ -403,6 +404,7 @@ void conf_defaults(struct mxg_conf *c)
 	snprintf(c->pin_dir, sizeof(c->pin_dir), "/sys/fs/bpf/mxgate");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/mxgate");
 	snprintf(c->rules_cmd, sizeof(c->rules_cmd), "mxgate-rules");
+	snprintf(c->pid_file, sizeof(c->pid_file), "/run/mxgated.pid");
 	c->decision_timeout_ms = 5000;
 	c->verdict_ttl_pass = 86400;
 	c->verdict_ttl_block = 3600;

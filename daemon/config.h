@@ -41,6 +41,7 @@ struct mxg_conf {
 	char pin_dir[PATH_MAX];		/* default /sys/fs/bpf/mxgate */
 	char state_dir[PATH_MAX];	/* default /var/lib/mxgate */
 	char rules_cmd[PATH_MAX];	/* nftables loader; "" = don't load */
+	char pid_file[PATH_MAX];	/* default /run/mxgated.pid */
 	unsigned decision_timeout_ms;	/* default 5 s */
 	unsigned verdict_ttl_pass;	/* seconds; default 1 d */
 	unsigned verdict_ttl_block;	/* seconds; default 1 h */

@@ -4,6 +4,8 @@
  *
  * A request counts its outstanding queries; it is freed when the last
  * answer is in, even after a cancel, because c-ares still calls back.
+ * dnsbl_init() may run again (reload): queries carry the generation of
+ * the site list they were sent for, and older answers count for nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +41,7 @@ struct query {
 	struct dnsbl_req *req;		/* NULL for a health probe */
 	int site;			/* index in sites */
 	int probe_listed;		/* probe: 127.0.0.2 (1) or .1 (0) */
+	unsigned generation;		/* of the site list it was sent for */
 };
 
 struct cache_entry {
@@ -53,6 +56,7 @@ static int n_sites;
 static unsigned min_ttl, max_ttl;
 static __u64 next_probe_ns;
 static struct cache_entry *cache;
+static unsigned generation;		/* bumped by every dnsbl_init */
 
 /* cache_slot - where (client, site) lives in the cache */
 static struct cache_entry *cache_slot(const struct mxg_key *k, int site)
@@ -151,8 +155,12 @@ static void answer(void *arg, int status, const __u8 (*addrs)[4], int n, int ttl
 		free(q);
 		return;
 	}
+	/* Sent before a reload: its site index means another list now. */
+	if (q->generation != generation)
+		status = -EAGAIN;
 	if (!req) {
-		probe_answer(q, status, addrs, n);
+		if (q->generation == generation)
+			probe_answer(q, status, addrs, n);
 		free(q);
 		return;
 	}
@@ -193,6 +201,7 @@ static void probe(void)
 			}
 			k.addr[15] = listed ? 2 : 1;
 			q->site = i;
+			q->generation = generation;
 			q->probe_listed = listed;
 			addr_reverse_name(&k, sites[i].spec.zone, name, sizeof(name));
 			resolve_a(name, answer, q);
@@ -213,12 +222,14 @@ int dnsbl_init(const char *spec, unsigned min_ttl_s, unsigned max_ttl_s)
 		n_sites = 0;
 		return -1;
 	}
+	generation++;
 	memset(sites, 0, sizeof(sites));
 	for (int i = 0; i < n_sites; i++)
 		sites[i].spec = parsed[i];
 	min_ttl = min_ttl_s;
 	max_ttl = max_ttl_s < min_ttl_s ? min_ttl_s : max_ttl_s;
-	cache = calloc(CACHE_SLOTS, sizeof(*cache));
+	if (!cache)
+		cache = calloc(CACHE_SLOTS, sizeof(*cache));
 	if (!cache)
 		return -1;
 	for (int i = 0; i < CACHE_SLOTS; i++)
@@ -268,6 +279,7 @@ int dnsbl_start(const struct mxg_key *client, dnsbl_done_fn done, void *arg,
 			continue;
 		q->req = req;
 		q->site = i;
+		q->generation = generation;
 		req->outstanding++;
 		addr_reverse_name(client, sites[i].spec.zone, name, sizeof(name));
 		resolve_a(name, answer, q);	/* answers arrive later */

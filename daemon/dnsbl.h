@@ -11,7 +11,8 @@
  *	void dnsbl_free(void);
  * DESCRIPTION
  *	dnsbl_init() takes the dnsbl_sites specification (dnsbl_sites.h),
- *	already validated by the configuration. Every list is probed at
+ *	already validated by the configuration; called again, it replaces
+ *	the lists (a reload) and forgets the cache. Every list is probed at
  *	once and then every DNSBL_PROBE_INTERVAL_S seconds (dnsbl_tick()):
  *	127.0.0.2 must be listed and 127.0.0.1 must not. A list that fails
  *	(e.g. one answering 127.0.0.2 for everything, or refusing us) is set

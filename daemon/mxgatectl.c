@@ -4,7 +4,7 @@
  *	mxgatectl - inspect and edit mxgate's verdicts
  * SYNOPSIS
  *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR | list | stats |
- *		  forget ADDR | check HOSTNAME
+ *		  forget ADDR | check HOSTNAME | reload
  * DESCRIPTION
  *	Reads the maps pinned by mxgated directly, so it works while the
  *	daemon is down. The pin directory is -p, else pin_dir from -c FILE,
@@ -14,7 +14,9 @@
  *	forget, check: an S25R rule matches), 2 usage or system error.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -44,7 +46,8 @@ static int usage(void)
 		"  list            every verdict\n"
 		"  stats           kernel counters by action and reason\n"
 		"  forget ADDR     drop a verdict; the next SYN is judged anew\n"
-		"  check HOSTNAME  which S25R rule a reverse name trips\n");
+		"  check HOSTNAME  which S25R rule a reverse name trips\n"
+		"  reload          make mxgated reread its configuration and tables\n");
 	return EXIT_ERROR;
 }
 
@@ -209,6 +212,29 @@ static int cmd_check(const char *hostname)
 	return 0;
 }
 
+/* cmd_reload - SIGHUP to the daemon named by pid_file */
+static int cmd_reload(const struct mxg_conf *conf)
+{
+	FILE *f = fopen(conf->pid_file, "r");
+	int pid = 0;
+
+	if (!f || fscanf(f, "%d", &pid) != 1 || pid <= 1) {
+		fprintf(stderr, "mxgatectl: cannot read a pid from %s: is mxgated "
+			"running?\n", conf->pid_file);
+		if (f)
+			fclose(f);
+		return EXIT_ERROR;
+	}
+	fclose(f);
+	if (kill(pid, SIGHUP) < 0) {
+		fprintf(stderr, "mxgatectl: mxgated (pid %d from %s): %s\n", pid,
+			conf->pid_file, strerror(errno));
+		return EXIT_ERROR;
+	}
+	printf("reload requested (pid %d); mxgated logs the outcome\n", pid);
+	return 0;
+}
+
 /* pin_dir_from - -p, else the config file's pin_dir, else the default */
 static int pin_dir_from(const char *pin_opt, const char *conf_path,
 			struct mxg_conf *conf)
@@ -246,6 +272,8 @@ int main(int argc, char **argv)
 		return argc - optind == 2 ? cmd_check(argv[optind + 1]) : usage();
 	if (pin_dir_from(pin_opt, conf_path, &conf) < 0)
 		return EXIT_ERROR;
+	if (strcmp(cmd, "reload") == 0)
+		return argc - optind == 1 ? cmd_reload(&conf) : usage();
 
 	for (cmd_i = 0; cmd_i < N_MAP_COMMANDS; cmd_i++)
 		if (strcmp(cmd, map_commands[cmd_i].name) == 0)

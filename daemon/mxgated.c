@@ -68,6 +68,7 @@ struct daemon_stats {
 };
 
 static struct mxg_conf conf;
+static const char *conf_path = MXG_DEFAULT_CONF;
 static struct table_set tables;		/* client_access */
 static struct verdict_maps maps = { -1, -1, 0 };
 static struct pending_table pending;
@@ -394,6 +395,70 @@ static int open_signals(int epfd)
 	return fd;
 }
 
+/* restart_needed - warn about a setting a reload cannot change */
+static void restart_needed(const struct mxg_conf *next)
+{
+	if (memcmp(next->interfaces, conf.interfaces, sizeof(conf.interfaces)) ||
+	    next->n_interfaces != conf.n_interfaces ||
+	    memcmp(next->ports, conf.ports, sizeof(conf.ports)) ||
+	    next->queue != conf.queue || strcmp(next->pin_dir, conf.pin_dir) ||
+	    next->max_sources != conf.max_sources ||
+	    next->max_pending != conf.max_pending ||
+	    next->mark_pass != conf.mark_pass || next->mark_mask != conf.mark_mask ||
+	    next->mark_tarpit != conf.mark_tarpit ||
+	    strcmp(next->dns_servers, conf.dns_servers))
+		msg_warn("reload: interfaces, ports, queue, dns_servers, pin_dir, "
+			 "max_sources, max_pending and marks change only with a "
+			 "restart; they keep their running values");
+}
+
+/* reload - SIGHUP: reread mxgate.conf and the tables; a bad file keeps
+ * everything as it was (each bad line is reported) */
+static void reload(void)
+{
+	struct mxg_conf next;
+	struct table_set next_tables;
+	int bad;
+
+	conf_defaults(&next);
+	bad = conf_load(&next, conf_path, report_conf_error);
+	if (bad != 0) {
+		msg_warn("reload: %s: %s; keeping the running configuration",
+			 conf_path, bad < 0 ? "cannot read it" : "bad lines");
+		return;
+	}
+	if (table_set_load(&next_tables, next.client_access, report_conf_error) != 0) {
+		msg_warn("reload: client_access: bad table(s); keeping the "
+			 "running configuration and tables");
+		return;
+	}
+	restart_needed(&next);
+	/* Only what a running daemon can change takes effect. */
+	memcpy(next.interfaces, conf.interfaces, sizeof(conf.interfaces));
+	next.n_interfaces = conf.n_interfaces;
+	memcpy(next.ports, conf.ports, sizeof(conf.ports));
+	next.n_ports = conf.n_ports;
+	next.queue = conf.queue;
+	memcpy(next.pin_dir, conf.pin_dir, sizeof(conf.pin_dir));
+	memcpy(next.dns_servers, conf.dns_servers, sizeof(conf.dns_servers));
+	memcpy(next.pid_file, conf.pid_file, sizeof(conf.pid_file));
+	next.max_sources = conf.max_sources;
+	next.max_pending = conf.max_pending;
+	next.mark_pass = conf.mark_pass;
+	next.mark_tarpit = conf.mark_tarpit;
+	next.mark_mask = conf.mark_mask;
+	if (strcmp(next.dnsbl_sites, conf.dnsbl_sites) ||
+	    next.dnsbl_min_ttl != conf.dnsbl_min_ttl ||
+	    next.dnsbl_max_ttl != conf.dnsbl_max_ttl) {
+		dnsbl_init(next.dnsbl_sites, next.dnsbl_min_ttl, next.dnsbl_max_ttl);
+		dnsbl_tick(now_ns());	/* probe the new lists now */
+	}
+	table_set_free(&tables);
+	tables = next_tables;
+	conf = next;
+	msg_info("reload: %s and %zu table(s) in effect", conf_path, tables.n_tables);
+}
+
 /* handle_signal - returns 1 when the daemon should stop */
 static int handle_signal(int sigfd)
 {
@@ -401,8 +466,7 @@ static int handle_signal(int sigfd)
 
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			msg_info("SIGHUP: reloading is not supported yet; "
-				 "restart mxgated to apply changes");
+			reload();
 			continue;
 		}
 		msg_info("signal %u: stopping", si.ssi_signo);
@@ -485,6 +549,16 @@ static int uninstall(void)
 	return rc;
 }
 
+/* write_pid_file - for mxgatectl reload and init scripts */
+static void write_pid_file(void)
+{
+	FILE *f = fopen(conf.pid_file, "w");
+
+	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0)
+		msg_warn("pid_file %s: %s (mxgatectl reload will not find us)",
+			 conf.pid_file, strerror(errno));
+}
+
 /* usage - print the synopsis and exit 2 */
 static void usage(void)
 {
@@ -498,7 +572,6 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *path = MXG_DEFAULT_CONF;
 	int foreground = 0, test_only = 0, do_uninstall = 0, opt;
 	int epfd, qfd, sigfd, nbad;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_QUEUE };
@@ -507,7 +580,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "fc:tuh")) != -1) {
 		switch (opt) {
 		case 'f': foreground = 1; break;
-		case 'c': path = optarg; break;
+		case 'c': conf_path = optarg; break;
 		case 't': test_only = 1; break;
 		case 'u': do_uninstall = 1; break;
 		default: usage();
@@ -518,19 +591,19 @@ int main(int argc, char **argv)
 	log_open("mxgated", foreground || test_only || do_uninstall);
 
 	conf_defaults(&conf);
-	nbad = conf_load(&conf, path, report_conf_error);
+	nbad = conf_load(&conf, conf_path, report_conf_error);
 	if (nbad != 0)
-		msg_fatal("%s: %s; not starting", path,
+		msg_fatal("%s: %s; not starting", conf_path,
 			  nbad < 0 ? "cannot read it" : "bad configuration");
 	if (conf.n_interfaces == 0)
 		msg_fatal("%s: interfaces is not set: name the interface(s) "
-			  "SMTP clients arrive on", path);
+			  "SMTP clients arrive on", conf_path);
 	if (do_uninstall)
 		return uninstall();
 	if (table_set_load(&tables, conf.client_access, report_conf_error) != 0)
-		msg_fatal("%s: client_access: bad table(s); not starting", path);
+		msg_fatal("%s: client_access: bad table(s); not starting", conf_path);
 	if (test_only) {
-		msg_info("%s: configuration ok", path);
+		msg_info("%s: configuration ok", conf_path);
 		return 0;
 	}
 	if (s25r_init() < 0)
@@ -554,6 +627,7 @@ int main(int argc, char **argv)
 		msg_fatal("cannot load the nftables rules with %s", conf.rules_cmd);
 	if (!foreground && daemon(0, 0) < 0)
 		msg_fatal("daemon: %s", strerror(errno));
+	write_pid_file();
 	msg_info("ready: queue %u, %d interface(s), pin_dir %s, dns %s",
 		 conf.queue, conf.n_interfaces, conf.pin_dir,
 		 conf.dns_servers[0] ? conf.dns_servers : "system resolver");
@@ -568,6 +642,7 @@ int main(int argc, char **argv)
 		 stats.decided[MXG_ACT_PASS], stats.decided[MXG_ACT_BLOCK]);
 	resolve_shutdown();
 	dnsbl_free();
+	unlink(conf.pid_file);
 	queue_close();
 	verdict_close(&maps);
 	bpf_unload(skel);

@@ -245,6 +245,7 @@ start_mxgated() {
 	dns_servers = ${MXG_DNS:-$DNS4}
 	pin_dir = $PIN
 	state_dir = $TMP/state
+	pid_file = $TMP/mxgated.pid
 	rules_cmd = $REPO/nftables/mxgate-rules
 	decision_timeout = ${MXG_TIMEOUT:-5s}
 	verdict_ttl_pass = 1d

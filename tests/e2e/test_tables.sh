@@ -48,6 +48,27 @@ check "pcre REJECT refuses a confirmed, clean name" not mta_saw "$(v4 $SPARE)"
 check "... with table_deny and the pcre line" \
 	log_has "verdict action=block client=$(v4 $SPARE) ptr=mx2.sender.example fcrdns=pass rule=none reasons=fcrdns,table_deny .* table=$TMP/client_access_pcre:1"
 
+# Reload: the pool is no longer allowed; the dynamic client's next
+# connection (its verdict forgotten) is refused by S25R again.
+sed -i '/pool.example.net OK/d' "$TMP/client_access"
+check "mxgatectl reload signals the daemon" "$BUILD/mxgatectl" -c "$TMP/mxgate.conf" reload
+wait_for "reload" log_has "reload: $TMP/mxgate.conf and 3 table(s) in effect"
+check "the daemon reports the reload" log_has "reload: .* in effect"
+ctl forget "$(v4 $DYNAMIC)" >/dev/null
+send_mail $DYNAMIC 4 dyn-after 4
+check "after the reload the dynamic client is refused (S25R rule 1)" \
+	log_has "verdict action=block client=$(v4 $DYNAMIC) .* rule=s25r1 reasons=s25r1,fcrdns "
+# A bad table line at reload: reported, and the running tables stay.
+echo "broken line without action" >> "$TMP/client_access"
+ctl forget "$(v4 $FORGED)" >/dev/null
+"$BUILD/mxgatectl" -c "$TMP/mxgate.conf" reload >/dev/null
+wait_for "rejected reload" log_has "keeping the running configuration and tables"
+check "a bad table at reload is reported with file:line" \
+	log_has "warning: $TMP/client_access:3: "
+send_mail $FORGED 4 forged-after
+check "... and the last good tables stay in effect (cidr OK still holds)" delivered forged-after
+check "the daemon survived both reloads" kill -0 "$MXGATED_PID"
+
 # A bad line in a table: the configuration check names file and line.
 printf 'example.com HOLD\n' > "$TMP/bad_access"
 sed "s|^client_access = .*|client_access = hash:$TMP/bad_access|" "$TMP/mxgate.conf" > "$TMP/bad.conf"
