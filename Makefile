@@ -29,7 +29,8 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # Sources without network side effects: shared by mxgated, mxgatectl and
 # the unit tests.
 CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
-	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c
+	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
+	daemon/country.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
 	daemon/verdict.c daemon/bpf_load.c daemon/rules.c

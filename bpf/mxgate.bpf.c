@@ -46,6 +46,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	/* The country set in force; must come last. */
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+		__uint(max_entries, MXG_MAX_COUNTRY_PREFIXES);
+		/* Sizes, not types: a nested map's types reach BTF only as
+		 * forward declarations, which libbpf cannot size. */
+		__uint(key_size, sizeof(struct mxg_lpm_key));
+		__uint(value_size, sizeof(struct mxg_country));
+		__uint(map_flags, BPF_F_NO_PREALLOC);
+	});
+} countries SEC(".maps");
+
 /* count - bump one per-CPU counter */
 static __always_inline void count(__u32 id)
 {
@@ -89,6 +106,24 @@ static __always_inline void set_mark(struct __sk_buff *skb,
 	skb->mark = (skb->mark & ~cfg->mark_mask) | mark;
 }
 
+/* country_blocks - is the source in a country set whose action refuses? */
+static __always_inline int country_blocks(const struct mxg_key *src)
+{
+	struct mxg_lpm_key lk = { .prefixlen = 128 };
+	struct mxg_country *c;
+	__u32 zero = 0;
+	void *set;
+
+	set = bpf_map_lookup_elem(&countries, &zero);
+	if (!set)
+		return 0;
+	__builtin_memcpy(lk.addr, src->addr, sizeof(lk.addr));
+	c = bpf_map_lookup_elem(set, &lk);
+	/* XXX - greylist and tarpit drop too until the responder exists. */
+	return c && (c->action == MXG_ACT_BLOCK || c->action == MXG_ACT_GREYLIST ||
+		     c->action == MXG_ACT_TARPIT);
+}
+
 SEC("tc")
 int mxgate_ingress(struct __sk_buff *skb)
 {
@@ -113,6 +148,10 @@ int mxgate_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 
 	count(MXG_STAT_SYN);
+	if (country_blocks(&pkt.key)) {
+		count(MXG_STAT_COUNTRY);
+		return TC_ACT_SHOT;
+	}
 	v = bpf_map_lookup_elem(&verdicts, &pkt.key);
 	if (!v) {
 		count(MXG_STAT_UNKNOWN);

@@ -21,6 +21,8 @@
 #define MXG_MAP_VERDICTS	"verdicts"
 #define MXG_MAP_CONFIG		"config"
 #define MXG_MAP_STATS		"stats"
+#define MXG_MAP_COUNTRIES	"countries"
+#define MXG_MAX_COUNTRY_PREFIXES (1 << 20)	/* per country set */
 
 /* What happens to a source's SYNs. Stored in struct mxg_verdict.action. */
 enum mxg_action {
@@ -53,9 +55,10 @@ enum mxg_reason {
 	MXG_R_TABLE_DENY = 1u << 12,	/* an access table refused */
 	MXG_R_DNSBL	= 1u << 13,	/* DNSBL score reached dnsbl_threshold */
 	MXG_R_DNSWL	= 1u << 14,	/* score at or below the allowlist threshold */
+	MXG_R_COUNTRY	= 1u << 15,	/* the address is in a country list */
 };
 #define MXG_R_S25R(n)		(1u << (n))
-#define MXG_REASON_BITS		15
+#define MXG_REASON_BITS		16
 
 /*
  * verdicts map key: one type for both families. IPv4 is stored IPv4-mapped
@@ -76,6 +79,22 @@ struct mxg_verdict {
 	__u32 hits;		/* SYNs the tc program judged by this entry */
 	enum mxg_action action;
 	__s32 dnsbl_score;	/* weighted DNSBL/DNSWL score */
+};
+
+/*
+ * countries: an array of one map, holding the LPM trie of the country set
+ * in force. The daemon builds a new trie for every change and swaps it in
+ * with one update, so no lookup ever sees a half-loaded set.
+ */
+struct mxg_lpm_key {
+	__u32 prefixlen;	/* over the 128-bit form (IPv4: 96 + len) */
+	__u8 addr[16];		/* IPv4-mapped for IPv4, network byte order */
+};
+
+struct mxg_country {
+	char cc[2];		/* ISO 3166 code, lower case: "cn" */
+	__u8 action;		/* enum mxg_action */
+	__u8 pad;		/* zero */
 };
 
 /* Marks the tc program puts on skb->mark, within mark_mask. */
@@ -102,6 +121,7 @@ enum mxg_stat {
 	MXG_STAT_UNKNOWN,	/* SYNs with no verdict: left to NFQUEUE */
 	MXG_STAT_EXPIRED,	/* SYNs whose verdict had expired */
 	MXG_STAT_MALFORMED,	/* truncated or unparsable headers (passed) */
+	MXG_STAT_COUNTRY,	/* SYNs dropped by a country list */
 	MXG_STAT_ACTION,	/* + enum mxg_action: SYNs judged per action */
 	MXG_STAT_REASON = MXG_STAT_ACTION + MXG_ACT_MAX,
 				/* + reason bit: dropped SYNs per reason */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "country.h"
 #include "dnsbl_sites.h"
 #include "names.h"
 
@@ -299,6 +300,19 @@ static int set_dnsbl_sites(struct mxg_conf *c, const char *v, char *why, size_t 
 	return 0;
 }
 
+/* set_country_actions - "cn:block, br:greylist" */
+static int set_country_actions(struct mxg_conf *c, const char *v, char *why, size_t len)
+{
+	if (strlen(v) >= sizeof(c->country_actions)) {
+		snprintf(why, len, "list is too long");
+		return -1;
+	}
+	if (country_actions_valid(v, why, len) < 0)
+		return -1;
+	snprintf(c->country_actions, sizeof(c->country_actions), "%s", v);
+	return 0;
+}
+
 /* parse_int - a signed decimal in [-neg_min, max] */
 static int parse_int(const char *v, unsigned long long neg_min,
 		     unsigned long long max, int *out, char *why, size_t len)
@@ -329,6 +343,9 @@ static const struct key_def keys[] = {
 	{ "s25r_action", KEY_ACTION, FIELD(s25r_action), 0, 0, NULL },
 	{ "unknown_client_action", KEY_ACTION, FIELD(unknown_client_action), 0, 0, NULL },
 	{ "dnsbl_sites", KEY_FN, 0, 0, 0, set_dnsbl_sites },
+	{ "countries_dir", KEY_PATH, FIELD(countries_dir), 0, 0, NULL },
+	{ "country_actions", KEY_FN, 0, 0, 0, set_country_actions },
+	{ "country_default_action", KEY_ACTION, FIELD(country_default_action), 0, 0, NULL },
 	{ "dnsbl_threshold", KEY_INT, FIELD(dnsbl_threshold), 0, 1000, NULL },
 	{ "dnsbl_allowlist_threshold", KEY_INT, FIELD(dnsbl_allowlist_threshold),
 	  1000, 0, NULL },
@@ -419,6 +436,8 @@ void conf_defaults(struct mxg_conf *c)
 	c->dnsbl_action = MXG_ACT_BLOCK;
 	c->dnsbl_min_ttl = 60;
 	c->dnsbl_max_ttl = 3600;
+	snprintf(c->countries_dir, sizeof(c->countries_dir), "/etc/mxgate/countries.d");
+	c->country_default_action = MXG_ACT_BLOCK;
 }
 
 /* trim - strip blanks at both ends, in place */

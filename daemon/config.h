@@ -57,6 +57,9 @@ struct mxg_conf {
 	unsigned dnsbl_action;		/* enum mxg_action */
 	unsigned dnsbl_min_ttl;		/* answer cache, seconds */
 	unsigned dnsbl_max_ttl;
+	char countries_dir[PATH_MAX];	/* drop-in per-country CIDR files */
+	char country_actions[512];	/* "cn:block, br:greylist" */
+	unsigned country_default_action; /* for countries not listed there */
 };
 
 void conf_defaults(struct mxg_conf *c);

@@ -30,12 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <linux/netfilter.h>
 #include "addr.h"
 #include "bpf_load.h"
 #include "config.h"
+#include "country.h"
 #include "dnsbl.h"
 #include "log.h"
 #include "names.h"
@@ -47,6 +50,7 @@
 #include "s25r.h"
 #include "table.h"
 #include "verdict.h"
+#include "mxgate.skel.h"
 
 /* A verdict reached without working DNS is cached at most this long, so
  * that a DNS outage does not lock out good senders for verdict_ttl_block. */
@@ -55,6 +59,10 @@
 #define NS_PER_S	1000000000ULL
 #define EV_QUEUE	1
 #define EV_SIGNAL	2
+#define EV_COUNTRIES	3
+/* Wait this long after the last change in countries_dir, so that a copy
+ * in progress or a burst of files is loaded once, whole. */
+#define COUNTRY_SETTLE_NS (200 * NS_PER_MS)
 #define MAX_EVENTS	64
 #define OVERLOAD_WARN_INTERVAL_NS (10 * NS_PER_S)
 
@@ -70,6 +78,9 @@ struct daemon_stats {
 static struct mxg_conf conf;
 static const char *conf_path = MXG_DEFAULT_CONF;
 static struct table_set tables;		/* client_access */
+static int countries_fd = -1;		/* the pinned countries map */
+static int countries_watch = -1;	/* inotify on countries_dir */
+static __u64 countries_due;		/* reload then; 0 = nothing pending */
 static struct verdict_maps maps = { -1, -1, 0 };
 static struct pending_table pending;
 static struct daemon_stats stats;
@@ -359,6 +370,14 @@ static int next_timeout_ms(void)
 		if (ms > 1000)
 			ms = 1000;
 	}
+	if (countries_due) {
+		__u64 now = now_ns();
+		int due = countries_due <= now ? 0 :
+			(int)((countries_due - now + NS_PER_MS - 1) / NS_PER_MS);
+
+		if (due < ms)
+			ms = due;
+	}
 	return resolve_timeout_ms(ms);
 }
 
@@ -393,6 +412,59 @@ static int open_signals(int epfd)
 	if (fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -1;
 	return fd;
+}
+
+/* load_countries - read countries_dir and swap the new set in; a bad
+ * file is reported and the set in force stays */
+static void load_countries(void)
+{
+	struct country_set set;
+	__u64 start = now_ns();
+	int bad, err;
+
+	countries_due = 0;
+	bad = country_load(conf.countries_dir, conf.country_actions,
+			   conf.country_default_action, &set, report_conf_error);
+	if (bad) {
+		msg_warn("countries: %d bad line(s) in %s; the set in force stays",
+			 bad, conf.countries_dir);
+		return;
+	}
+	err = country_install(countries_fd, &set);
+	if (err)
+		msg_warn("countries: cannot install %zu prefixes: %s; the set in "
+			 "force stays", set.n, strerror(-err));
+	else
+		msg_info("countries: %zu prefixes from %d file(s) in %s in effect "
+			 "(%llu ms)", set.n, set.files, conf.countries_dir,
+			 (unsigned long long)((now_ns() - start) / NS_PER_MS));
+	country_set_free(&set);
+}
+
+/* watch_countries - inotify on countries_dir (created if missing) */
+static void watch_countries(int epfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_COUNTRIES };
+
+	if (mkdir(conf.countries_dir, 0755) < 0 && errno != EEXIST)
+		msg_warn("countries_dir %s: %s", conf.countries_dir, strerror(errno));
+	countries_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (countries_watch < 0 ||
+	    inotify_add_watch(countries_watch, conf.countries_dir, IN_CLOSE_WRITE |
+			      IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, countries_watch, &ev) < 0)
+		msg_warn("countries_dir %s: cannot watch it (%s); changes need "
+			 "a reload", conf.countries_dir, strerror(errno));
+}
+
+/* countries_changed - inotify said something; reload once it settles */
+static void countries_changed(void)
+{
+	char buf[4096];
+
+	while (read(countries_watch, buf, sizeof(buf)) > 0)
+		;
+	countries_due = now_ns() + COUNTRY_SETTLE_NS;
 }
 
 /* restart_needed - warn about a setting a reload cannot change */
@@ -455,7 +527,9 @@ static void reload(void)
 	}
 	table_set_free(&tables);
 	tables = next_tables;
+	memcpy(next.countries_dir, conf.countries_dir, sizeof(conf.countries_dir));
 	conf = next;
+	load_countries();
 	msg_info("reload: %s and %zu table(s) in effect", conf_path, tables.n_tables);
 }
 
@@ -495,7 +569,11 @@ static void run_loop(int epfd, int sigfd)
 					  "(new sources now pass through bypass)");
 			else if (tag == EV_SIGNAL && handle_signal(sigfd))
 				return;
+			else if (tag == EV_COUNTRIES)
+				countries_changed();
 		}
+		if (countries_due && now_ns() >= countries_due)
+			load_countries();
 		resolve_process(-1, 0);
 		dnsbl_tick(now_ns());
 		expire_pending();
@@ -531,6 +609,7 @@ static struct mxgate_bpf *setup_kernel(void)
 	}
 	if (verdict_open(&maps, conf.pin_dir) < 0)
 		msg_fatal("cannot open the maps pinned under %s", conf.pin_dir);
+	countries_fd = bpf_map__fd(skel->maps.countries);
 	return skel;
 }
 
@@ -620,6 +699,8 @@ int main(int argc, char **argv)
 	if (dnsbl_init(conf.dnsbl_sites, conf.dnsbl_min_ttl, conf.dnsbl_max_ttl) < 0)
 		msg_fatal("cannot set up the DNS lists");
 	dnsbl_tick(now_ns());	/* first health probe */
+	load_countries();
+	watch_countries(epfd);
 	qfd = queue_open(conf.queue);
 	if (qfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, qfd, &ev) < 0)
 		msg_fatal("cannot listen on NFQUEUE %u", conf.queue);
@@ -650,6 +731,8 @@ int main(int argc, char **argv)
 	table_set_free(&tables);
 	s25r_free();
 	close(sigfd);
+	if (countries_watch >= 0)
+		close(countries_watch);
 	close(epfd);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include "bpf_load.h"
+#include "country.h"
 #include "log.h"
 #include "mxgate.skel.h"
 #include "packets.h"
@@ -305,6 +306,40 @@ TEST(tc_pinned_maps_survive_a_reload)
 		}
 		/* A map of another size is refused, not silently replaced. */
 		CHECK(bpf_load(w.dir, 2048) == NULL);
+	}
+	world_down(&w);
+}
+
+TEST(tc_country_set_drops_before_any_verdict)
+{
+	struct world w;
+	struct country_set set = { 0 };
+	struct country_entry e[2] = {
+		{ .key = { .prefixlen = 96 + 24, .addr = { [10] = 0xff, [11] = 0xff,
+			   [12] = 198, [13] = 51, [14] = 100 } },
+		  .value = { .cc = "zz", .action = MXG_ACT_BLOCK } },
+		{ .key = { .prefixlen = 48, .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0c } },
+		  .value = { .cc = "zz", .action = MXG_ACT_BLOCK } },
+	};
+	struct pkt_spec s4 = syn_spec(4), s6 = syn_spec(6);
+
+	if (world_up(&w, NULL, 0) == 0) {
+		int fd = bpf_map__fd(w.skel->maps.countries);
+
+		put(&w, 4, MXG_ACT_PASS, MXG_R_FCRDNS, 60 * SECOND);
+		CHECK_EQ_INT(run(&w, &s4, 0, 0, NULL), TC_ACT_OK);
+		set.entries = e;
+		set.n = 2;
+		CHECK_EQ_INT(country_install(fd, &set), 0);
+		/* The country wins even over a cached pass. */
+		CHECK_EQ_INT(run(&w, &s4, 0, 0, NULL), TC_ACT_SHOT);
+		CHECK_EQ_INT(run(&w, &s6, 0, 0, NULL), TC_ACT_SHOT);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_COUNTRY), 2);
+		/* An empty set swapped in lifts it at once. */
+		set.n = 0;
+		CHECK_EQ_INT(country_install(fd, &set), 0);
+		CHECK_EQ_INT(run(&w, &s4, 0, 0, NULL), TC_ACT_OK);
+		CHECK_EQ_INT(run(&w, &s6, 0, 0, NULL), TC_ACT_OK);
 	}
 	world_down(&w);
 }

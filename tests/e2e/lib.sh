@@ -246,6 +246,7 @@ start_mxgated() {
 	pin_dir = $PIN
 	state_dir = $TMP/state
 	pid_file = $TMP/mxgated.pid
+	countries_dir = $TMP/countries.d
 	rules_cmd = $REPO/nftables/mxgate-rules
 	decision_timeout = ${MXG_TIMEOUT:-5s}
 	verdict_ttl_pass = 1d

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* country.c - country CIDR files into an LPM trie; see country.h. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "addr.h"
+#include "country.h"
+#include "names.h"
+
+/* report_bad - "FILE:LINE: reason" (LINE 0: no line) */
+__attribute__((format(printf, 4, 5)))
+static void report_bad(void (*report)(const char *), const char *file, int line,
+		       const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int n = line ? snprintf(msg, sizeof(msg), "%s:%d: ", file, line)
+		     : snprintf(msg, sizeof(msg), "%s: ", file);
+
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (report)
+		report(msg);
+}
+
+/* action_for - the configured action of cc, or default_action */
+static int action_for(const char *actions, const char cc[2], unsigned default_action)
+{
+	const char *p = actions;
+
+	while (p && *p) {
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (!strncasecmp(p, cc, 2) && p[2] == ':') {
+			char word[16];
+			size_t n = strcspn(p + 3, ", \t");
+
+			snprintf(word, sizeof(word), "%.*s", (int)(n < 15 ? n : 15), p + 3);
+			return action_parse(word);
+		}
+		p += strcspn(p, ", \t");
+	}
+	return (int)default_action;
+}
+
+/* country_actions_valid - "cn:block, br:greylist" */
+int country_actions_valid(const char *actions, char *why, size_t len)
+{
+	const char *p = actions;
+
+	while (*p) {
+		size_t n;
+		char item[32];
+
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		n = strcspn(p, ", \t");
+		snprintf(item, sizeof(item), "%.*s", (int)(n < 31 ? n : 31), p);
+		if (n < 4 || !isalpha((unsigned char)item[0]) ||
+		    !isalpha((unsigned char)item[1]) || item[2] != ':' ||
+		    action_parse(item + 3) <= MXG_ACT_NONE) {
+			snprintf(why, len, "\"%s\" is not cc:action (e.g. cn:block; "
+				 "actions pass, block, greylist, tarpit, throttle)", item);
+			return -1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+/* add - one prefix into the set */
+static int add(struct country_set *set, const struct mxg_key *k, const char cc[2],
+	       int action)
+{
+	struct country_entry *e;
+
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 1024;
+		struct country_entry *grown = realloc(set->entries, cap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		set->entries = grown;
+		set->cap = cap;
+	}
+	e = &set->entries[set->n++];
+	memset(e, 0, sizeof(*e));
+	e->key.prefixlen = k->plen;
+	memcpy(e->key.addr, k->addr, sizeof(e->key.addr));
+	e->value.cc[0] = (char)tolower((unsigned char)cc[0]);
+	e->value.cc[1] = (char)tolower((unsigned char)cc[1]);
+	e->value.action = (__u8)action;
+	return 0;
+}
+
+/* load_file - every CIDR of one country file; returns bad lines */
+static int load_file(const char *path, const char cc[2], int action,
+		     struct country_set *set, void (*report)(const char *))
+{
+	char line[256];
+	int lineno = 0, bad = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		report_bad(report, path, 0, "%s", strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct mxg_key k;
+		char *s = line, *e;
+
+		lineno++;
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strcspn(s, "#\r\n");
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		*e = 0;
+		if (!*s)
+			continue;
+		/* A bare address is a host route, as in ipdeny's files. */
+		if (addr_parse(s, &k) < 0) {
+			report_bad(report, path, lineno, "\"%s\" is not an IPv4 or "
+				   "IPv6 network", s);
+			bad++;
+			continue;
+		}
+		if (add(set, &k, cc, action) < 0) {
+			report_bad(report, path, lineno, "out of memory");
+			bad++;
+			break;
+		}
+	}
+	fclose(f);
+	return bad;
+}
+
+/* country_load - every *.zone file of dir into set; all or nothing */
+int country_load(const char *dir, const char *actions, unsigned default_action,
+		 struct country_set *set, void (*report)(const char *msg))
+{
+	struct dirent *de;
+	int bad = 0;
+	DIR *d;
+
+	memset(set, 0, sizeof(*set));
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;	/* no directory: no countries */
+		report_bad(report, dir, 0, "%s", strerror(errno));
+		return 1;
+	}
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t n = strlen(name);
+		char path[4096];
+		int action;
+
+		if (n < 6 || strcmp(name + n - 5, ".zone") || name[0] == '.')
+			continue;
+		if (!isalpha((unsigned char)name[0]) || !isalpha((unsigned char)name[1]) ||
+		    (name[2] != '.' && name[2] != '-')) {
+			report_bad(report, dir, 0, "%s: name must start with a "
+				   "two-letter country code (cn.zone, cn-aggregated.zone)", name);
+			bad++;
+			continue;
+		}
+		action = action_for(actions, name, default_action);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		set->files++;
+		if (action == MXG_ACT_PASS)
+			continue;	/* nothing to enforce */
+		bad += load_file(path, name, action, set, report);
+	}
+	closedir(d);
+	if (bad)
+		country_set_free(set);
+	return bad;
+}
+
+/* country_install - a new trie with set, swapped in with one update */
+int country_install(int countries_fd, const struct country_set *set)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "country_set",
+			    sizeof(struct mxg_lpm_key), sizeof(struct mxg_country),
+			    MXG_MAX_COUNTRY_PREFIXES, &opts);
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < set->n && !err; i++)
+		if (bpf_map_update_elem(fd, &set->entries[i].key,
+					&set->entries[i].value, BPF_ANY))
+			err = -errno;
+	if (!err && bpf_map_update_elem(countries_fd, &zero, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);	/* the countries map holds the new set; the old one goes */
+	return err;
+}
+
+/* country_set_free - the entries */
+void country_set_free(struct country_set *set)
+{
+	free(set->entries);
+	memset(set, 0, sizeof(*set));
+}

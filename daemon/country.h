@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAME
+ *	country - per-country CIDR files from a drop-in directory
+ * SYNOPSIS
+ *	int country_load(const char *dir, const char *actions,
+ *			 unsigned default_action, struct country_set *set,
+ *			 void (*report)(const char *msg));
+ *	int country_install(int countries_fd, const struct country_set *set);
+ *	int country_actions_valid(const char *actions, char *why, size_t len);
+ *	void country_set_free(struct country_set *set);
+ * DESCRIPTION
+ *	The directory holds ipdeny-style files, one CIDR (IPv4 or IPv6) a
+ *	line: cn.zone, cn-aggregated.zone, cn.ipv6.zone ... The country code
+ *	is the first two letters of the file name; files not ending in
+ *	.zone are ignored. actions maps codes to actions ("cn:block,
+ *	br:greylist"); other countries get default_action; a country whose
+ *	action is pass is not loaded at all.
+ *
+ *	country_load() reads every file into set and returns the number of
+ *	bad lines (each reported as "FILE:LINE: reason", or "DIR: reason");
+ *	on any error set is empty, and the caller keeps the set in force.
+ *	country_install() builds a new LPM trie from set and swaps it into
+ *	the pinned countries map in one update: lookups see the old set or
+ *	the new one, never a part. Returns 0 or -errno.
+ */
+#ifndef MXG_COUNTRY_H
+#define MXG_COUNTRY_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "mxgate.h"
+
+struct country_entry {
+	struct mxg_lpm_key key;
+	struct mxg_country value;
+};
+
+struct country_set {
+	struct country_entry *entries;
+	size_t n, cap;
+	int files;			/* files read */
+};
+
+int country_load(const char *dir, const char *actions, unsigned default_action,
+		 struct country_set *set, void (*report)(const char *msg));
+int country_install(int countries_fd, const struct country_set *set);
+int country_actions_valid(const char *actions, char *why, size_t len);
+void country_set_free(struct country_set *set);
+
+#endif /* MXG_COUNTRY_H */
