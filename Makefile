@@ -30,7 +30,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # the unit tests.
 CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
-	daemon/country.c
+	daemon/country.c daemon/policy.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
 	daemon/verdict.c daemon/bpf_load.c daemon/rules.c

@@ -44,6 +44,7 @@
 #include "names.h"
 #include "parse.h"
 #include "pending.h"
+#include "policy.h"
 #include "queue.h"
 #include "resolve.h"
 #include "rules.h"
@@ -52,9 +53,6 @@
 #include "verdict.h"
 #include "mxgate.skel.h"
 
-/* A verdict reached without working DNS is cached at most this long, so
- * that a DNS outage does not lock out good senders for verdict_ttl_block. */
-#define TEMPFAIL_TTL_S	300
 #define NS_PER_MS	1000000ULL
 #define NS_PER_S	1000000000ULL
 #define EV_QUEUE	1
@@ -116,84 +114,6 @@ static void release_one(__u32 id, __u32 mark, enum mxg_action action)
 	}
 }
 
-struct decision {
-	enum mxg_action action;
-	__u32 reasons;			/* every reason that fired */
-	int rule;			/* S25R rule number, -1 if none */
-	unsigned ttl_s;			/* verdict lifetime */
-	const struct table *table;	/* the table that decided, or NULL */
-	const struct table_rule *entry;	/* and its entry */
-};
-
-/* s25r_outcome - the S25R rule an FCrDNS outcome trips, -1 for none */
-static int s25r_outcome(const struct fcrdns_result *r)
-{
-	if (r->status == FCRDNS_SKIPPED)
-		return -1;
-	if (r->status != FCRDNS_PASS)
-		return 0;
-	return s25r_match(r->name) ? s25r_match(r->name) : -1;
-}
-
-/* classify - the policy: an access table's OK wins over everything, then
- * an access table's refusal, then a DNSWL-allowlisting score, then a
- * DNSBL score at the threshold, then S25R (rule 0 is
- * unknown_client_action, rules 1-6 s25r_action). Every reason that fired
- * is recorded. */
-static void classify(const struct mxg_key *key, const struct fcrdns_result *r,
-		     int score, struct decision *d)
-{
-	int listed = conf.dnsbl_sites[0] && score >= conf.dnsbl_threshold;
-	int allowlisted = conf.dnsbl_allowlist_threshold < 0 &&
-		score <= conf.dnsbl_allowlist_threshold;
-	const char *name = r->status == FCRDNS_PASS ? r->name : NULL;
-	const struct table *at = NULL, *nt = NULL;
-	const struct table_rule *a = table_match_addr(&tables, key, &at);
-	const struct table_rule *n = r->status == FCRDNS_SKIPPED ? NULL :
-		table_match_name(&tables, name, &nt);
-
-	memset(d, 0, sizeof(*d));
-	d->rule = s25r_outcome(r);
-	if (r->status == FCRDNS_PASS)
-		d->reasons |= MXG_R_FCRDNS;
-	if (d->rule >= 0)
-		d->reasons |= MXG_R_S25R(d->rule);
-	if (r->status == FCRDNS_TEMPFAIL)
-		d->reasons |= r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL;
-	if (listed)
-		d->reasons |= MXG_R_DNSBL;
-	if (allowlisted)
-		d->reasons |= MXG_R_DNSWL;
-
-	if ((a && a->action == MXG_ACT_PASS) || (n && n->action == MXG_ACT_PASS)) {
-		d->entry = a && a->action == MXG_ACT_PASS ? a : n;
-		d->table = d->entry == a ? at : nt;
-		d->reasons |= MXG_R_TABLE_OK;
-		d->action = MXG_ACT_PASS;
-	} else if ((a && a->action != MXG_ACT_NONE) || (n && n->action != MXG_ACT_NONE)) {
-		d->entry = a && a->action != MXG_ACT_NONE ? a : n;
-		d->table = d->entry == a ? at : nt;
-		d->reasons |= MXG_R_TABLE_DENY;
-		d->action = (enum mxg_action)d->entry->action;
-	} else if (allowlisted) {
-		d->action = MXG_ACT_PASS;
-	} else if (listed) {
-		d->action = (enum mxg_action)conf.dnsbl_action;
-	} else if (d->rule == 0) {
-		d->action = (enum mxg_action)conf.unknown_client_action;
-	} else if (d->rule > 0) {
-		d->action = (enum mxg_action)conf.s25r_action;
-	} else {
-		d->action = MXG_ACT_PASS;
-	}
-	d->ttl_s = d->action == MXG_ACT_PASS ? conf.verdict_ttl_pass :
-		conf.verdict_ttl_block;
-	/* Without working DNS, keep any verdict short: a DNS outage must not
-	 * lock good senders out (or bots in) for long. */
-	if (r->status == FCRDNS_TEMPFAIL && d->ttl_s > TEMPFAIL_TTL_S)
-		d->ttl_s = TEMPFAIL_TTL_S;
-}
-
 /* decide - write the verdict, release the held SYNs, log, forget p */
 static void decide(struct pending *p)
 {
@@ -203,7 +123,7 @@ static void decide(struct pending *p)
 	__u64 now = now_ns();
 	int err;
 
-	classify(&p->key, r, p->dnsbl_score, &d);
+	policy_decide(&conf, &tables, &p->key, r, p->dnsbl_score, &d);
 	/* Map first: a retransmit racing the release must meet the verdict
 	 * in the kernel, not start a second lookup. */
 	err = verdict_put(&maps, &p->key, d.action, d.reasons, p->dnsbl_score,

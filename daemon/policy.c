@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* policy.c - from lookup outcomes to an action; see policy.h. */
+#include <string.h>
+#include "policy.h"
+#include "s25r.h"
+
+/* s25r_outcome - the S25R rule an FCrDNS outcome trips, -1 for none */
+static int s25r_outcome(const struct fcrdns_result *r)
+{
+	int rule;
+
+	if (r->status == FCRDNS_SKIPPED)
+		return -1;
+	if (r->status != FCRDNS_PASS)
+		return 0;
+	rule = s25r_match(r->name);
+	return rule ? rule : -1;
+}
+
+/* policy_decide - action, reasons and TTL, in the order policy.h gives */
+void policy_decide(const struct mxg_conf *conf, const struct table_set *tables,
+		   const struct mxg_key *key, const struct fcrdns_result *r,
+		   int score, struct decision *d)
+{
+	int listed = conf->dnsbl_sites[0] && score >= conf->dnsbl_threshold;
+	int allowlisted = conf->dnsbl_allowlist_threshold < 0 &&
+		score <= conf->dnsbl_allowlist_threshold;
+	const char *name = r->status == FCRDNS_PASS ? r->name : NULL;
+	const struct table *at = NULL, *nt = NULL;
+	const struct table_rule *a = table_match_addr(tables, key, &at);
+	const struct table_rule *n = r->status == FCRDNS_SKIPPED ? NULL :
+		table_match_name(tables, name, &nt);
+
+	memset(d, 0, sizeof(*d));
+	d->rule = s25r_outcome(r);
+	if (r->status == FCRDNS_PASS)
+		d->reasons |= MXG_R_FCRDNS;
+	if (d->rule >= 0)
+		d->reasons |= MXG_R_S25R(d->rule);
+	if (r->status == FCRDNS_TEMPFAIL)
+		d->reasons |= r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL;
+	if (listed)
+		d->reasons |= MXG_R_DNSBL;
+	if (allowlisted)
+		d->reasons |= MXG_R_DNSWL;
+
+	if ((a && a->action == MXG_ACT_PASS) || (n && n->action == MXG_ACT_PASS)) {
+		d->entry = a && a->action == MXG_ACT_PASS ? a : n;
+		d->table = d->entry == a ? at : nt;
+		d->reasons |= MXG_R_TABLE_OK;
+		d->action = MXG_ACT_PASS;
+	} else if ((a && a->action != MXG_ACT_NONE) || (n && n->action != MXG_ACT_NONE)) {
+		d->entry = a && a->action != MXG_ACT_NONE ? a : n;
+		d->table = d->entry == a ? at : nt;
+		d->reasons |= MXG_R_TABLE_DENY;
+		d->action = (enum mxg_action)d->entry->action;
+	} else if (allowlisted) {
+		d->action = MXG_ACT_PASS;
+	} else if (listed) {
+		d->action = (enum mxg_action)conf->dnsbl_action;
+	} else if (d->rule == 0) {
+		d->action = (enum mxg_action)conf->unknown_client_action;
+	} else if (d->rule > 0) {
+		d->action = (enum mxg_action)conf->s25r_action;
+	} else {
+		d->action = MXG_ACT_PASS;
+	}
+	d->ttl_s = d->action == MXG_ACT_PASS ? conf->verdict_ttl_pass :
+		conf->verdict_ttl_block;
+	/* Without working DNS, keep any verdict short: a DNS outage must not
+	 * lock good senders out (or bots in) for long. */
+	if (r->status == FCRDNS_TEMPFAIL && d->ttl_s > TEMPFAIL_TTL_S)
+		d->ttl_s = TEMPFAIL_TTL_S;
+}

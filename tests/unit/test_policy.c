@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_policy.c - the order of the policy and the reasons it records. */
+#include <string.h>
+#include "addr.h"
+#include "policy.h"
+#include "s25r.h"
+#include "test.h"
+
+/* result - an FCrDNS outcome */
+static struct fcrdns_result result(enum fcrdns_status st, const char *name)
+{
+	struct fcrdns_result r = { .status = st };
+
+	strncpy(r.name, name, sizeof(r.name) - 1);
+	return r;
+}
+
+TEST(policy_s25r_and_actions)
+{
+	struct mxg_conf c;
+	struct table_set none = { 0 };
+	struct mxg_key k;
+	struct decision d;
+	struct fcrdns_result dyn = result(FCRDNS_PASS, "dyn-198-51-100-20.pool.example.net"),
+		clean = result(FCRDNS_PASS, "mail.example.org"),
+		noptr = result(FCRDNS_NONE, ""), slow = result(FCRDNS_TEMPFAIL, "");
+
+	CHECK_EQ_INT(s25r_init(), 0);
+	conf_defaults(&c);
+	addr_parse("198.51.100.20", &k);
+	policy_decide(&c, &none, &k, &clean, 0, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS);
+	CHECK_EQ_INT(d.ttl_s, c.verdict_ttl_pass);
+	c.s25r_action = MXG_ACT_GREYLIST;
+	policy_decide(&c, &none, &k, &dyn, 0, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(d.rule, 1);
+	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_S25R1);
+	policy_decide(&c, &none, &k, &noptr, 0, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_BLOCK);
+	CHECK_EQ_INT(d.reasons, MXG_R_S25R0);
+	slow.timed_out = 1;
+	policy_decide(&c, &none, &k, &slow, 0, &d);
+	CHECK_EQ_INT(d.reasons, MXG_R_S25R0 | MXG_R_TIMEOUT);
+	CHECK_EQ_INT(d.ttl_s, TEMPFAIL_TTL_S);
+	s25r_free();
+}
+
+TEST(policy_dnsbl_scores)
+{
+	struct mxg_conf c;
+	struct table_set none = { 0 };
+	struct mxg_key k;
+	struct decision d;
+	struct fcrdns_result dyn = result(FCRDNS_PASS, "a12a190.neo.rr.com"),
+		clean = result(FCRDNS_PASS, "mail.example.org");
+
+	CHECK_EQ_INT(s25r_init(), 0);
+	conf_defaults(&c);
+	strcpy(c.dnsbl_sites, "bl.example*3");
+	c.dnsbl_threshold = 3;
+	c.dnsbl_allowlist_threshold = -1;
+	addr_parse("2001:db8::1", &k);
+	policy_decide(&c, &none, &k, &clean, 3, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_BLOCK);
+	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_DNSBL);
+	policy_decide(&c, &none, &k, &clean, 2, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	/* An allowlisting score beats S25R, and keeps its reason. */
+	policy_decide(&c, &none, &k, &dyn, -2, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_S25R1 | MXG_R_DNSWL);
+	/* Without lists configured a score means nothing. */
+	c.dnsbl_sites[0] = 0;
+	policy_decide(&c, &none, &k, &clean, 5, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	s25r_free();
+}
