@@ -34,7 +34,8 @@ CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
 	daemon/verdict.c daemon/bpf_load.c daemon/rules.c
-CTL_SRCS := daemon/mxgatectl.c daemon/verdict.c
+CTL_SRCS := daemon/mxgatectl.c daemon/verdict.c daemon/dryrun.c \
+	daemon/resolve.c daemon/dnsbl.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)

@@ -302,6 +302,16 @@ int dnsbl_cancel(struct dnsbl_req *req)
 	return req->score;
 }
 
+/* dnsbl_probing - lists whose health probe has not answered yet */
+int dnsbl_probing(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < n_sites; i++)
+		n += sites[i].probe_pending > 0;
+	return n;
+}
+
 /* dnsbl_free - the cache (requests free themselves) */
 void dnsbl_free(void)
 {

@@ -8,6 +8,8 @@
  *			void *arg, struct dnsbl_req **req, int *score);
  *	int dnsbl_cancel(struct dnsbl_req *req);
  *	void dnsbl_tick(__u64 now_ns);
+int dnsbl_probing(void);
+ *	int dnsbl_probing(void);
  *	void dnsbl_free(void);
  * DESCRIPTION
  *	dnsbl_init() takes the dnsbl_sites specification (dnsbl_sites.h),
@@ -17,7 +19,8 @@
  *	127.0.0.2 must be listed and 127.0.0.1 must not. A list that fails
  *	(e.g. one answering 127.0.0.2 for everything, or refusing us) is set
  *	aside and logged, and used again once a probe passes. A list is not
- *	used before its first probe passes.
+ *	used before its first probe passes; dnsbl_probing() counts the lists
+ *	whose probe is still out.
  *
  *	dnsbl_start() queries every healthy list for client at once. Answers
  *	outside 127.0.0.0/8 and 127.255.255.0/24 are logged as errors, never
@@ -45,6 +48,7 @@ int dnsbl_start(const struct mxg_key *client, dnsbl_done_fn done, void *arg,
 		struct dnsbl_req **req, int *score);
 int dnsbl_cancel(struct dnsbl_req *req);
 void dnsbl_tick(__u64 now_ns);
+int dnsbl_probing(void);
 void dnsbl_free(void);
 
 #endif /* MXG_DNSBL_H */

@@ -4,7 +4,7 @@
  *	mxgatectl - inspect and edit mxgate's verdicts
  * SYNOPSIS
  *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR | list | stats |
- *		  forget ADDR | check HOSTNAME | reload
+ *		  forget ADDR | check HOSTNAME | check ADDR | reload
  * DESCRIPTION
  *	Reads the maps pinned by mxgated directly, so it works while the
  *	daemon is down. The pin directory is -p, else pin_dir from -c FILE,
@@ -22,6 +22,8 @@
 #include <bpf/bpf.h>
 #include "addr.h"
 #include "config.h"
+#include "dryrun.h"
+#include "table.h"
 #include "log.h"
 #include "names.h"
 #include "s25r.h"
@@ -47,6 +49,7 @@ static int usage(void)
 		"  stats           kernel counters by action and reason\n"
 		"  forget ADDR     drop a verdict; the next SYN is judged anew\n"
 		"  check HOSTNAME  which S25R rule a reverse name trips\n"
+		"  check ADDR      the whole classifier, dry run, stage by stage\n"
 		"  reload          make mxgated reread its configuration and tables\n");
 	return EXIT_ERROR;
 }
@@ -254,6 +257,7 @@ int main(int argc, char **argv)
 	const char *pin_opt = NULL, *conf_path = NULL, *cmd;
 	struct verdict_maps maps;
 	struct mxg_conf conf;
+	struct mxg_key client;
 	size_t cmd_i;
 	int opt, rc;
 
@@ -268,6 +272,17 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return usage();
 	cmd = argv[optind];
+	if (strcmp(cmd, "check") == 0 && argc - optind == 2 &&
+	    !strchr(argv[optind + 1], '/') && addr_parse(argv[optind + 1], &client) == 0) {
+		struct table_set tables;
+
+		if (pin_dir_from(pin_opt, conf_path, &conf) < 0 ||
+		    table_set_load(&tables, conf.client_access, report_conf_error) != 0)
+			return EXIT_ERROR;
+		rc = dryrun(&conf, &tables, &client);
+		table_set_free(&tables);
+		return rc;
+	}
 	if (strcmp(cmd, "check") == 0)
 		return argc - optind == 2 ? cmd_check(argv[optind + 1]) : usage();
 	if (pin_dir_from(pin_opt, conf_path, &conf) < 0)
