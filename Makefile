@@ -120,6 +120,8 @@ install: all
 	install -m 0644 nftables/mxgate.nft $(DESTDIR)$(SHAREDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/mxgate/mxgate.conf ] || \
 		install -m 0644 scripts/mxgate.conf $(DESTDIR)$(SYSCONFDIR)/mxgate/mxgate.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/mxgate/client_access_providers ] || \
+		install -m 0644 scripts/client_access_providers $(DESTDIR)$(SYSCONFDIR)/mxgate/
 	install -m 0644 man/mxgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/mxgated.8 man/mxgatectl.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/mxgated.service > $(DESTDIR)$(UNITDIR)/mxgated.service

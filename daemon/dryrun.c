@@ -168,9 +168,9 @@ int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
 	}
 	policy_decide(conf, tables, client, &l.fcrdns, l.score, &d);
 	if (d.rule > 0)
-		printf("s25r:           rule %d %s\n", d.rule, s25r_pattern(d.rule));
+		printf("s25r:           %s %s\n", s25r_name(d.rule), s25r_pattern(d.rule));
 	else if (d.rule == 0)
-		printf("s25r:           rule 0 (no confirmed reverse name)\n");
+		printf("s25r:           s25r0 (no confirmed reverse name)\n");
 	else
 		printf("s25r:           clean\n");
 	reasons_format(d.reasons, why, sizeof(why));

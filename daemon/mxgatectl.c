@@ -208,7 +208,7 @@ static int cmd_check(const char *hostname)
 	rule = s25r_match(hostname);
 	s25r_free();
 	if (rule) {
-		printf("%s: s25r%d\n", hostname, rule);
+		printf("%s: %s\n", hostname, s25r_name(rule));
 		return EXIT_NO;
 	}
 	printf("%s: clean\n", hostname);

@@ -136,7 +136,7 @@ static void decide(struct pending *p)
 	stats.decided[d.action]++;
 	reasons_format(d.reasons, why, sizeof(why));
 	if (d.rule >= 0)
-		snprintf(rule_name, sizeof(rule_name), "s25r%d", d.rule);
+		snprintf(rule_name, sizeof(rule_name), "%s", s25r_name(d.rule));
 	if (d.table)
 		snprintf(by, sizeof(by), " table=%s:%d", d.table->path, d.entry->line);
 	if (conf.dnsbl_sites[0])

@@ -36,7 +36,7 @@ void policy_decide(const struct mxg_conf *conf, const struct table_set *tables,
 	if (r->status == FCRDNS_PASS)
 		d->reasons |= MXG_R_FCRDNS;
 	if (d->rule >= 0)
-		d->reasons |= MXG_R_S25R(d->rule);
+		d->reasons |= d->rule <= S25R_RULES ? MXG_R_S25R(d->rule) : MXG_R_S25R_EXTRA;
 	if (r->status == FCRDNS_TEMPFAIL)
 		d->reasons |= r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL;
 	if (listed)

@@ -32,7 +32,7 @@
 struct decision {
 	enum mxg_action action;
 	__u32 reasons;			/* every reason that fired */
-	int rule;			/* S25R rule number, -1 if none */
+	int rule;			/* S25R rule (s25r.h), -1 if none */
 	unsigned ttl_s;			/* verdict lifetime */
 	const struct table *table;	/* the table that decided, or NULL */
 	const struct table_rule *entry;	/* and its entry */

@@ -7,18 +7,32 @@
 #include "log.h"
 #include "s25r.h"
 
-/* The rules as published with S25R (see DOMAIN.md), applied to the
+/* The rules as published with S25R (see DOMAIN.md), then the
+ * supplemental patterns of dynamic pools the seeds add, applied to the
  * forward-confirmed reverse name, case-insensitive. */
-static const char *const patterns[S25R_RULES] = {
-	"^[^.]*[0-9][^0-9.]+[0-9]",
-	"^[^.]*[0-9]{5}",
-	"^([^.]+\\.)?[0-9][^.]*\\.[^.]+\\..+\\.[a-z]",
-	"^[^.]*[0-9]\\.[^.]*[0-9]-[0-9]",
-	"^[^.]*[0-9]\\.[^.]*[0-9]\\.[^.]+\\..+\\.",
-	"^(dhcp|dialup|ppp|[achrsvx]?dsl)[^.]*[0-9]",
+static const struct {
+	const char *name;
+	const char *pattern;
+} rule_defs[S25R_ALL] = {
+	{ "s25r1", "^[^.]*[0-9][^0-9.]+[0-9]" },
+	{ "s25r2", "^[^.]*[0-9]{5}" },
+	{ "s25r3", "^([^.]+\\.)?[0-9][^.]*\\.[^.]+\\..+\\.[a-z]" },
+	{ "s25r4", "^[^.]*[0-9]\\.[^.]*[0-9]-[0-9]" },
+	{ "s25r5", "^[^.]*[0-9]\\.[^.]*[0-9]\\.[^.]+\\..+\\." },
+	{ "s25r6", "^(dhcp|dialup|ppp|[achrsvx]?dsl)[^.]*[0-9]" },
+	{ "tpnet", "\\.(internetdsl|adsl|sdi)\\.tpnet\\.pl$" },
+	{ "mindspring", "^user.+\\.mindspring\\.com$" },
+	{ "virtua", "^[0-9a-f]{8}\\.(.+\\.)?virtua\\.com\\.br$" },
+	{ "broadband_hu", "\\.catv\\.broadband\\.hu$" },
+	{ "pppool", "[0-9a-f]{4}\\.[a-z]+\\.pppool\\.de$" },
+	{ "t_ipconnect", "\\.dip[0-9]+\\.t-ipconnect\\.de$" },
+	{ "t_dialin", "\\.dip\\.t-dialin\\.net$" },
+	{ "optonline", "\\.dyn\\.optonline\\.net$" },
+	{ "wanadoo_nl", "\\.(adsl|cable)\\.wanadoo\\.nl$" },
+	{ "aol", "\\.ipt\\.aol\\.com$" },
 };
 
-static pcre2_code *rules[S25R_RULES];
+static pcre2_code *rules[S25R_ALL];
 static pcre2_match_data *match;	/* one is enough: single-threaded */
 
 /* s25r_init - compile the rules once, with the JIT where it works */
@@ -27,15 +41,16 @@ int s25r_init(void)
 	int err;
 	PCRE2_SIZE off;
 
-	for (int i = 0; i < S25R_RULES; i++) {
-		rules[i] = pcre2_compile((PCRE2_SPTR)patterns[i], PCRE2_ZERO_TERMINATED,
+	for (int i = 0; i < S25R_ALL; i++) {
+		rules[i] = pcre2_compile((PCRE2_SPTR)rule_defs[i].pattern,
+					 PCRE2_ZERO_TERMINATED,
 					 PCRE2_CASELESS, &err, &off, NULL);
 		if (!rules[i]) {
 			PCRE2_UCHAR msg[128];
 
 			pcre2_get_error_message(err, msg, sizeof(msg));
-			msg_panic("S25R rule %d: %s at offset %zu", i + 1,
-				  (char *)msg, (size_t)off);
+			msg_panic("S25R rule %s: %s at offset %zu",
+				  rule_defs[i].name, (char *)msg, (size_t)off);
 		}
 		/* Without the JIT the interpreter still gives the same answers. */
 		(void)pcre2_jit_compile(rules[i], PCRE2_JIT_COMPLETE);
@@ -44,26 +59,34 @@ int s25r_init(void)
 	return match ? 0 : -1;
 }
 
-/* s25r_match - the first rule (1..6) hostname trips, or 0 */
+/* s25r_match - the first rule (1..S25R_ALL) hostname trips, or 0 */
 int s25r_match(const char *hostname)
 {
-	for (int i = 0; i < S25R_RULES; i++)
+	for (int i = 0; i < S25R_ALL; i++)
 		if (pcre2_match(rules[i], (PCRE2_SPTR)hostname, strlen(hostname),
 				0, 0, match, NULL) >= 0)
 			return i + 1;
 	return 0;
 }
 
-/* s25r_pattern - rule n's regex text, NULL when n is not 1..6 */
+/* s25r_name - "s25r0".."s25r6" or a supplemental pattern's name */
+const char *s25r_name(int rule)
+{
+	if (rule == 0)
+		return "s25r0";
+	return rule >= 1 && rule <= S25R_ALL ? rule_defs[rule - 1].name : "?";
+}
+
+/* s25r_pattern - rule n's regex text, NULL when there is none */
 const char *s25r_pattern(int rule)
 {
-	return rule >= 1 && rule <= S25R_RULES ? patterns[rule - 1] : NULL;
+	return rule >= 1 && rule <= S25R_ALL ? rule_defs[rule - 1].pattern : NULL;
 }
 
 /* s25r_free - release the compiled rules */
 void s25r_free(void)
 {
-	for (int i = 0; i < S25R_RULES; i++) {
+	for (int i = 0; i < S25R_ALL; i++) {
 		pcre2_code_free(rules[i]);
 		rules[i] = NULL;
 	}

@@ -86,6 +86,32 @@ TEST(s25r_edge_names)
 TEST(s25r_patterns_are_exposed)
 {
 	CHECK(s25r_pattern(0) == NULL);
-	CHECK(s25r_pattern(7) == NULL);
+	CHECK(s25r_pattern(S25R_ALL + 1) == NULL);
 	CHECK_EQ_STR(s25r_pattern(2), "^[^.]*[0-9]{5}");
+	CHECK_EQ_STR(s25r_name(0), "s25r0");
+	CHECK_EQ_STR(s25r_name(6), "s25r6");
+	CHECK_EQ_STR(s25r_name(7), "tpnet");
+}
+
+TEST(s25r_supplemental_pools)
+{
+	static const struct example pools[] = {
+		{ "abcd.internetdsl.tpnet.pl", 0 }, { "user-1.mindspring.com", 0 },
+		{ "c8a0f3e1.virtua.com.br", 0 }, { "x.catv.broadband.hu", 0 },
+		{ "x1a2b.dsl.pppool.de", 0 }, { "p5DC1F2A3.dip0.t-ipconnect.de", 0 },
+		{ "pd9e1.dip.t-dialin.net", 0 }, { "ool-18b.dyn.optonline.net", 0 },
+		{ "cp.cable.wanadoo.nl", 0 }, { "acd2.ipt.aol.com", 0 },
+	};
+
+	CHECK_EQ_INT(s25r_init(), 0);
+	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
+		int got = s25r_match(pools[i].name);
+
+		if (got < 1)
+			test_fail(__FILE__, __LINE__, "%s: no rule matched", pools[i].name);
+	}
+	/* A name only a supplemental pattern catches. */
+	CHECK_EQ_STR(s25r_name(s25r_match("acd.ipt.aol.com")), "aol");
+	CHECK_EQ_STR(s25r_name(s25r_match("abcd.adsl.tpnet.pl")), "tpnet");
+	s25r_free();
 }
