@@ -63,6 +63,17 @@ struct {
 	});
 } countries SEC(".maps");
 
+/* rule_hits: decisions per S25R rule number (0 = no confirmed name),
+ * kept by mxgated and read by mxgatectl stats; the program never uses it,
+ * it lives here so that it is pinned with the others. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MXG_RULE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rule_hits SEC(".maps");
+
 /* count - bump one per-CPU counter */
 static __always_inline void count(__u32 id)
 {

@@ -22,6 +22,8 @@
 #define MXG_MAP_CONFIG		"config"
 #define MXG_MAP_STATS		"stats"
 #define MXG_MAP_COUNTRIES	"countries"
+#define MXG_MAP_RULE_HITS	"rule_hits"
+#define MXG_RULE_SLOTS		32	/* rule_hits: S25R rule numbers */
 #define MXG_MAX_COUNTRY_PREFIXES (1 << 20)	/* per country set */
 
 /* What happens to a source's SYNs. Stored in struct mxg_verdict.action. */

@@ -145,7 +145,7 @@ static int cmd_list(struct verdict_maps *m, const char *unused)
 /* cmd_stats - "name value", every counter */
 static int cmd_stats(struct verdict_maps *m, const char *unused)
 {
-	__u64 totals[MXG_STAT_MAX];
+	__u64 totals[MXG_STAT_MAX], hits[MXG_RULE_SLOTS];
 	char name[32];
 	int err = stats_read(m, totals);
 
@@ -161,6 +161,10 @@ static int cmd_stats(struct verdict_maps *m, const char *unused)
 		printf("%s %llu\n", stat_name(id, name, sizeof(name)),
 		       (unsigned long long)totals[id]);
 	}
+	/* Decisions per S25R rule, from the daemon. */
+	if (rule_hits_read(m, hits) == 0)
+		for (int r = 0; r <= S25R_ALL; r++)
+			printf("rule_%s %llu\n", s25r_name(r), (unsigned long long)hits[r]);
 	return 0;
 }
 

@@ -79,7 +79,7 @@ static struct table_set tables;		/* client_access */
 static int countries_fd = -1;		/* the pinned countries map */
 static int countries_watch = -1;	/* inotify on countries_dir */
 static __u64 countries_due;		/* reload then; 0 = nothing pending */
-static struct verdict_maps maps = { -1, -1, 0 };
+static struct verdict_maps maps = { -1, -1, -1, 0 };
 static struct pending_table pending;
 static struct daemon_stats stats;
 static __u64 last_overload_warn;
@@ -134,6 +134,8 @@ static void decide(struct pending *p)
 	for (unsigned i = 0; i < p->n_held; i++)
 		release_one(p->held_ids[i], p->held_marks[i], d.action);
 	stats.decided[d.action]++;
+	if (d.rule >= 0)
+		rule_hit(&maps, d.rule);
 	reasons_format(d.reasons, why, sizeof(why));
 	if (d.rule >= 0)
 		snprintf(rule_name, sizeof(rule_name), "%s", s25r_name(d.rule));

@@ -37,7 +37,7 @@ int verdict_open(struct verdict_maps *m, const char *pin_dir)
 {
 	int err;
 
-	m->verdicts_fd = m->stats_fd = -1;
+	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = -1;
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0)
 		return m->ncpus < 0 ? m->ncpus : -EINVAL;
@@ -49,6 +49,11 @@ int verdict_open(struct verdict_maps *m, const char *pin_dir)
 	m->stats_fd = open_pinned(pin_dir, MXG_MAP_STATS);
 	if (m->stats_fd < 0) {
 		err = m->stats_fd;
+		goto bad;
+	}
+	m->rule_hits_fd = open_pinned(pin_dir, MXG_MAP_RULE_HITS);
+	if (m->rule_hits_fd < 0) {
+		err = m->rule_hits_fd;
 		goto bad;
 	}
 	return 0;
@@ -64,7 +69,9 @@ void verdict_close(struct verdict_maps *m)
 		close(m->verdicts_fd);
 	if (m->stats_fd >= 0)
 		close(m->stats_fd);
-	m->verdicts_fd = m->stats_fd = -1;
+	if (m->rule_hits_fd >= 0)
+		close(m->rule_hits_fd);
+	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = -1;
 }
 
 /* verdict_put - write (or replace) the verdict for k, valid for ttl_ns */
@@ -113,4 +120,26 @@ int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX])
 	}
 	free(percpu);
 	return err;
+}
+
+/* rule_hit - one more decision in which rule fired */
+void rule_hit(struct verdict_maps *m, int rule)
+{
+	__u32 key = (__u32)rule;
+	__u64 n = 0;
+
+	if (rule < 0 || rule >= MXG_RULE_SLOTS)
+		return;
+	bpf_map_lookup_elem(m->rule_hits_fd, &key, &n);
+	n++;
+	bpf_map_update_elem(m->rule_hits_fd, &key, &n, BPF_ANY);
+}
+
+/* rule_hits_read - every rule's decisions */
+int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS])
+{
+	for (__u32 k = 0; k < MXG_RULE_SLOTS; k++)
+		if (bpf_map_lookup_elem(m->rule_hits_fd, &k, &hits[k]))
+			return -errno;
+	return 0;
 }

@@ -11,12 +11,16 @@
  *			struct mxg_verdict *v);
  *	int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
  *	int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX]);
+ *	void rule_hit(struct verdict_maps *m, int rule);
+ *	int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS]);
  *	__u64 now_ns(void);
  * DESCRIPTION
  *	Used by mxgated (writer) and mxgatectl (reader, forget), both through
  *	the maps pinned under pin_dir, so mxgatectl works while the daemon is
  *	down. Functions return 0, -ENOENT when no entry exists, or another
- *	negative errno. stats_read() sums the per-CPU counters. now_ns() is
+ *	negative errno. stats_read() sums the per-CPU counters. rule_hit()
+ *	counts one decision in which S25R rule `rule` fired (the daemon is
+ *	the only writer); rule_hits_read() reads those counters. now_ns() is
  *	the clock of the tc program (see mxgate.h) in ns.
  */
 #ifndef MXG_VERDICT_H
@@ -28,6 +32,7 @@
 struct verdict_maps {
 	int verdicts_fd;	/* pinned LRU hash, -1 when closed */
 	int stats_fd;		/* pinned per-CPU array, -1 when closed */
+	int rule_hits_fd;	/* pinned array, -1 when closed */
 	int ncpus;		/* possible CPUs, for per-CPU values */
 };
 
@@ -39,6 +44,8 @@ int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v);
 int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
 int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX]);
+void rule_hit(struct verdict_maps *m, int rule);
+int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS]);
 __u64 now_ns(void);
 
 #endif /* MXG_VERDICT_H */
