@@ -7,6 +7,7 @@
  *			      int max, char *why, size_t len);
  *	int dnsbl_answer_valid(const __u8 a[4]);
  *	int dnsbl_filter_match(const struct dnsbl_site *s, const __u8 a[4]);
+ *	unsigned dnsbl_clamp_ttl(int ttl, unsigned min, unsigned max);
  * DESCRIPTION
  *	spec lists sites separated by commas or blanks, each
  *	"zone[=filter][*weight]" as in Postfix postscreen_dnsbl_sites:
