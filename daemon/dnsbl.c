@@ -73,10 +73,8 @@ static struct cache_entry *cache_slot(const struct mxg_key *k, int site)
 static void cache_put(const struct mxg_key *k, int site, int listed, int ttl)
 {
 	struct cache_entry *e = cache_slot(k, site);
-	unsigned t = ttl < (int)min_ttl ? min_ttl : (unsigned)ttl;
+	unsigned t = dnsbl_clamp_ttl(ttl, min_ttl, max_ttl);
 
-	if (t > max_ttl)
-		t = max_ttl;
 	e->client = *k;
 	e->site = site;
 	e->listed = listed;

@@ -161,3 +161,13 @@ int dnsbl_filter_match(const struct dnsbl_site *s, const __u8 a[4])
 			return 0;
 	return 1;
 }
+
+/* dnsbl_clamp_ttl - an answer's TTL within [min, max] */
+unsigned dnsbl_clamp_ttl(int ttl, unsigned min, unsigned max)
+{
+	unsigned t = ttl < 0 ? 0 : (unsigned)ttl;
+
+	if (t < min)
+		t = min;
+	return t > max ? max : t;
+}

@@ -7,6 +7,7 @@
  *			      int max, char *why, size_t len);
  *	int dnsbl_answer_valid(const __u8 a[4]);
  *	int dnsbl_filter_match(const struct dnsbl_site *s, const __u8 a[4]);
+unsigned dnsbl_clamp_ttl(int ttl, unsigned min, unsigned max);
  *	unsigned dnsbl_clamp_ttl(int ttl, unsigned min, unsigned max);
  * DESCRIPTION
  *	spec lists sites separated by commas or blanks, each
@@ -19,8 +20,9 @@
  *	dnsbl_answer_valid() says whether an A answer is a listing at all:
  *	inside 127.0.0.0/8 and not 127.255.255.0/24 (the lists' error codes,
  *	e.g. for queries through public resolvers). dnsbl_filter_match()
- *	applies a site's filter to a valid answer. dnsbl_query_name() builds
- *	"4.3.2.1.zone" (IPv4) or the reversed nibbles (IPv6).
+ *	applies a site's filter to a valid answer. dnsbl_clamp_ttl() is
+ *	how long an answer is cached: its TTL within [min, max] (a
+ *	negative or missing TTL counts as 0).
  */
 #ifndef MXG_DNSBL_SITES_H
 #define MXG_DNSBL_SITES_H

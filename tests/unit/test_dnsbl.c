@@ -81,3 +81,12 @@ TEST(dnsbl_query_names)
 	addr_reverse_name(&k, "bl.example", buf, sizeof(buf));
 	CHECK_EQ_STR(buf, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.example");
 }
+
+TEST(dnsbl_ttl_is_clamped)
+{
+	CHECK_EQ_INT(dnsbl_clamp_ttl(300, 60, 3600), 300);
+	CHECK_EQ_INT(dnsbl_clamp_ttl(5, 60, 3600), 60);
+	CHECK_EQ_INT(dnsbl_clamp_ttl(0, 60, 3600), 60);	/* NXDOMAIN */
+	CHECK_EQ_INT(dnsbl_clamp_ttl(-1, 60, 3600), 60);
+	CHECK_EQ_INT(dnsbl_clamp_ttl(604800, 60, 3600), 3600);
+}
