@@ -6,8 +6,6 @@
  *	int addr_parse(const char *text, struct mxg_key *key);
  *	void addr_format(const struct mxg_key *key, char *buf, size_t len);
  *	int addr_is_v4(const struct mxg_key *key);
-void addr_reverse_name(const struct mxg_key *key, const char *zone,
-		       char *buf, size_t len);
  *	void addr_reverse_name(const struct mxg_key *key, const char *zone,
  *			       char *buf, size_t len);
  * DESCRIPTION

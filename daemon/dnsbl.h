@@ -8,7 +8,6 @@
  *			void *arg, struct dnsbl_req **req, int *score);
  *	int dnsbl_cancel(struct dnsbl_req *req);
  *	void dnsbl_tick(__u64 now_ns);
-int dnsbl_probing(void);
  *	int dnsbl_probing(void);
  *	void dnsbl_free(void);
  * DESCRIPTION

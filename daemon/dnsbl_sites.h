@@ -7,7 +7,6 @@
  *			      int max, char *why, size_t len);
  *	int dnsbl_answer_valid(const __u8 a[4]);
  *	int dnsbl_filter_match(const struct dnsbl_site *s, const __u8 a[4]);
-unsigned dnsbl_clamp_ttl(int ttl, unsigned min, unsigned max);
  *	unsigned dnsbl_clamp_ttl(int ttl, unsigned min, unsigned max);
  * DESCRIPTION
  *	spec lists sites separated by commas or blanks, each
@@ -45,5 +44,6 @@ int dnsbl_sites_parse(const char *spec, struct dnsbl_site *sites, int max,
 		      char *why, size_t len);
 int dnsbl_answer_valid(const __u8 a[4]);
 int dnsbl_filter_match(const struct dnsbl_site *s, const __u8 a[4]);
+unsigned dnsbl_clamp_ttl(int ttl, unsigned min, unsigned max);
 
 #endif /* MXG_DNSBL_SITES_H */

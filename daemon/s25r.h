@@ -6,8 +6,7 @@
  *	int s25r_init(void);
  *	int s25r_match(const char *hostname);
  *	const char *s25r_name(int rule);
- *	const char *s25r_name(int rule);
-const char *s25r_pattern(int rule);
+ *	const char *s25r_pattern(int rule);
  *	void s25r_free(void);
  * DESCRIPTION
  *	s25r_init() compiles the six S25R rules of DOMAIN.md and, after
