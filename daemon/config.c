@@ -430,8 +430,9 @@ void conf_defaults(struct mxg_conf *c)
 	c->mark_pass = MXG_DEFAULT_MARK_PASS;
 	c->mark_tarpit = MXG_DEFAULT_MARK_TARPIT;
 	c->mark_mask = MXG_DEFAULT_MARK_MASK;
-	c->s25r_action = MXG_ACT_BLOCK;
-	c->unknown_client_action = MXG_ACT_BLOCK;
+	/* The seeds' recipe: S25R hits are greylisted, not refused. */
+	c->s25r_action = MXG_ACT_GREYLIST;
+	c->unknown_client_action = MXG_ACT_GREYLIST;
 	c->dnsbl_threshold = 1;
 	c->dnsbl_action = MXG_ACT_BLOCK;
 	c->dnsbl_min_ttl = 60;

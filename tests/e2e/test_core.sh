@@ -32,7 +32,7 @@ for fam in 4 6; do
 
 	# The bots, in parallel. A 12 s connect timeout lets the client's
 	# kernel retransmit the SYN (after 1 s, 3 s, 7 s).
-	block_before=$(stat_value action_block)
+	drops_before=$(stat_value action_greylist)
 	queued_before=$(queued_total)
 	pids=
 	for h in $DYNAMIC $NOPTR $FORGED; do
@@ -41,7 +41,7 @@ for fam in 4 6; do
 	done
 	for p in $pids; do wait "$p"; done
 	queued_after=$(queued_total)
-	block_after=$(stat_value action_block)
+	drops_after=$(stat_value action_greylist)
 
 	for h in $DYNAMIC $NOPTR $FORGED; do
 		a=$($addr "$h")
@@ -49,26 +49,26 @@ for fam in 4 6; do
 		check "IPv$fam bot $a: its mail was not delivered" \
 			not grep -q "X-Mxgate-Test: bot$h-$fam\$" "$MAILBOX"
 	done
-	check "IPv$fam dynamic client: lookup says block, S25R rule 1" \
-		lookup_has "$($addr $DYNAMIC)" " block reasons=s25r1,fcrdns "
-	check "IPv$fam no-PTR client: lookup says block, S25R rule 0" \
-		lookup_has "$($addr $NOPTR)" " block reasons=s25r0 "
-	check "IPv$fam forged-PTR client: lookup says block, S25R rule 0" \
-		lookup_has "$($addr $FORGED)" " block reasons=s25r0 "
-	check "IPv$fam log: dynamic client blocked by s25r1, with its PTR name" \
-		log_has "verdict action=block client=$($addr $DYNAMIC) ptr=dyn[-0-9a-z]*.pool.example.net fcrdns=pass rule=s25r1"
+	check "IPv$fam dynamic client: lookup says greylist, S25R rule 1" \
+		lookup_has "$($addr $DYNAMIC)" " greylist reasons=s25r1,fcrdns "
+	check "IPv$fam no-PTR client: lookup says greylist, S25R rule 0" \
+		lookup_has "$($addr $NOPTR)" " greylist reasons=s25r0 "
+	check "IPv$fam forged-PTR client: lookup says greylist, S25R rule 0" \
+		lookup_has "$($addr $FORGED)" " greylist reasons=s25r0 "
+	check "IPv$fam log: dynamic client greylisted by s25r1, with its PTR name" \
+		log_has "verdict action=greylist client=$($addr $DYNAMIC) ptr=dyn[-0-9a-z]*.pool.example.net fcrdns=pass rule=s25r1"
 	check "IPv$fam log: no-PTR client has fcrdns=none" \
-		log_has "verdict action=block client=$($addr $NOPTR) ptr=- fcrdns=none rule=s25r0"
+		log_has "verdict action=greylist client=$($addr $NOPTR) ptr=- fcrdns=none rule=s25r0"
 	check "IPv$fam log: forged PTR has fcrdns=fail" \
-		log_has "verdict action=block client=$($addr $FORGED) ptr=forged.example.com fcrdns=fail rule=s25r0"
+		log_has "verdict action=greylist client=$($addr $FORGED) ptr=forged.example.com fcrdns=fail rule=s25r0"
 	# Each bot's first SYN was queued once; every retransmit after the
 	# verdict was dropped by the tc program.
 	[ $((queued_after - queued_before)) -eq 3 ] &&
 		ok "IPv$fam three bots cost three queued SYNs ($queued_before -> $queued_after)" ||
 		not_ok "IPv$fam three bots cost three queued SYNs ($queued_before -> $queued_after)"
-	[ $((block_after - block_before)) -ge 6 ] &&
-		ok "IPv$fam retransmits dropped in the kernel (action_block $block_before -> $block_after)" ||
-		not_ok "IPv$fam retransmits dropped in the kernel (action_block $block_before -> $block_after)"
+	[ $((drops_after - drops_before)) -ge 6 ] &&
+		ok "IPv$fam retransmits dropped in the kernel (action_greylist $drops_before -> $drops_after)" ||
+		not_ok "IPv$fam retransmits dropped in the kernel (action_greylist $drops_before -> $drops_after)"
 done
 
 check "stats: reason_s25r1 counted" test "$(stat_value reason_s25r1)" -gt 0
@@ -86,12 +86,12 @@ pid=$MXGATED_PID
 stop_mxgated 9
 check "mxgated killed: the process is gone" not kill -0 "$pid"
 check "mxgated killed: nobody listens on the queue" not queue_bound
-block_before=$(stat_value action_block)
+drops_before=$(stat_value action_greylist)
 send_mail $SPARE 4 "bypass4"
 check "mxgated killed: new clean client delivered (bypass)" delivered bypass4
 send_mail $NOPTR 4 "cached-after-kill" 5
-check "mxgated killed: cached block still drops the bot" \
-	test "$(stat_value action_block)" -gt "$block_before"
+check "mxgated killed: cached greylist still drops the bot" \
+	test "$(stat_value action_greylist)" -gt "$drops_before"
 check "mxgated killed: the bot still never reached the MTA" not mta_saw "$(v4 $NOPTR)"
 
 summary core

@@ -15,8 +15,8 @@ bad=$(v4 $BADPTR)
 send_mail $BADPTR 4 badptr 4
 check "bad PTR: the warning names the client" \
 	log_has "warning: client=$bad: PTR answer is not a valid host name"
-check "bad PTR: blocked as S25R rule 0 (not confirmed), for the full TTL" \
-	log_has "verdict action=block client=$bad ptr=- fcrdns=fail rule=s25r0 reasons=s25r0 ttl=3600"
+check "bad PTR: greylisted as S25R rule 0 (not confirmed), for the full TTL" \
+	log_has "verdict action=greylist client=$bad ptr=- fcrdns=fail rule=s25r0 reasons=s25r0 ttl=3600"
 check "bad PTR: never reached the MTA" not mta_saw "$bad"
 check "bad PTR: the daemon is still running" kill -0 "$MXGATED_PID"
 
@@ -35,14 +35,14 @@ echo "# $line"
 syns=$(sed -n 's/.* syns=\([0-9]*\).*/\1/p' <<<"$line")
 elapsed=$(sed -n 's/.* elapsed_ms=\([0-9]*\).*/\1/p' <<<"$line")
 check "slow DNS: decided at the deadline as rule 0 with reason timeout" \
-	grep -q "action=block client=$slow ptr=- fcrdns=tempfail rule=s25r0 reasons=s25r0,timeout ttl=300" <<<"$line"
+	grep -q "action=greylist client=$slow ptr=- fcrdns=tempfail rule=s25r0 reasons=s25r0,timeout ttl=300" <<<"$line"
 # (c-ares's own two tries end just about at the 5 s deadline too.)
 check "slow DNS: waited for the deadline (${elapsed:-?} ms), no snap decision" test "${elapsed:-0}" -ge 4000
 check "slow DNS: SYN retransmits joined the pending lookup (syns=${syns:-?})" test "${syns:-0}" -ge 3
 queries=$(silent_dns_queries)
 check "slow DNS: one lookup for all of them (${queries:-?} PTR queries, c-ares tries 2)" \
 	test "${queries:-99}" -ge 1 -a "${queries:-99}" -le 2
-check "slow DNS: lookup shows block, s25r0 and timeout" lookup_has "$slow" " block reasons=s25r0,timeout "
+check "slow DNS: lookup shows greylist, s25r0 and timeout" lookup_has "$slow" " greylist reasons=s25r0,timeout "
 check "slow DNS: after the verdict, retransmits stay in the kernel" \
 	test "$(( $(queued_total) - queued_before ))" -eq "${syns:-0}"
 check "slow DNS: the client never reached the MTA" not mta_saw "$slow"

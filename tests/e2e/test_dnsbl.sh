@@ -12,22 +12,7 @@ setup_network || { echo "dnsbl: 0 passed, 1 failed"; exit 1; }
 start_nsd && start_postfix && start_mxgated "dnsbl_sites = bl.test.example=127.0.0.[2..11]*3, wl.test.example=127.0.[0..255].[1..3]*-2, broken.test.example*5
 dnsbl_threshold = 3
 dnsbl_allowlist_threshold = -1" ||
-	{ not_ok "test world started"; # mxgatectl check ADDR: the whole classifier as a dry run.
-out=$(in_ns "$NS_G" "$BUILD/mxgatectl" -c "$TMP/mxgate.conf" check "$(v4 $SPARE)" 2>/dev/null); rc=$?
-echo "$out" | sed 's/^/# /'
-check "check ADDR: the listed client would be blocked (exit $rc)" test "$rc" -eq 1
-check "check ADDR: shows the score" grep -q "^dnsbl: *score 3" <<<"$out"
-check "check ADDR: shows the verdict with its reasons" \
-	grep -q "^verdict: *block reasons=fcrdns,dnsbl" <<<"$out"
-out=$(in_ns "$NS_G" "$BUILD/mxgatectl" -c "$TMP/mxgate.conf" check "$(v4 $FORGED)" 2>/dev/null); rc=$?
-check "check ADDR: a forged PTR is explained as rule 0" \
-	grep -q "^ptr: *forged.example.com (fcrdns fail)" <<<"$out"
-check "check ADDR: writes nothing (no verdict for the client afterwards)" \
-	not ctl lookup "$(v4 $FORGED)"
-out=$(in_ns "$NS_G" "$BUILD/mxgatectl" -c "$TMP/mxgate.conf" check "$(v4 $CLEAN)" 2>/dev/null); rc=$?
-check "check ADDR: the clean sender would pass (exit $rc)" test "$rc" -eq 0
-
-summary dnsbl; exit 1; }
+	{ not_ok "test world started"; summary dnsbl; exit 1; }
 wait_for "list probes" log_has "dnsbl: wl.test.example passes its probe"
 check "bl passes its health probe" log_has "dnsbl: bl.test.example passes its probe"
 check "the list that lists everything is set aside" \

@@ -57,7 +57,7 @@ check "the daemon reports the reload" log_has "reload: .* in effect"
 ctl forget "$(v4 $DYNAMIC)" >/dev/null
 send_mail $DYNAMIC 4 dyn-after 4
 check "after the reload the dynamic client is refused (S25R rule 1)" \
-	log_has "verdict action=block client=$(v4 $DYNAMIC) .* rule=s25r1 reasons=s25r1,fcrdns "
+	log_has "verdict action=greylist client=$(v4 $DYNAMIC) .* rule=s25r1 reasons=s25r1,fcrdns "
 # A bad table line at reload: reported, and the running tables stay.
 echo "broken line without action" >> "$TMP/client_access"
 ctl forget "$(v4 $FORGED)" >/dev/null

@@ -67,8 +67,8 @@ TEST(config_defaults)
 	CHECK_EQ_INT(c.verdict_ttl_pass, 86400);
 	CHECK_EQ_INT(c.verdict_ttl_block, 3600);
 	CHECK_EQ_INT(c.n_interfaces, 0);
-	CHECK_EQ_INT(c.s25r_action, MXG_ACT_BLOCK);
-	CHECK_EQ_INT(c.unknown_client_action, MXG_ACT_BLOCK);
+	CHECK_EQ_INT(c.s25r_action, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(c.unknown_client_action, MXG_ACT_GREYLIST);
 	CHECK_EQ_STR(c.client_access, "");
 }
 

@@ -37,6 +37,7 @@ TEST(policy_s25r_and_actions)
 	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
 	CHECK_EQ_INT(d.rule, 1);
 	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_S25R1);
+	c.unknown_client_action = MXG_ACT_BLOCK;
 	policy_decide(&c, &none, &k, &noptr, 0, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_BLOCK);
 	CHECK_EQ_INT(d.reasons, MXG_R_S25R0);
