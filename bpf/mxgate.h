@@ -57,11 +57,10 @@ enum mxg_reason {
 	MXG_R_TABLE_DENY = 1u << 12,	/* an access table refused */
 	MXG_R_DNSBL	= 1u << 13,	/* DNSBL score reached dnsbl_threshold */
 	MXG_R_DNSWL	= 1u << 14,	/* score at or below the allowlist threshold */
-	MXG_R_COUNTRY	= 1u << 15,	/* the address is in a country list */
-	MXG_R_S25R_EXTRA = 1u << 16,	/* a supplemental dynamic-pool pattern */
+	MXG_R_S25R_EXTRA = 1u << 15,	/* a supplemental dynamic-pool pattern */
 };
 #define MXG_R_S25R(n)		(1u << (n))
-#define MXG_REASON_BITS		17
+#define MXG_REASON_BITS		16
 
 /*
  * verdicts map key: one type for both families. IPv4 is stored IPv4-mapped

@@ -4,11 +4,11 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "log.h"
 #include "country.h"
 #include "dnsbl_sites.h"
 #include "names.h"
@@ -44,24 +44,10 @@ struct key_def {
 };
 
 /* bad - report one bad line as "FILE:LINE: reason" */
-__attribute__((format(printf, 2, 3)))
-static void bad(struct parse_ctx *ctx, const char *fmt, ...)
-{
-	char msg[LINE_MAX_LEN + 256];
-	int n;
-	va_list ap;
-
-	if (ctx->line)
-		n = snprintf(msg, sizeof(msg), "%s:%d: ", ctx->path, ctx->line);
-	else
-		n = snprintf(msg, sizeof(msg), "%s: ", ctx->path);
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-	ctx->errors++;
-	if (ctx->report)
-		ctx->report(msg);
-}
+#define bad(ctx, ...) do {						\
+	(ctx)->errors++;						\
+	msg_at((ctx)->report, (ctx)->path, (ctx)->line, __VA_ARGS__);	\
+} while (0)
 
 /* parse_u64 - a plain unsigned decimal or 0x hex number; -1 if not */
 static int parse_u64(const char *s, unsigned long long *out, const char **rest)

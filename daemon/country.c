@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,24 +10,8 @@
 #include <bpf/bpf.h>
 #include "addr.h"
 #include "country.h"
+#include "log.h"
 #include "names.h"
-
-/* report_bad - "FILE:LINE: reason" (LINE 0: no line) */
-__attribute__((format(printf, 4, 5)))
-static void report_bad(void (*report)(const char *), const char *file, int line,
-		       const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	int n = line ? snprintf(msg, sizeof(msg), "%s:%d: ", file, line)
-		     : snprintf(msg, sizeof(msg), "%s: ", file);
-
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (report)
-		report(msg);
-}
 
 /* action_for - the configured action of cc, or default_action */
 static int action_for(const char *actions, const char cc[2], unsigned default_action)
@@ -111,7 +94,7 @@ static int load_file(const char *path, const char cc[2], int action,
 	FILE *f = fopen(path, "r");
 
 	if (!f) {
-		report_bad(report, path, 0, "%s", strerror(errno));
+		msg_at(report, path, 0, "%s", strerror(errno));
 		return 1;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -129,13 +112,13 @@ static int load_file(const char *path, const char cc[2], int action,
 			continue;
 		/* A bare address is a host route, as in ipdeny's files. */
 		if (addr_parse(s, &k) < 0) {
-			report_bad(report, path, lineno, "\"%s\" is not an IPv4 or "
+			msg_at(report, path, lineno, "\"%s\" is not an IPv4 or "
 				   "IPv6 network", s);
 			bad++;
 			continue;
 		}
 		if (add(set, &k, cc, action) < 0) {
-			report_bad(report, path, lineno, "out of memory");
+			msg_at(report, path, lineno, "out of memory");
 			bad++;
 			break;
 		}
@@ -157,7 +140,7 @@ int country_load(const char *dir, const char *actions, unsigned default_action,
 	if (!d) {
 		if (errno == ENOENT)
 			return 0;	/* no directory: no countries */
-		report_bad(report, dir, 0, "%s", strerror(errno));
+		msg_at(report, dir, 0, "%s", strerror(errno));
 		return 1;
 	}
 	while ((de = readdir(d))) {
@@ -170,7 +153,7 @@ int country_load(const char *dir, const char *actions, unsigned default_action,
 			continue;
 		if (!isalpha((unsigned char)name[0]) || !isalpha((unsigned char)name[1]) ||
 		    (name[2] != '.' && name[2] != '-')) {
-			report_bad(report, dir, 0, "%s: name must start with a "
+			msg_at(report, dir, 0, "%s: name must start with a "
 				   "two-letter country code (cn.zone, cn-aggregated.zone)", name);
 			bad++;
 			continue;

@@ -73,3 +73,21 @@ void msg_panic(const char *fmt, ...)
 	va_end(ap);
 	abort();
 }
+
+/* msg_at - "FILE:LINE: reason" to report */
+void msg_at(void (*report)(const char *msg), const char *file, int line,
+	    const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+	int n = line ? snprintf(msg, sizeof(msg), "%s:%d: ", file, line)
+		     : snprintf(msg, sizeof(msg), "%s: ", file);
+
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (report)
+		report(msg);
+}

@@ -8,9 +8,14 @@
  *	void msg_warn(fmt, ...);   bad input survived (DNS answer, packet)
  *	void msg_fatal(fmt, ...);  bad configuration at start-up: log, exit 1
  *	void msg_panic(fmt, ...);  broken internal invariant: log, abort()
+ *	void msg_at(report, file, line, fmt, ...);  "FILE:LINE: reason"
  * DESCRIPTION
  *	Lines carry no trailing newline in fmt. On stderr each line is
  *	prefixed with "ident: " and the level for warn/fatal/panic.
+ *	msg_at() formats a complaint about an input file, "FILE:LINE:
+ *	reason" ("FILE: reason" when line is 0), and hands it to report
+ *	(when not NULL): the config, table and country loaders use it, so
+ *	that their callers decide where the words go.
  */
 #ifndef MXG_LOG_H
 #define MXG_LOG_H
@@ -20,5 +25,7 @@ void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void msg_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void msg_at(void (*report)(const char *msg), const char *file, int line,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif /* MXG_LOG_H */

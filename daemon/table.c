@@ -5,12 +5,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pcre2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "addr.h"
+#include "log.h"
 #include "table.h"
 
 #define LOGICAL_LINE_MAX 4096
@@ -22,23 +22,11 @@ struct load_ctx {
 	void (*report)(const char *msg);
 };
 
-/* bad - report "FILE:LINE: reason" */
-__attribute__((format(printf, 2, 3)))
-static void bad(struct load_ctx *ctx, const char *fmt, ...)
-{
-	char msg[LOGICAL_LINE_MAX + 256];
-	va_list ap;
-	int n;
-
-	n = ctx->line ? snprintf(msg, sizeof(msg), "%s:%d: ", ctx->path, ctx->line)
-		      : snprintf(msg, sizeof(msg), "%s: ", ctx->path);
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-	ctx->errors++;
-	if (ctx->report)
-		ctx->report(msg);
-}
+/* bad - report "FILE:LINE: reason" and count it */
+#define bad(ctx, ...) do {						\
+	(ctx)->errors++;						\
+	msg_at((ctx)->report, (ctx)->path, (ctx)->line, __VA_ARGS__);	\
+} while (0)
 
 /* parse_action - Postfix access action to enum mxg_action; -1 if unknown */
 static int parse_action(const char *word)
