@@ -50,6 +50,8 @@ cleanup() {
 	if [ -f "$TMP/postfix/main.cf" ]; then
 		ip netns exec "$NS_S" postfix -c "$TMP/postfix" stop >/dev/null 2>&1
 	fi
+	# The rule loader keeps a state file per namespace under /run: unload.
+	ip netns exec "$NS_G" "$REPO/nftables/mxgate-rules" unload >/dev/null 2>&1
 	# Anything still running inside our namespaces must not outlive them.
 	for ns in "$NS_C" "$NS_G" "$NS_S"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
