@@ -8,7 +8,7 @@ BUILD="clang llvm make gcc pkg-config libbpf-dev bpftool linux-libc-dev
 libnetfilter-queue-dev libmnl-dev libc-ares-dev libpcre2-dev liblmdb-dev"
 RUNTIME="nftables iptables iproute2"
 # Test and demo only: a real DNS server, a real MTA, an SMTP client, dig.
-TEST="nsd postfix swaks libio-socket-inet6-perl bind9-dnsutils procps"
+TEST="nsd postfix swaks libio-socket-inet6-perl bind9-dnsutils procps python3"
 
 missing=""
 for p in $BUILD $RUNTIME $TEST; do
