@@ -19,7 +19,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 
 PKGS     := libbpf libnetfilter_queue libmnl libcares libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -33,8 +33,8 @@ CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/country.c daemon/policy.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
-	daemon/verdict.c daemon/bpf_load.c daemon/rules.c
-CTL_SRCS := daemon/mxgatectl.c daemon/verdict.c daemon/dryrun.c \
+	daemon/verdict.c daemon/store.c daemon/bpf_load.c daemon/rules.c
+CTL_SRCS := daemon/mxgatectl.c daemon/verdict.c daemon/store.c daemon/dryrun.c \
 	daemon/resolve.c daemon/dnsbl.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
@@ -85,12 +85,12 @@ $(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(HDRS) | $(BUILD)
 
 $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c \
-		daemon/bpf_load.c daemon/verdict.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c daemon/verdict.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
 
 # Benchmarks print numbers; they never pass or fail.
 $(BUILD)/tc_bench: tests/bench/tc_bench.c $(SKEL) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/bench/tc_bench.c \
-		daemon/bpf_load.c daemon/verdict.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c daemon/verdict.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
 
 bench: $(BUILD)/tc_bench
 	$(BUILD)/tc_bench

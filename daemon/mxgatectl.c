@@ -27,6 +27,7 @@
 #include "log.h"
 #include "names.h"
 #include "s25r.h"
+#include "store.h"
 #include "verdict.h"
 
 #define EXIT_NO		1
@@ -168,7 +169,24 @@ static int cmd_stats(struct verdict_maps *m, const char *unused)
 	return 0;
 }
 
-/* cmd_forget - delete one verdict */
+static const char *state_dir;	/* for forget: learned state on disk */
+
+/* forget_stored - the on-disk record too, so a reboot does not bring it back */
+static void forget_stored(const struct mxg_key *k)
+{
+	char path[4200];
+	struct store s;
+
+	if (!state_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/verdicts.lmdb", state_dir);
+	if (access(path, F_OK) != 0 || store_open(&s, state_dir) < 0)
+		return;
+	store_delete(&s, k);
+	store_close(&s);
+}
+
+/* cmd_forget - delete one verdict, in the kernel and on disk */
 static int cmd_forget(struct verdict_maps *m, const char *text)
 {
 	struct mxg_key k;
@@ -176,6 +194,7 @@ static int cmd_forget(struct verdict_maps *m, const char *text)
 
 	if (parse_addr(text, &k) < 0)
 		return EXIT_ERROR;
+	forget_stored(&k);
 	err = verdict_forget(m, &k);
 	if (err == -ENOENT) {
 		fprintf(stderr, "mxgatectl: %s has no verdict\n", text);
@@ -302,6 +321,7 @@ int main(int argc, char **argv)
 		return usage();
 	if (open_maps(&maps, conf.pin_dir) < 0)
 		return EXIT_ERROR;
+	state_dir = conf.state_dir;
 	rc = map_commands[cmd_i].run(&maps, argv[optind + 1]);
 	verdict_close(&maps);
 	return rc;

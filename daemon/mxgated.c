@@ -49,6 +49,7 @@
 #include "resolve.h"
 #include "rules.h"
 #include "s25r.h"
+#include "store.h"
 #include "table.h"
 #include "verdict.h"
 #include "mxgate.skel.h"
@@ -80,6 +81,7 @@ static int countries_fd = -1;		/* the pinned countries map */
 static int countries_watch = -1;	/* inotify on countries_dir */
 static __u64 countries_due;		/* reload then; 0 = nothing pending */
 static struct verdict_maps maps = { -1, -1, -1, 0 };
+static struct store store;		/* learned verdicts on disk */
 static struct pending_table pending;
 static struct daemon_stats stats;
 static __u64 last_overload_warn;
@@ -133,6 +135,15 @@ static void decide(struct pending *p)
 		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
 	for (unsigned i = 0; i < p->n_held; i++)
 		release_one(p->held_ids[i], p->held_marks[i], d.action);
+	/* What was learned about a sender survives a reboot; bots are
+	 * cheap to learn again. */
+	if (d.action == MXG_ACT_PASS || d.action == MXG_ACT_GREYLIST) {
+		struct mxg_verdict v = { .set_ns = now, .reasons = d.reasons,
+			.expires_ns = now + d.ttl_s * NS_PER_S, .action = d.action,
+			.dnsbl_score = p->dnsbl_score };
+
+		store_put(&store, &p->key, &v);
+	}
 	stats.decided[d.action]++;
 	if (d.rule >= 0)
 		rule_hit(&maps, d.rule);
@@ -535,6 +546,22 @@ static struct mxgate_bpf *setup_kernel(void)
 	return skel;
 }
 
+/* restore_state - verdicts learned before a reboot or map wipe go back
+ * into the kernel; without a store mxgated still works, it only forgets */
+static void restore_state(void)
+{
+	unsigned restored, expired;
+
+	if (store_open(&store, conf.state_dir) < 0) {
+		msg_warn("running without on-disk state: learned senders will "
+			 "not survive a reboot");
+		return;
+	}
+	if (store_restore(&store, maps.verdicts_fd, &restored, &expired) == 0)
+		msg_info("state: %u verdict(s) restored from %s, %u expired",
+			 restored, store.path, expired);
+}
+
 /* uninstall - -u: take mxgate out of the packet path, keep learned state */
 static int uninstall(void)
 {
@@ -613,6 +640,7 @@ int main(int argc, char **argv)
 		msg_fatal("out of memory for %u pending lookups", conf.max_pending);
 
 	skel = setup_kernel();
+	restore_state();
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || (sigfd = open_signals(epfd)) < 0)
 		msg_fatal("epoll/signalfd: %s", strerror(errno));
@@ -648,6 +676,7 @@ int main(int argc, char **argv)
 	unlink(conf.pid_file);
 	queue_close();
 	verdict_close(&maps);
+	store_close(&store);
 	bpf_unload(skel);
 	pending_free(&pending);
 	table_set_free(&tables);
