@@ -144,6 +144,7 @@ int mxgate_ingress(struct __sk_buff *skb)
 	struct mxg_config *cfg;
 	struct mxg_pkt pkt;
 	__u32 zero = 0;
+	__u64 now;
 	int rc;
 
 	count(MXG_STAT_PACKETS);
@@ -168,7 +169,8 @@ int mxgate_ingress(struct __sk_buff *skb)
 		count(MXG_STAT_UNKNOWN);
 		return TC_ACT_OK;
 	}
-	if (bpf_ktime_get_coarse_ns() >= v->expires_ns) {
+	now = bpf_ktime_get_coarse_ns();
+	if (now >= v->expires_ns) {
 		count(MXG_STAT_EXPIRED);
 		return TC_ACT_OK;
 	}
@@ -176,15 +178,30 @@ int mxgate_ingress(struct __sk_buff *skb)
 	if (v->action < MXG_ACT_MAX)
 		count(MXG_STAT_ACTION + v->action);
 	switch (v->action) {
+	case MXG_ACT_GREYLIST:
+		/* The greylist clock: a real MTA retries after the delay and
+		 * inside the window (the entry expires with it), a bot not. */
+		if (now - v->set_ns >= cfg->greylist_delay_ns) {
+			v->action = MXG_ACT_PASS;
+			v->reasons |= MXG_R_RETRIED;
+			v->set_ns = now;
+			v->expires_ns = now + cfg->allowlist_ttl_ns;
+			count(MXG_STAT_PROMOTED);
+			set_mark(skb, cfg, cfg->mark_pass);
+			return TC_ACT_OK;
+		}
+		/* fall through: too early */
 	case MXG_ACT_BLOCK:
 	/* XXX - greylist and tarpit are dropped until mxgated has its SMTP
 	 * responder to send them to (then: the tarpit mark). */
-	case MXG_ACT_GREYLIST:
 	case MXG_ACT_TARPIT:
 		count_reasons(v->reasons);
 		return TC_ACT_SHOT;
 	case MXG_ACT_PASS:
 	case MXG_ACT_THROTTLE:
+		/* A client that earned its pass keeps it while it comes back. */
+		if (v->reasons & MXG_R_RETRIED)
+			v->expires_ns = now + cfg->allowlist_ttl_ns;
 		set_mark(skb, cfg, cfg->mark_pass);
 		return TC_ACT_OK;
 	default:

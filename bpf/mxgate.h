@@ -58,9 +58,10 @@ enum mxg_reason {
 	MXG_R_DNSBL	= 1u << 13,	/* DNSBL score reached dnsbl_threshold */
 	MXG_R_DNSWL	= 1u << 14,	/* score at or below the allowlist threshold */
 	MXG_R_S25R_EXTRA = 1u << 15,	/* a supplemental dynamic-pool pattern */
+	MXG_R_RETRIED	= 1u << 16,	/* came back inside the greylist window */
 };
 #define MXG_R_S25R(n)		(1u << (n))
-#define MXG_REASON_BITS		16
+#define MXG_REASON_BITS		17
 
 /*
  * verdicts map key: one type for both families. IPv4 is stored IPv4-mapped
@@ -73,7 +74,12 @@ struct mxg_key {
 	__u8 pad[3];		/* zero */
 };
 
-/* verdicts map value. */
+/*
+ * verdicts map value. For GREYLIST, set_ns is the first contact and
+ * expires_ns the end of the window in which a retry is accepted; the tc
+ * program promotes a client that retries after greylist_delay to PASS
+ * (reason MXG_R_RETRIED) for allowlist_ttl, refreshed at every SYN.
+ */
 struct mxg_verdict {
 	__u64 set_ns;		/* when the verdict was written */
 	__u64 expires_ns;	/* ignored (SYN queued again) from then on */
@@ -111,6 +117,8 @@ struct mxg_config {
 	__u32 mark_tarpit;
 	__u32 mark_mask;		/* bits of skb->mark mxgate owns */
 	__u32 pad;
+	__u64 greylist_delay_ns;	/* a retry before this is still refused */
+	__u64 allowlist_ttl_ns;		/* a retried client passes this long */
 };
 
 /*
@@ -124,6 +132,7 @@ enum mxg_stat {
 	MXG_STAT_EXPIRED,	/* SYNs whose verdict had expired */
 	MXG_STAT_MALFORMED,	/* truncated or unparsable headers (passed) */
 	MXG_STAT_COUNTRY,	/* SYNs dropped by a country list */
+	MXG_STAT_PROMOTED,	/* greylisted clients that retried in time */
 	MXG_STAT_ACTION,	/* + enum mxg_action: SYNs judged per action */
 	MXG_STAT_REASON = MXG_STAT_ACTION + MXG_ACT_MAX,
 				/* + reason bit: dropped SYNs per reason */

@@ -347,6 +347,9 @@ static const struct key_def keys[] = {
 	  MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
 	{ "verdict_ttl_block", KEY_SECONDS, FIELD(verdict_ttl_block),
 	  MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
+	{ "greylist_delay", KEY_SECONDS, FIELD(greylist_delay), MS_PER_S, DAY_S * MS_PER_S, NULL },
+	{ "greylist_window", KEY_SECONDS, FIELD(greylist_window), MS_PER_S, 7 * DAY_S * MS_PER_S, NULL },
+	{ "allowlist_ttl", KEY_SECONDS, FIELD(allowlist_ttl), MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
 	{ "max_sources", KEY_UINT, FIELD(max_sources), 1024, 16777216, NULL },
 	{ "max_pending", KEY_UINT, FIELD(max_pending), 1, 1000000, NULL },
 	{ "mark_pass", KEY_UINT, FIELD(mark_pass), 0, 0xffffffffULL, NULL },
@@ -425,6 +428,11 @@ void conf_defaults(struct mxg_conf *c)
 	c->dnsbl_max_ttl = 3600;
 	snprintf(c->countries_dir, sizeof(c->countries_dir), "/etc/mxgate/countries.d");
 	c->country_default_action = MXG_ACT_BLOCK;
+	/* The seeds' qgreylist: greytime 25 min, maxageonce 45 min,
+	 * maxagegood 20 days. */
+	c->greylist_delay = 25 * 60;
+	c->greylist_window = 45 * 60;
+	c->allowlist_ttl = 20 * 86400;
 }
 
 /* trim - strip blanks at both ends, in place */
@@ -535,6 +543,9 @@ int conf_load(struct mxg_conf *c, const char *path, void (*report)(const char *m
 	ctx.line = 0;
 	if (ctx.errors == 0)
 		check_marks(&ctx, work);
+	if (ctx.errors == 0 && work->greylist_delay >= work->greylist_window)
+		bad(&ctx, "greylist_delay (%us) must be shorter than greylist_window "
+		    "(%us)", work->greylist_delay, work->greylist_window);
 	if (ctx.errors == 0)
 		*c = *work;
 	free(work);

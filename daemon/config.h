@@ -60,6 +60,9 @@ struct mxg_conf {
 	char countries_dir[PATH_MAX];	/* drop-in per-country CIDR files */
 	char country_actions[512];	/* "cn:block, br:greylist" */
 	unsigned country_default_action; /* for countries not listed there */
+	unsigned greylist_delay;	/* seconds: a retry before is refused */
+	unsigned greylist_window;	/* seconds after first contact to retry */
+	unsigned allowlist_ttl;		/* seconds a retried client passes */
 };
 
 void conf_defaults(struct mxg_conf *c);

@@ -522,6 +522,8 @@ static void kernel_config(struct mxg_config *kc)
 	kc->mark_pass = conf.mark_pass;
 	kc->mark_tarpit = conf.mark_tarpit;
 	kc->mark_mask = conf.mark_mask;
+	kc->greylist_delay_ns = conf.greylist_delay * NS_PER_S;
+	kc->allowlist_ttl_ns = conf.allowlist_ttl * NS_PER_S;
 }
 
 /* setup_kernel - load and attach the tc program, write its config */

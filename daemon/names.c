@@ -16,7 +16,7 @@ static const char *const action_names[MXG_ACT_MAX] = {
 static const char *const reason_names[MXG_REASON_BITS] = {
 	"s25r0", "s25r1", "s25r2", "s25r3", "s25r4", "s25r5", "s25r6",
 	"fcrdns", "timeout", "dnsfail", "manual", "table_ok", "table_deny",
-	"dnsbl", "dnswl", "s25r_extra",
+	"dnsbl", "dnswl", "s25r_extra", "retried",
 };
 
 static const char *const stat_names[MXG_STAT_ACTION] = {
@@ -26,6 +26,7 @@ static const char *const stat_names[MXG_STAT_ACTION] = {
 	[MXG_STAT_EXPIRED] = "expired",
 	[MXG_STAT_MALFORMED] = "malformed",
 	[MXG_STAT_COUNTRY] = "country",
+	[MXG_STAT_PROMOTED] = "promoted",
 };
 
 /* action_name - "pass", "block", ...; "?" for a value out of range */

@@ -66,6 +66,7 @@ void policy_decide(const struct mxg_conf *conf, const struct table_set *tables,
 		d->action = MXG_ACT_PASS;
 	}
 	d->ttl_s = d->action == MXG_ACT_PASS ? conf->verdict_ttl_pass :
+		d->action == MXG_ACT_GREYLIST ? conf->greylist_window :
 		conf->verdict_ttl_block;
 	/* Without working DNS, keep any verdict short: a DNS outage must not
 	 * lock good senders out (or bots in) for long. */

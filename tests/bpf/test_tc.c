@@ -36,7 +36,9 @@ static int world_up(struct world *w, const __u16 *ports, int n_ports)
 {
 	struct mxg_config cfg = { .mark_pass = MXG_DEFAULT_MARK_PASS,
 		.mark_tarpit = MXG_DEFAULT_MARK_TARPIT,
-		.mark_mask = MXG_DEFAULT_MARK_MASK };
+		.mark_mask = MXG_DEFAULT_MARK_MASK,
+		.greylist_delay_ns = 25 * 60 * SECOND,
+		.allowlist_ttl_ns = 20 * 86400 * SECOND };
 
 	memset(w, 0, sizeof(*w));
 	snprintf(w->dir, sizeof(w->dir), "/tmp/mxgate-bpftest.XXXXXX");
@@ -197,18 +199,55 @@ TEST(tc_expired_verdict_is_ignored)
 	world_down(&w);
 }
 
-TEST(tc_greylist_and_tarpit_drop_until_the_responder_exists)
+/* put_raw - a verdict with explicit times, relative to now (ns) */
+static void put_raw(struct world *w, int family, enum mxg_action a,
+		    __s64 set_rel, __s64 expires_rel)
+{
+	struct mxg_key k = key_of(family);
+	struct mxg_verdict v = { .action = a, .reasons = MXG_R_S25R1 };
+	__u64 now = now_ns();
+
+	v.set_ns = now + (__u64)set_rel;
+	v.expires_ns = now + (__u64)expires_rel;
+	CHECK_EQ_INT(bpf_map_update_elem(w->maps.verdicts_fd, &k, &v, BPF_ANY), 0);
+}
+
+#define MINUTE (60 * SECOND)
+
+TEST(tc_greylist_clock)
 {
 	struct world w;
 	struct pkt_spec s = syn_spec(4);
+	struct mxg_key k = key_of(4);
+	struct mxg_verdict v;
+	__u32 mark;
 
 	if (world_up(&w, NULL, 0) == 0) {
-		put(&w, 4, MXG_ACT_GREYLIST, MXG_R_S25R1, 60 * SECOND);
-		CHECK_EQ_INT(run(&w, &s, 0, 0, NULL), TC_ACT_SHOT);
+		/* First contact just now: a retry before the delay is refused. */
+		put_raw(&w, 4, MXG_ACT_GREYLIST, 0, 45 * MINUTE);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_GREYLIST), 1);
+		/* 30 minutes later, inside the window: promoted to pass. */
+		put_raw(&w, 4, MXG_ACT_GREYLIST, -30 * (__s64)MINUTE, 15 * MINUTE);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 1);
+		CHECK_EQ_INT(verdict_get(&w.maps, &k, &v), 0);
+		CHECK_EQ_INT(v.action, MXG_ACT_PASS);
+		CHECK(v.reasons & MXG_R_RETRIED);
+		CHECK(v.expires_ns > now_ns() + 19 * 24 * 60 * MINUTE);
+		/* Its later connections pass and keep the allowlisting fresh. */
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 1);
+		/* No retry in the window: the entry lapses, the SYN is queued
+		 * as a first contact again. */
+		put_raw(&w, 4, MXG_ACT_GREYLIST, -50 * (__s64)MINUTE, -5 * (__s64)MINUTE);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_EXPIRED), 1);
+		/* Tarpit drops until the responder exists. */
 		put(&w, 4, MXG_ACT_TARPIT, MXG_R_S25R1, 60 * SECOND);
 		CHECK_EQ_INT(run(&w, &s, 0, 0, NULL), TC_ACT_SHOT);
-		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_GREYLIST), 1);
-		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_TARPIT), 1);
 	}
 	world_down(&w);
 }

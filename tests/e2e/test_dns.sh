@@ -15,8 +15,8 @@ bad=$(v4 $BADPTR)
 send_mail $BADPTR 4 badptr 4
 check "bad PTR: the warning names the client" \
 	log_has "warning: client=$bad: PTR answer is not a valid host name"
-check "bad PTR: greylisted as S25R rule 0 (not confirmed), for the full TTL" \
-	log_has "verdict action=greylist client=$bad ptr=- fcrdns=fail rule=s25r0 reasons=s25r0 ttl=3600"
+check "bad PTR: greylisted as S25R rule 0 (not confirmed), for the greylist window" \
+	log_has "verdict action=greylist client=$bad ptr=- fcrdns=fail rule=s25r0 reasons=s25r0 ttl=2700"
 check "bad PTR: never reached the MTA" not mta_saw "$bad"
 check "bad PTR: the daemon is still running" kill -0 "$MXGATED_PID"
 

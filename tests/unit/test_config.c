@@ -70,6 +70,9 @@ TEST(config_defaults)
 	CHECK_EQ_INT(c.s25r_action, MXG_ACT_GREYLIST);
 	CHECK_EQ_INT(c.unknown_client_action, MXG_ACT_GREYLIST);
 	CHECK_EQ_STR(c.client_access, "");
+	CHECK_EQ_INT(c.greylist_delay, 25 * 60);
+	CHECK_EQ_INT(c.greylist_window, 45 * 60);
+	CHECK_EQ_INT(c.allowlist_ttl, 20 * 86400);
 }
 
 TEST(config_good_file)
@@ -185,6 +188,8 @@ TEST(config_ranges)
 	CHECK(has_msg(path, 1, "is not a number from -1000 to 0"));
 	CHECK_EQ_INT(load_text(&c, "dnsbl_sites = zen.spamhaus.org*x\n", path, sizeof(path)), 1);
 	CHECK(has_msg(path, 1, "dnsbl_sites: \"x\": weight must be"));
+	CHECK_EQ_INT(load_text(&c, "greylist_delay = 1h\ngreylist_window = 30m\n", path, sizeof(path)), 1);
+	CHECK(n_msgs == 1 && strstr(msgs[0], "greylist_delay (3600s) must be shorter than greylist_window (1800s)"));
 	CHECK_EQ_INT(load_text(&c, "verdict_ttl_block = 60\n", path, sizeof(path)), 0);
 	CHECK_EQ_INT(c.verdict_ttl_block, 60);
 }
