@@ -1,88 +1,137 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# demo.sh - mxgate's main job on an embedded default, in network
+# demo.sh - mxgate's main job on the default configuration, in network
 # namespaces: a real DNS server (nsd) with forward and reverse zones, a
 # real MTA (Postfix) behind a gateway running mxgated, a legitimate
-# sending server and three bots. Prints what happened to each and cleans
-# up everything. `make demo` builds first, then runs this as root.
-# Exit 0 only when every client met the fate the story tells.
+# sending server (IPv4 and IPv6) and bots. Prints what happened to each
+# and cleans up everything. `make demo` builds first, then runs this as
+# root. Exit 0 only when every client met the fate the story tells.
 set -u
-. "$(dirname "$0")/../tests/e2e/lib.sh"
-
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (namespaces, tc, nftables)" >&2; exit 1; }
-[ -x "$BUILD/mxgated" ] || { echo "demo: build first: make" >&2; exit 1; }
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/../tests/e2e/lib.sh"
+if [ ! -x "$BUILD/mxgated" ] || [ ! -x "$BUILD/mxgatectl" ]; then
+	echo "demo: build first: make" >&2
+	exit 1
+fi
 
 say() { printf '%s\n' "$*"; }
 indent() { sed 's/^/    /'; }
 expected=0
+# unexpected TEXT - say what went wrong; the demo will exit 1
+unexpected() { say "  !! $*"; expected=1; }
+
+# addr HOST FAMILY - the client's address
+addr() { if [ "$2" = 6 ]; then v6 "$1"; else v4 "$1"; fi; }
+
+# field NAME LINE - the value of NAME=... in a verdict log line
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+# why RULE FCRDNS - the verdict's reason in words
+why() {
+	case $1 in
+	s25r0) if [ "$2" = none ]; then echo "S25R rule 0: no reverse DNS"
+	       else echo "S25R rule 0: the PTR name does not resolve back to the address"; fi;;
+	s25r[1-6]) echo "S25R rule ${1#s25r}: the name looks like an end-user line";;
+	*) echo "rule $1";;
+	esac
+}
+
+# ptr_of ADDR - what the DNS says, asked from the gateway like mxgated does
+ptr_of() { in_ns "$NS_G" dig +short +time=2 +tries=1 -x "$1" @"$DNS4" | head -n 1 | sed 's/\.$//'; }
+
+# legit HOST FAMILY - send from a clean mail server, tell the story
+legit() {
+	local a tag=legit$1-$2 qid
+	a=$(addr "$1" "$2")
+	send_mail "$1" "$2" "$tag" 10
+	qid=$(queue_id "$tag")
+	if delivered "$tag" 2>/dev/null && mta_sent "$tag" 2>/dev/null; then
+		say "legit sender $a ($(ptr_of "$a")): delivered by Postfix (queue id $qid, status=sent)"
+	else
+		say "legit sender $a: NOT delivered"
+		unexpected "$(tail -n 3 "$TMP/swaks-$tag.log")"
+	fi
+	if grep -q "verdict action=pass client=$a " "$DAEMON_LOG"; then
+		grep "verdict .* client=$a " "$DAEMON_LOG" | indent
+	else
+		unexpected "mxgated logged no pass verdict for it"
+	fi
+}
+
+# bot HOST FAMILY - after its swaks gave up: tell what stopped it
+bot() {
+	local a tag=bot$1-$2 line ptr hits
+	a=$(addr "$1" "$2")
+	line=$(grep "verdict .* client=$a " "$DAEMON_LOG" | head -n 1)
+	ptr=$(ptr_of "$a")
+	say "bot $a (${ptr:-no PTR}):"
+	if mta_saw "$a"; then
+		unexpected "it reached the MTA"
+	elif [ -z "$line" ]; then
+		unexpected "it never reached the MTA, but mxgated logged no verdict for it"
+	else
+		say "  refused at the TCP level, never reached the MTA ($(why "$(field rule "$line")" "$(field fcrdns "$line")"))"
+	fi
+	[ -n "$line" ] && say "$line" | indent
+	hits=$(ctl lookup "$a" | sed -n 's/.* hits=\([0-9]*\).*/\1/p')
+	say "  SYN retransmits dropped in the kernel: ${hits:-0}"
+	[ "${hits:-0}" -gt 0 ] || unexpected "no retransmit was dropped by the tc program"
+}
 
 say "== mxgate demo =="
-say "Setting up: clients 198.51.100.0/24 -> gateway (mxgated, tc, NFQUEUE) -> Postfix 203.0.113.25, DNS nsd 203.0.113.53"
-setup_network && start_nsd && start_postfix && start_mxgated ||
-	{ say "demo: could not start the test world"; cat "$DAEMON_LOG"; exit 1; }
+say "clients 198.51.100.0/24, 2001:db8:c::/64 -> gateway (tc, NFQUEUE, mxgated) -> Postfix 203.0.113.25; DNS: nsd 203.0.113.53"
+if ! { setup_network && start_nsd && start_postfix && start_mxgated; }; then
+	say "demo: could not start the test world"
+	tail -n 20 "$DAEMON_LOG" 2>/dev/null
+	exit 1
+fi
 grep 'mxgate-rules:' "$DAEMON_LOG" | sed 's/^mxgated: //' | indent
 say ""
 
-# tell HOST LABEL - what happened to the mail HOST sent
-tell() {
-	local host=$1 label=$2 a ptr hits
-	a=$(v4 "$host")
-	ptr=$(in_ns "$NS_G" dig +short -x "$a" @"$DNS4" | head -n 1)
-	say "$label $a (PTR ${ptr:-none})"
-	# swaks has finished: had the client reached Postfix, it is logged.
-	if mta_saw "$a" && delivered "demo$host" 2>/dev/null; then
-		say "  -> delivered by Postfix: $(grep -o 'status=sent.*' "$MAILLOG" | tail -n 1)"
-	elif mta_saw "$a"; then
-		say "  -> reached the MTA but was not delivered"
-	else
-		hits=$(ctl lookup "$a" | sed -n 's/.* hits=//p')
-		say "  -> refused at the TCP level, never reached the MTA;"
-		say "     its first SYN went to mxgated, ${hits:-0} retransmits were dropped by the tc program"
-	fi
-	grep "client=$a " "$DAEMON_LOG" | indent
-	say "  mxgatectl lookup: $(ctl lookup "$a")"
-	say ""
-}
+legit "$CLEAN" 4
+legit "$CLEAN" 6
+say ""
 
-send_mail $CLEAN 4 "demo$CLEAN" 10
-tell $CLEAN "Legitimate mail server"
-delivered "demo$CLEAN" 2>/dev/null || expected=1
-# The bots try at once; each gives up after 8 s of unanswered SYNs.
-pids=
-for h in $DYNAMIC $NOPTR $FORGED; do send_mail "$h" 4 "demo$h" 8 & pids="$pids $!"; done
-for p in $pids; do wait "$p"; done
-for h in $DYNAMIC $NOPTR $FORGED; do
-	case $h in
-	"$DYNAMIC") tell "$h" "Bot on a dynamic line";;
-	"$NOPTR") tell "$h" "Bot without reverse DNS";;
-	*) tell "$h" "Bot with a forged PTR";;
-	esac
-	mta_saw "$(v4 "$h")" && expected=1
+# The bots try at the same time; each gives up after 8 s of unanswered
+# SYNs, long enough for its kernel to retransmit a few times.
+bots=("$DYNAMIC 4" "$NOPTR 4" "$FORGED 4" "$DYNAMIC 6")
+pids=()
+for b in "${bots[@]}"; do
+	read -r h f <<<"$b"
+	send_mail "$h" "$f" "bot$h-$f" 8 &
+	pids+=("$!")
 done
+for p in "${pids[@]}"; do wait "$p" && unexpected "a bot's swaks session succeeded"; done
+for b in "${bots[@]}"; do
+	read -r h f <<<"$b"
+	bot "$h" "$f"
+done
+say ""
 
-say "The same bot comes back: its SYN is dropped by the tc program and never wakes mxgated."
+say "the dynamic bot comes back: its SYNs are dropped by the tc program and never wake mxgated"
 q=$(queued_total)
-send_mail $DYNAMIC 4 "again" 3
-say "  SYNs queued this time: $(( $(queued_total) - q ))"
-[ "$(queued_total)" = "$q" ] || expected=1
+send_mail "$DYNAMIC" 4 "again" 3
+say "  SYNs queued to mxgated this time: $(($(queued_total) - q))"
+[ "$(queued_total)" = "$q" ] || unexpected "the bot's SYN went to the queue again"
 say ""
 
 say "mxgated dies (kill -9); mail keeps flowing (queue bypass), cached verdicts still hold:"
 stop_mxgated 9
-send_mail $SPARE 4 "demo-bypass" 20
+send_mail "$SPARE" 4 "demo-bypass" 20
 if delivered demo-bypass 2>/dev/null; then
-	say "  new mail server $(v4 $SPARE): delivered without the daemon"
+	say "  new mail server $(v4 "$SPARE"): delivered without the daemon (queue id $(queue_id demo-bypass))"
 else
-	say "  new mail server $(v4 $SPARE): NOT delivered"; expected=1
+	unexpected "new mail server $(v4 "$SPARE"): NOT delivered"
 fi
-send_mail $NOPTR 4 "demo-cached" 3
-if mta_saw "$(v4 $NOPTR)"; then
-	say "  known bot $(v4 $NOPTR): reached the MTA"; expected=1
+send_mail "$NOPTR" 4 "demo-cached" 3
+if mta_saw "$(v4 "$NOPTR")"; then
+	unexpected "known bot $(v4 "$NOPTR"): reached the MTA"
 else
-	say "  known bot $(v4 $NOPTR): still dropped in the kernel"
+	say "  known bot $(v4 "$NOPTR"): still dropped in the kernel"
 fi
 say ""
-say "Kernel counters (mxgatectl stats, non-zero):"
+say "kernel counters (mxgatectl stats, non-zero):"
 ctl stats | awk '$2 != 0' | indent
 say ""
 if [ $expected = 0 ]; then

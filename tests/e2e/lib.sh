@@ -9,11 +9,13 @@
 #            c0 ---------------- gc            gs ---------- s0
 #                               (tc ingress + NFQUEUE + mxgated)
 #
-# Every name is unique to this run; cleanup (on EXIT, INT, TERM) kills
+# Every name is unique to this run; cleanup (on EXIT and signals) kills
 # what was started, deletes the namespaces and the temporary directory.
 # shellcheck shell=bash
+# shellcheck disable=SC2016 # awk programs and zone text: no shell expansion meant
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/e2e/tap.sh
 . "$REPO/tests/e2e/tap.sh"
 BUILD=${BUILD:-$REPO/build}
 RUN_ID=$$
@@ -53,17 +55,26 @@ cleanup() {
 	# The rule loader keeps a state file per namespace under /run: unload.
 	ip netns exec "$NS_G" "$REPO/nftables/mxgate-rules" unload >/dev/null 2>&1
 	# Anything still running inside our namespaces must not outlive them.
+	local ns pids
 	for ns in "$NS_C" "$NS_G" "$NS_S"; do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+		mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+		[ "${#pids[@]}" -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 		rm -rf "/etc/netns/$ns"
 	done
 	mountpoint -q "$PIN" 2>/dev/null && umount -l "$PIN"
 	rm -rf "$TMP"
-	MXGATED_PID= NSD_PID=
+	MXGATED_PID='' NSD_PID=''
+	return 0
 }
-
+# Set as soon as $TMP exists, so that even a script that gives up before
+# setup_network leaves nothing behind. A signal (^C, a closed terminal or
+# output pipe) goes through EXIT too: bash skips the EXIT trap when a
+# signal it does not trap kills it.
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 # summary NAME - "NAME: N passed, N failed"; exit status for the script
 summary() {
@@ -79,8 +90,6 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # setup_network - namespaces, veth pairs, addresses, routes, resolv.conf
 setup_network() {
-	trap cleanup EXIT
-	trap 'exit 130' INT TERM
 	for ns in "$NS_C" "$NS_G" "$NS_S"; do
 		ip netns add "$ns" || return 1
 		# Any stray resolver lookup inside goes to our nsd, nowhere else.
@@ -228,13 +237,17 @@ start_postfix() {
 	virtual_uid_maps = static:$(id -u postfix)
 	virtual_gid_maps = static:$(id -g postfix)
 	EOC
-	in_ns "$NS_S" postfix -c "$d" start >/dev/null 2>&1 || return 1
+	if ! in_ns "$NS_S" postfix -c "$d" start >"$TMP/postfix-start.log" 2>&1; then
+		cat "$TMP/postfix-start.log" >&2
+		return 1
+	fi
 	wait_for "postfix listens" in_ns "$NS_S" sh -c \
 		"ss -ltn | grep -q '$MTA4:25\|\*:25\|0.0.0.0:25'"
 }
 
 # start_mxgated [extra conf lines] - the daemon on the gateway; its DNS
 # server and decision timeout come from MXG_DNS and MXG_TIMEOUT
+# shellcheck disable=SC2120 # the extra conf lines are optional
 start_mxgated() {
 	local readies
 	readies=$(grep -c ' ready' "$DAEMON_LOG" 2>/dev/null)
@@ -275,9 +288,9 @@ stop_mxgated() {
 
 # wait_for WHAT CMD... - poll up to 10 s for a condition
 wait_for() {
-	local what=$1 i
+	local what=$1 _
 	shift
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -297,6 +310,17 @@ send_mail() {
 
 # delivered TAG - the message with this tag is in the mailbox
 delivered() { wait_for "delivery of $1" grep -q "X-Mxgate-Test: $1\$" "$MAILBOX"; }
+
+# queue_id TAG - the Postfix queue id swaks was given ("queued as ID")
+queue_id() { sed -n 's/.* queued as \([0-9A-Za-z]*\).*/\1/p' "$TMP/swaks-$1.log" | head -n 1; }
+
+# mta_sent TAG - Postfix's own log says the session's message was
+# delivered (its queue id with status=sent)
+mta_sent() {
+	local qid
+	qid=$(queue_id "$1")
+	[ -n "$qid" ] && wait_for "status=sent for $qid" grep -q " $qid: .* status=sent" "$MAILLOG"
+}
 
 # mta_saw ADDR - Postfix logged a connection from ADDR
 mta_saw() { grep -q "connect from [^ ]*\[$1\]" "$MAILLOG"; }
