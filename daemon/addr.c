@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* addr.c - client addresses as map keys and text; see addr.h. */
+/*
+ * NAME
+ *	addr - client addresses as map keys and text
+ * DESCRIPTION
+ *	Implements addr.h (the contract is there). One key type holds both
+ *	families, IPv4 mapped into ::ffff:0:0/96, so the tc program does one
+ *	lookup whatever the family.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -68,8 +75,10 @@ int addr_parse(const char *text, struct mxg_key *key)
 void addr_format(const struct mxg_key *key, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
-	int v4 = addr_is_v4(key);
-	int plen = v4 ? key->plen - 96 : key->plen;
+	/* A key read from a map may hold anything: a mapped address with a
+	 * prefix shorter than the mapping is shown in IPv6 form. */
+	int v4 = addr_is_v4(key) && key->plen >= 96;
+	unsigned plen = v4 ? key->plen - 96u : key->plen;
 
 	if (v4)
 		inet_ntop(AF_INET, key->addr + 12, a, sizeof(a));
@@ -78,7 +87,7 @@ void addr_format(const struct mxg_key *key, char *buf, size_t len)
 	if (key->plen == 128)
 		snprintf(buf, len, "%s", a);
 	else
-		snprintf(buf, len, "%s/%d", a, plen);
+		snprintf(buf, len, "%s/%u", a, plen);
 }
 
 /* addr_reverse_name - "4.3.2.1.ZONE" or the nibbles, reversed, ".ZONE" */

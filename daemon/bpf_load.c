@@ -54,6 +54,67 @@ static int ensure_bpffs(const char *pin_dir)
 	return 0;
 }
 
+/* pin_differs - first attribute in which the pinned map (info) is not
+ * the map this build wants; writes it to why, returns 0 when they agree */
+static int pin_differs(const struct bpf_map_info *info,
+		       const struct bpf_map *want, char *why, size_t len)
+{
+	const struct {
+		const char *what;	/* attribute, as bpftool names it */
+		__u32 have;		/* the pinned map's */
+		__u32 want;		/* this build's */
+	} attr[] = {
+		{ "type", info->type, (__u32)bpf_map__type(want) },
+		{ "key size", info->key_size, bpf_map__key_size(want) },
+		{ "value size", info->value_size, bpf_map__value_size(want) },
+		{ "max_entries", info->max_entries, bpf_map__max_entries(want) },
+		{ "flags", info->map_flags, bpf_map__map_flags(want) },
+	};
+
+	for (size_t i = 0; i < sizeof(attr) / sizeof(attr[0]); i++) {
+		if (attr[i].have != attr[i].want) {
+			snprintf(why, len, "%s %u, this mxgate wants %u",
+				 attr[i].what, attr[i].have, attr[i].want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* check_pins - every map already pinned fits what this build wants.
+ * libbpf refuses to reuse a pin that does not, but says only "parameter
+ * mismatch"; the admin needs the map, the pin and the difference. */
+static int check_pins(struct mxgate_bpf *skel)
+{
+	struct bpf_map_info info;
+	struct bpf_map *map;
+	char why[128];
+	__u32 len;
+	int fd, bad = 0;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		const char *path = bpf_map__pin_path(map);
+
+		if (!path)
+			continue;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* not pinned yet: libbpf creates it */
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    pin_differs(&info, map, why, sizeof(why))) {
+			/* It holds learned state: never replaced silently. */
+			msg_warn("map %s pinned at %s does not fit: %s; move it "
+				 "away (or restore the old setting) and restart",
+				 bpf_map__name(map), path, why);
+			bad = 1;
+		}
+		close(fd);
+	}
+	return bad ? -1 : 0;
+}
+
 /* bpf_load - open and load the skeleton, maps pinned (or reused) by name */
 struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
 {
@@ -69,19 +130,24 @@ struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
 		msg_warn("cannot open the BPF object: %s", strerror(errno));
 		return NULL;
 	}
-	bpf_map__set_max_entries(skel->maps.verdicts, max_sources);
+	err = bpf_map__set_max_entries(skel->maps.verdicts, max_sources);
+	if (err) {
+		msg_warn("verdicts map: max_sources %u: %s", max_sources,
+			 strerror(-err));
+		goto bad;
+	}
+	if (check_pins(skel) < 0)
+		goto bad;
 	err = mxgate_bpf__load(skel);
 	if (err) {
-		/* The usual cause: a map pinned by an older mxgate with another
-		 * layout or size. It holds learned state, so it is not
-		 * replaced behind the admin's back. */
-		msg_warn("cannot load the tc program: %s; if a map pinned under "
-			 "%s has another layout or size (max_sources changed?), "
-			 "move it away and restart", strerror(-err), pin_dir);
-		mxgate_bpf__destroy(skel);
-		return NULL;
+		msg_warn("cannot load the tc program (maps pinned under %s): %s",
+			 pin_dir, strerror(-err));
+		goto bad;
 	}
 	return skel;
+bad:
+	mxgate_bpf__destroy(skel);
+	return NULL;
 }
 
 /* bpf_write_config - the daemon's settings into the config map */

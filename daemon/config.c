@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* config.c - mxgate.conf parser; see config.h for the contract. */
+/*
+ * NAME
+ *	config - mxgate.conf parser
+ * DESCRIPTION
+ *	Implements config.h (the contract is there). One table, keys[],
+ *	describes every key: its type, field and range. The file is parsed
+ *	into a copy of the caller's struct, which is written back only when
+ *	every line and the whole-file cross-checks are good.
+ */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stddef.h>
@@ -21,22 +29,24 @@ struct parse_ctx {
 	const char *path;		/* for messages */
 	int line;			/* current line number */
 	int errors;			/* bad lines so far */
-	void (*report)(const char *msg);
+	int read_errno;			/* why reading stopped early, or 0 */
+	void (*report)(const char *msg);	/* where complaints go */
 };
 
 enum key_type {
 	KEY_FN,		/* parsed by fn */
-	KEY_UINT,	/* unsigned number in [min, max] */
+	KEY_UINT,	/* unsigned decimal number in [min, max] */
+	KEY_MARK,	/* packet mark: decimal or 0x hex, 32 bits */
 	KEY_MS,		/* duration in [min, max] ms, stored in ms */
 	KEY_SECONDS,	/* duration in [min, max] ms, stored in seconds */
 	KEY_PATH,	/* absolute path, char[PATH_MAX] */
 	KEY_ACTION,	/* pass, block, greylist, tarpit or throttle */
-	KEY_INT,	/* signed number in [-min, max] */
+	KEY_INT,	/* signed decimal number in [-min, max] */
 };
 
 struct key_def {
-	const char *name;
-	enum key_type type;
+	const char *name;		/* as written in the file */
+	enum key_type type;		/* how the value is parsed */
 	size_t offset;			/* of the field in struct mxg_conf */
 	unsigned long long min, max;	/* range, for numbers and durations */
 	/* KEY_FN: parse value into c; on error write the reason into why. */
@@ -49,38 +59,60 @@ struct key_def {
 	msg_at((ctx)->report, (ctx)->path, (ctx)->line, __VA_ARGS__);	\
 } while (0)
 
-/* parse_u64 - a plain unsigned decimal or 0x hex number; -1 if not */
-static int parse_u64(const char *s, unsigned long long *out, const char **rest)
+/* parse_u64 - decimal, or 0x hex when hex_ok; -1 not a number, -2 too big */
+static int parse_u64(const char *s, int hex_ok, unsigned long long *out,
+		     const char **rest)
 {
+	int hex = hex_ok && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	char *end;
 
-	if (!isdigit((unsigned char)*s))
-		return -1;	/* strtoull would accept "-1" and " 1" */
+	/* strtoull alone would take "-1", " 1" and, with base 0, octal. */
+	if (hex ? !isxdigit((unsigned char)s[2]) : !isdigit((unsigned char)*s))
+		return -1;
 	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno || end == s)
+	*out = strtoull(s, &end, hex ? 16 : 10);
+	if (errno && errno != ERANGE)
 		return -1;
 	if (rest)
 		*rest = end;
 	else if (*end)
 		return -1;
-	return 0;
+	return errno == ERANGE ? -2 : 0;
 }
 
-/* parse_number - an integer in [min, max] */
-static int parse_number(const char *v, unsigned long long min,
+/* parse_number - an integer in [min, max], decimal (or 0x hex if hex_ok) */
+static int parse_number(const char *v, int hex_ok, unsigned long long min,
 			unsigned long long max, unsigned long long *out,
 			char *why, size_t len)
 {
-	if (parse_u64(v, out, NULL) < 0) {
-		snprintf(why, len, "\"%s\" is not a number", v);
+	int rc = parse_u64(v, hex_ok, out, NULL);
+
+	if (rc == -1) {
+		snprintf(why, len, "\"%s\" is not a %snumber", v,
+			 hex_ok ? "decimal or 0x hex " : "");
 		return -1;
 	}
-	if (*out < min || *out > max) {
-		snprintf(why, len, "%s is out of range (%llu-%llu)", v, min, max);
+	if (rc == -2 || *out < min || *out > max) {
+		snprintf(why, len, "\"%s\" is out of range (%llu-%llu)", v, min, max);
 		return -1;
 	}
 	return 0;
+}
+
+/* format_ms - a duration in its largest whole unit: "1s", "365d", "100ms" */
+static const char *format_ms(unsigned long long ms, char *buf, size_t len)
+{
+	static const struct { const char *unit; unsigned long long ms; } big[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
+	};
+
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
+		if (ms && ms % big[i].ms == 0) {
+			snprintf(buf, len, "%llu%s", ms / big[i].ms, big[i].unit);
+			return buf;
+		}
+	snprintf(buf, len, "%llums", ms);
+	return buf;
 }
 
 /* parse_duration_ms - "250ms", "30s", "5m", "2h", "20d" or seconds */
@@ -92,18 +124,22 @@ static int parse_duration_ms(const char *v, unsigned long long min_ms,
 		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
 		{ "h", 3600000 }, { "d", 86400000 },
 	};
+	char lo[32], hi[32];
 	unsigned long long n;
 	const char *unit;
+	int rc = parse_u64(v, 0, &n, &unit);
 
-	if (parse_u64(v, &n, &unit) < 0)
+	if (rc == -1)
 		goto bad;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(unit, units[i].unit) != 0)
 			continue;
-		if (n > max_ms / units[i].ms || n * units[i].ms < min_ms ||
-		    n * units[i].ms > max_ms) {
-			snprintf(why, len, "%s is out of range (%llums-%llus)", v,
-				 min_ms, max_ms / 1000);
+		/* Divide before multiplying: n * unit may not fit. */
+		if (rc == -2 || n > max_ms / units[i].ms ||
+		    n * units[i].ms < min_ms || n * units[i].ms > max_ms) {
+			snprintf(why, len, "\"%s\" is out of range (%s-%s)", v,
+				 format_ms(min_ms, lo, sizeof(lo)),
+				 format_ms(max_ms, hi, sizeof(hi)));
 			return -1;
 		}
 		*ms = n * units[i].ms;
@@ -132,18 +168,32 @@ static char *next_item(char **cursor)
 	return start;
 }
 
+/* ifname_valid - what the kernel accepts as a device name */
+static int ifname_valid(const char *s)
+{
+	return strlen(s) < IF_NAMESIZE && strcmp(s, ".") != 0 &&
+	       strcmp(s, "..") != 0 && !strpbrk(s, "/:");
+}
+
 /* set_interfaces - "eth0, eth1" */
 static int set_interfaces(struct mxg_conf *c, const char *value, char *why, size_t len)
 {
-	char copy[LINE_MAX_LEN], *cur = copy, *item;
+	char copy[LINE_MAX_LEN + 1], *cur = copy, *item;
 
 	snprintf(copy, sizeof(copy), "%s", value);
 	c->n_interfaces = 0;
 	while ((item = next_item(&cur))) {
-		if (strlen(item) >= IF_NAMESIZE) {
-			snprintf(why, len, "\"%s\" is too long for an interface name", item);
+		if (!ifname_valid(item)) {
+			snprintf(why, len, "\"%s\" is not an interface name "
+				 "(at most %d characters, no '/' or ':')", item,
+				 IF_NAMESIZE - 1);
 			return -1;
 		}
+		for (int i = 0; i < c->n_interfaces; i++)
+			if (strcmp(c->interfaces[i], item) == 0) {
+				snprintf(why, len, "\"%s\" is listed twice", item);
+				return -1;
+			}
 		if (c->n_interfaces == MXG_MAX_IFACES) {
 			snprintf(why, len, "more than %d interfaces", MXG_MAX_IFACES);
 			return -1;
@@ -153,24 +203,33 @@ static int set_interfaces(struct mxg_conf *c, const char *value, char *why, size
 	return 0;
 }
 
-/* set_ports - "25, 587" */
+/* set_ports - "25, 587": at least one, each once */
 static int set_ports(struct mxg_conf *c, const char *value, char *why, size_t len)
 {
-	char copy[LINE_MAX_LEN], *cur = copy, *item;
+	char copy[LINE_MAX_LEN + 1], *cur = copy, *item;
 	unsigned long long port;
 
 	snprintf(copy, sizeof(copy), "%s", value);
 	c->n_ports = 0;
 	while ((item = next_item(&cur))) {
-		if (parse_u64(item, &port, NULL) < 0 || port < 1 || port > 65535) {
+		if (parse_u64(item, 0, &port, NULL) < 0 || port < 1 || port > 65535) {
 			snprintf(why, len, "\"%s\" is not a port (1-65535)", item);
 			return -1;
 		}
+		for (int i = 0; i < c->n_ports; i++)
+			if (c->ports[i] == port) {
+				snprintf(why, len, "\"%s\" is listed twice", item);
+				return -1;
+			}
 		if (c->n_ports == MXG_MAX_PORTS) {
 			snprintf(why, len, "more than %d ports", MXG_MAX_PORTS);
 			return -1;
 		}
 		c->ports[c->n_ports++] = (__u16)port;
+	}
+	if (c->n_ports == 0) {
+		snprintf(why, len, "\"%s\" names no port", value);
+		return -1;
 	}
 	return 0;
 }
@@ -214,13 +273,13 @@ static int dns_server_valid(const char *s)
 		if (inet_pton(AF_INET, host, buf) != 1)
 			return 0;
 	}
-	return !port || (parse_u64(port, &p, NULL) == 0 && p >= 1 && p <= 65535);
+	return !port || (parse_u64(port, 0, &p, NULL) == 0 && p >= 1 && p <= 65535);
 }
 
 /* set_dns_servers - "203.0.113.53, [2001:db8::53]:5353" -> c-ares CSV */
 static int set_dns_servers(struct mxg_conf *c, const char *value, char *why, size_t len)
 {
-	char copy[LINE_MAX_LEN], *cur = copy, *item;
+	char copy[LINE_MAX_LEN + 1], *cur = copy, *item;
 	size_t o = 0;
 
 	snprintf(copy, sizeof(copy), "%s", value);
@@ -306,7 +365,7 @@ static int parse_int(const char *v, unsigned long long neg_min,
 	unsigned long long n;
 	int neg = v[0] == '-';
 
-	if (parse_u64(v + neg, &n, NULL) < 0 || (neg ? n > neg_min : n > max)) {
+	if (parse_u64(v + neg, 0, &n, NULL) < 0 || (neg ? n > neg_min : n > max)) {
 		snprintf(why, len, "\"%s\" is not a number from -%llu to %llu",
 			 v, neg_min, max);
 		return -1;
@@ -332,7 +391,8 @@ static const struct key_def keys[] = {
 	{ "countries_dir", KEY_PATH, FIELD(countries_dir), 0, 0, NULL },
 	{ "country_actions", KEY_FN, 0, 0, 0, set_country_actions },
 	{ "country_default_action", KEY_ACTION, FIELD(country_default_action), 0, 0, NULL },
-	{ "dnsbl_threshold", KEY_INT, FIELD(dnsbl_threshold), 0, 1000, NULL },
+	/* 0 would list every client (score 0): as in postscreen, at least 1. */
+	{ "dnsbl_threshold", KEY_UINT, FIELD(dnsbl_threshold), 1, 1000, NULL },
 	{ "dnsbl_allowlist_threshold", KEY_INT, FIELD(dnsbl_allowlist_threshold),
 	  1000, 0, NULL },
 	{ "dnsbl_action", KEY_ACTION, FIELD(dnsbl_action), 0, 0, NULL },
@@ -352,9 +412,9 @@ static const struct key_def keys[] = {
 	{ "allowlist_ttl", KEY_SECONDS, FIELD(allowlist_ttl), MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
 	{ "max_sources", KEY_UINT, FIELD(max_sources), 1024, 16777216, NULL },
 	{ "max_pending", KEY_UINT, FIELD(max_pending), 1, 1000000, NULL },
-	{ "mark_pass", KEY_UINT, FIELD(mark_pass), 0, 0xffffffffULL, NULL },
-	{ "mark_tarpit", KEY_UINT, FIELD(mark_tarpit), 0, 0xffffffffULL, NULL },
-	{ "mark_mask", KEY_UINT, FIELD(mark_mask), 0, 0xffffffffULL, NULL },
+	{ "mark_pass", KEY_MARK, FIELD(mark_pass), 0, 0xffffffffULL, NULL },
+	{ "mark_tarpit", KEY_MARK, FIELD(mark_tarpit), 0, 0xffffffffULL, NULL },
+	{ "mark_mask", KEY_MARK, FIELD(mark_mask), 0, 0xffffffffULL, NULL },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -364,6 +424,7 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 {
 	void *field = (char *)c + k->offset;
 	unsigned long long n = 0;
+	int action;
 
 	switch (k->type) {
 	case KEY_FN:
@@ -376,23 +437,31 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 		snprintf(field, PATH_MAX, "%s", v);
 		return 0;
 	case KEY_UINT:
-		if (parse_number(v, k->min, k->max, &n, why, len) < 0)
+	case KEY_MARK:
+		if (parse_number(v, k->type == KEY_MARK, k->min, k->max, &n,
+				 why, len) < 0)
 			return -1;
 		break;
 	case KEY_INT:
 		return parse_int(v, k->min, k->max, field, why, len);
 	case KEY_ACTION:
-		if (action_parse(v) <= MXG_ACT_NONE) {
+		action = action_parse(v);
+		if (action <= MXG_ACT_NONE) {
 			snprintf(why, len, "\"%s\" is not an action (pass, block, "
 				 "greylist, tarpit, throttle)", v);
 			return -1;
 		}
-		n = (unsigned)action_parse(v);
+		n = (unsigned)action;
 		break;
 	case KEY_MS:
 	case KEY_SECONDS:
 		if (parse_duration_ms(v, k->min, k->max, &n, why, len) < 0)
 			return -1;
+		if (k->type == KEY_SECONDS && n % MS_PER_S) {
+			/* Dropping the rest silently would be a surprise. */
+			snprintf(why, len, "\"%s\" is not a whole number of seconds", v);
+			return -1;
+		}
 		if (k->type == KEY_SECONDS)
 			n /= MS_PER_S;
 		break;
@@ -452,7 +521,7 @@ static char *trim(char *s)
 static void parse_line(struct parse_ctx *ctx, char *line, struct mxg_conf *c,
 		       int seen[N_KEYS])
 {
-	char why[LINE_MAX_LEN + 128];
+	char why[LINE_MAX_LEN + 256];
 	char *key, *value, *eq, *hash;
 	size_t k;
 
@@ -464,7 +533,7 @@ static void parse_line(struct parse_ctx *ctx, char *line, struct mxg_conf *c,
 		return;
 	eq = strchr(key, '=');
 	if (!eq) {
-		bad(ctx, "\"%s\": expected \"key = value\"", key);
+		bad(ctx, "\"%s\": missing '=' (expected \"key = value\")", key);
 		return;
 	}
 	*eq = 0;
@@ -489,66 +558,119 @@ static void parse_line(struct parse_ctx *ctx, char *line, struct mxg_conf *c,
 		bad(ctx, "%s: %s", key, why);
 }
 
-/* check_marks - pass and tarpit marks distinct, non-zero, inside the mask */
-static void check_marks(struct parse_ctx *ctx, const struct mxg_conf *c)
+/* check_mark - one mark: non-zero and inside the mask */
+static void check_mark(struct parse_ctx *ctx, const char *name, __u32 mark,
+		       __u32 mask)
 {
-	if (!c->mark_pass || !c->mark_tarpit || c->mark_pass == c->mark_tarpit ||
-	    (c->mark_pass & ~c->mark_mask) || (c->mark_tarpit & ~c->mark_mask))
-		bad(ctx, "mark_pass 0x%x and mark_tarpit 0x%x must be different, "
-		    "non-zero and inside mark_mask 0x%x", c->mark_pass,
-		    c->mark_tarpit, c->mark_mask);
+	if (!mark)
+		bad(ctx, "%s must not be 0", name);
+	else if (mark & ~mask)
+		bad(ctx, "%s 0x%x is outside mark_mask 0x%x", name, mark, mask);
+}
+
+/* check_whole - the cross-checks no single line can make */
+static void check_whole(struct parse_ctx *ctx, const struct mxg_conf *c)
+{
+	ctx->line = 0;			/* "FILE: reason": the file as a whole */
+	check_mark(ctx, "mark_pass", c->mark_pass, c->mark_mask);
+	check_mark(ctx, "mark_tarpit", c->mark_tarpit, c->mark_mask);
+	/* The nftables rules tell the two apart by value under the mask. */
+	if (c->mark_pass && c->mark_pass == c->mark_tarpit)
+		bad(ctx, "mark_pass and mark_tarpit must be different (both 0x%x)",
+		    c->mark_pass);
+	if (c->greylist_delay >= c->greylist_window)
+		bad(ctx, "greylist_delay (%us) must be shorter than greylist_window "
+		    "(%us)", c->greylist_delay, c->greylist_window);
+}
+
+enum { LINE_LONG = 1, LINE_NUL = 2 };	/* read_line flags */
+
+/* read_line - the next line, without its newline, into buf (size bytes);
+ * returns 0 at end of file or on a read error (*err). A line that does
+ * not fit, or holds a NUL byte, is consumed whole and flagged rather than
+ * cut short. */
+static int read_line(FILE *f, char *buf, size_t size, int *flags, int *err)
+{
+	size_t n = 0;
+	int ch, any = 0;
+
+	*flags = 0;
+	errno = 0;
+	while ((ch = getc(f)) != EOF) {
+		any = 1;
+		if (ch == '\n')
+			break;
+		if (ch == 0)
+			*flags |= LINE_NUL;
+		if (n + 1 < size)
+			buf[n++] = (char)ch;
+		else
+			*flags |= LINE_LONG;
+	}
+	buf[n] = 0;
+	if (ch == EOF && ferror(f)) {
+		*err = errno ? errno : EIO;
+		return 0;		/* a partial line is not applied */
+	}
+	return any;
+}
+
+/* report_file - "FILE: reason" for a file that cannot be read */
+static void report_file(const struct parse_ctx *ctx, const char *why)
+{
+	msg_at(ctx->report, ctx->path, 0, "%s", why);
+}
+
+/* parse_file - every line of f into work */
+static void parse_file(struct parse_ctx *ctx, FILE *f, struct mxg_conf *work)
+{
+	int seen[N_KEYS] = { 0 };	/* line where each key was set */
+	char line[LINE_MAX_LEN + 1];
+	int flags;
+
+	while (read_line(f, line, sizeof(line), &flags, &ctx->read_errno)) {
+		ctx->line++;
+		if (flags & LINE_LONG)
+			bad(ctx, "line longer than %d bytes", LINE_MAX_LEN);
+		else if (flags & LINE_NUL)
+			bad(ctx, "line contains a NUL byte");
+		else
+			parse_line(ctx, line, work, seen);
+	}
 }
 
 /* conf_load - apply path on top of c; c unchanged unless all lines are good */
 int conf_load(struct mxg_conf *c, const char *path, void (*report)(const char *msg))
 {
-	struct parse_ctx ctx = { path, 0, 0, report };
-	int seen[N_KEYS] = { 0 };
-	char line[LINE_MAX_LEN + 2];
-	struct mxg_conf *work;
+	struct parse_ctx ctx = { .path = path, .report = report };
+	struct mxg_conf *work = NULL;	/* c as the file would leave it */
 	FILE *f;
+	int rc = -1;
 
 	f = fopen(path, "r");
 	if (!f) {
-		char msg[PATH_MAX + 128];
-
-		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
-		if (report)
-			report(msg);
-		return -1;
+		report_file(&ctx, strerror(errno));
+		goto out;
 	}
 	work = malloc(sizeof(*work));
 	if (!work) {
-		fclose(f);
-		return -1;
+		report_file(&ctx, strerror(ENOMEM));
+		goto out;
 	}
 	*work = *c;
-	while (fgets(line, sizeof(line), f)) {
-		size_t n = strlen(line);
-
-		ctx.line++;
-		if (n && line[n - 1] == '\n') {
-			line[--n] = 0;
-		} else if (n > LINE_MAX_LEN) {
-			int ch;
-
-			bad(&ctx, "line longer than %d bytes", LINE_MAX_LEN);
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
-			continue;
-		}
-		parse_line(&ctx, line, work, seen);
+	parse_file(&ctx, f, work);
+	if (ctx.read_errno) {		/* e.g. a directory: EISDIR */
+		report_file(&ctx, strerror(ctx.read_errno));
+		goto out;
 	}
-	/* Cross-checks: line 0 means "the file as a whole". */
-	ctx.line = 0;
 	if (ctx.errors == 0)
-		check_marks(&ctx, work);
-	if (ctx.errors == 0 && work->greylist_delay >= work->greylist_window)
-		bad(&ctx, "greylist_delay (%us) must be shorter than greylist_window "
-		    "(%us)", work->greylist_delay, work->greylist_window);
+		check_whole(&ctx, work);
 	if (ctx.errors == 0)
 		*c = *work;
+	rc = ctx.errors;
+out:
 	free(work);
-	fclose(f);
-	return ctx.errors;
+	if (f)
+		fclose(f);
+	return rc;
 }

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* log.c - one event a line, to stderr or syslog; see log.h. */
+/*
+ * NAME
+ *	log - one event a line, to stderr or syslog
+ * DESCRIPTION
+ *	Implements log.h (the contract is there). Postfix's conventions: the
+ *	level word after the program name on stderr, syslog facility mail
+ *	with the pid otherwise.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
 #include "log.h"
 
-static const char *log_ident = "mxgate";
-static int log_stderr = 1;
+static const char *log_ident = "mxgate";	/* program name on each line */
+static int log_stderr = 1;		/* 1: stderr, 0: syslog */
 
 /* log_open - choose stderr (foreground, tools) or syslog facility mail */
 void log_open(const char *ident, int to_stderr)

@@ -7,11 +7,13 @@
  *		  forget ADDR | check HOSTNAME | check ADDR | reload
  * DESCRIPTION
  *	Reads the maps pinned by mxgated directly, so it works while the
- *	daemon is down. The pin directory is -p, else pin_dir from -c FILE,
- *	else from /etc/mxgate/mxgate.conf when that exists, else the default.
+ *	daemon is down. The configuration is -c FILE, else
+ *	/etc/mxgate/mxgate.conf when that exists, else the defaults; -p
+ *	overrides its pin_dir. man/mxgatectl.8 is the specification.
  *	Exit status: 0 success (lookup: a live verdict; check: the name is
  *	clean), 1 a negative answer (no or expired verdict, nothing to
  *	forget, check: an S25R rule matches), 2 usage or system error.
+ *	Errors are one line on stderr, "mxgatectl: ...".
  */
 #include <errno.h>
 #include <signal.h>
@@ -45,6 +47,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: mxgatectl [-c FILE] [-p PIN_DIR] COMMAND\n"
+		"  -c FILE         configuration (default " MXG_DEFAULT_CONF ")\n"
+		"  -p PIN_DIR      where mxgated pinned its maps (default: pin_dir)\n"
 		"  lookup ADDR     the verdict for one client\n"
 		"  list            every verdict\n"
 		"  stats           kernel counters by action and reason\n"
@@ -55,16 +59,38 @@ static int usage(void)
 	return EXIT_ERROR;
 }
 
+/* missing_map - the first pinned map of pin_dir that is not there */
+static const char *missing_map(const char *pin_dir, char *path, size_t len)
+{
+	static const char *const names[] = {
+		MXG_MAP_VERDICTS, MXG_MAP_STATS, MXG_MAP_RULE_HITS,
+	};
+
+	if (access(pin_dir, F_OK) != 0) {
+		snprintf(path, len, "%s", pin_dir);
+		return path;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, len, "%s/%s", pin_dir, names[i]);
+		if (access(path, F_OK) != 0)
+			return path;
+	}
+	snprintf(path, len, "%s", pin_dir);	/* vanished meanwhile */
+	return path;
+}
+
 /* open_maps - the pinned maps, or a message saying what to check */
 static int open_maps(struct verdict_maps *m, const char *pin_dir)
 {
+	char path[PATH_MAX + 32];
 	int err = verdict_open(m, pin_dir);
 
 	if (err == -ENOENT)
-		fprintf(stderr, "mxgatectl: no mxgate maps under %s: mxgated has "
-			"never run, or pin_dir is wrong (-p, -c)\n", pin_dir);
+		fprintf(stderr, "mxgatectl: %s does not exist: mxgated has never "
+			"run, or pin_dir is wrong (-p, -c)\n",
+			missing_map(pin_dir, path, sizeof(path)));
 	else if (err)
-		fprintf(stderr, "mxgatectl: cannot open maps under %s: %s\n",
+		fprintf(stderr, "mxgatectl: cannot open the maps under %s: %s\n",
 			pin_dir, strerror(-err));
 	return err;
 }
@@ -111,7 +137,10 @@ static int cmd_lookup(struct verdict_maps *m, const char *text)
 		return EXIT_ERROR;
 	err = verdict_get(m, &k, &v);
 	if (err == -ENOENT) {
-		printf("%s none\n", text);
+		char addr[ADDR_STRLEN];
+
+		addr_format(&k, addr, sizeof(addr));
+		printf("%s none\n", addr);
 		return EXIT_NO;
 	}
 	if (err) {
@@ -121,25 +150,48 @@ static int cmd_lookup(struct verdict_maps *m, const char *text)
 	return print_verdict(&k, &v, now_ns()) ? 0 : EXIT_NO;
 }
 
+/* map_size - max_entries of a map, or a generous guess when unknown */
+static __u32 map_size(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0 || !info.max_entries)
+		return 16777216;	/* config.c's max_sources ceiling */
+	return info.max_entries;
+}
+
 /* cmd_list - every verdict in the map */
 static int cmd_list(struct verdict_maps *m, const char *unused)
 {
 	struct mxg_key k, next;
 	struct mxg_verdict v;
-	__u64 now = now_ns();
+	__u64 now = now_ns(), steps = 0, limit;
 	void *prev = NULL;
+	int err = 0;
 
 	(void)unused;
-	while (bpf_map_get_next_key(m->verdicts_fd, prev, &next) == 0) {
+	/* When the key we stand on is evicted, the kernel starts over from
+	 * the first key; on a busy map that could go on forever. */
+	limit = 2ULL * map_size(m->verdicts_fd);
+	while (steps++ < limit) {
+		if (bpf_map_get_next_key(m->verdicts_fd, prev, &next) != 0) {
+			err = errno == ENOENT ? 0 : errno;
+			break;
+		}
 		k = next;
 		prev = &k;
 		if (verdict_get(m, &k, &v) == 0)	/* may vanish meanwhile */
 			print_verdict(&k, &v, now);
 	}
-	if (errno != ENOENT) {
-		fprintf(stderr, "mxgatectl: list: %s\n", strerror(errno));
+	if (err) {
+		fprintf(stderr, "mxgatectl: list: %s\n", strerror(err));
 		return EXIT_ERROR;
 	}
+	if (steps > limit)
+		fprintf(stderr, "mxgatectl: list: the map changed too fast to walk; "
+			"the list may be incomplete\n");
 	return 0;
 }
 
@@ -155,13 +207,10 @@ static int cmd_stats(struct verdict_maps *m, const char *unused)
 		fprintf(stderr, "mxgatectl: stats: %s\n", strerror(-err));
 		return EXIT_ERROR;
 	}
-	for (unsigned id = 0; id < MXG_STAT_MAX; id++) {
-		/* Slots of reason bits no one uses yet stay quiet. */
-		if (id >= MXG_STAT_REASON + MXG_REASON_BITS && !totals[id])
-			continue;
+	/* All of them, zeros too: a script can rely on every name. */
+	for (unsigned id = 0; id < MXG_STAT_MAX; id++)
 		printf("%s %llu\n", stat_name(id, name, sizeof(name)),
 		       (unsigned long long)totals[id]);
-	}
 	/* Decisions per S25R rule, from the daemon. */
 	if (rule_hits_read(m, hits) == 0)
 		for (int r = 0; r <= S25R_ALL; r++)
@@ -261,20 +310,25 @@ static int cmd_reload(const struct mxg_conf *conf)
 	return 0;
 }
 
-/* pin_dir_from - -p, else the config file's pin_dir, else the default */
+/* pin_dir_from - the configuration (-c, else the system file if there is
+ * one, else the defaults), with pin_dir overridden by -p */
 static int pin_dir_from(const char *pin_opt, const char *conf_path,
 			struct mxg_conf *conf)
 {
 	conf_defaults(conf);
-	if (!conf_path && access(MXG_DEFAULT_CONF, R_OK) == 0)
+	if (!conf_path && access(MXG_DEFAULT_CONF, F_OK) == 0)
 		conf_path = MXG_DEFAULT_CONF;
-	if (!pin_opt && conf_path && conf_load(conf, conf_path, report_conf_error) != 0)
+	if (conf_path && conf_load(conf, conf_path, report_conf_error) != 0)
 		return -1;
-	if (pin_opt)
-		snprintf(conf->pin_dir, sizeof(conf->pin_dir), "%s", pin_opt);
+	if (pin_opt && snprintf(conf->pin_dir, sizeof(conf->pin_dir), "%s",
+				pin_opt) >= (int)sizeof(conf->pin_dir)) {
+		fprintf(stderr, "mxgatectl: -p: path too long\n");
+		return -1;
+	}
 	return 0;
 }
 
+/* main - options, then one command */
 int main(int argc, char **argv)
 {
 	const char *pin_opt = NULL, *conf_path = NULL, *cmd;

@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* names.c - words for actions, reasons and counters; see names.h. */
+/*
+ * NAME
+ *	names - words for actions, reasons and counters
+ * DESCRIPTION
+ *	Implements names.h (the contract is there). The tables below are
+ *	indexed by the enums of mxgate.h, so a new action, reason bit or
+ *	counter needs its word here, and the unit tests say so.
+ */
 #include <stdio.h>
 #include <string.h>
 #include "names.h"
@@ -32,14 +39,14 @@ static const char *const stat_names[MXG_STAT_ACTION] = {
 /* action_name - "pass", "block", ...; "?" for a value out of range */
 const char *action_name(unsigned action)
 {
-	return action < MXG_ACT_MAX ? action_names[action] : "?";
+	return action < MXG_ACT_MAX && action_names[action] ? action_names[action] : "?";
 }
 
 /* action_parse - the action a word names, or -1 */
 int action_parse(const char *word)
 {
 	for (int i = 0; i < MXG_ACT_MAX; i++)
-		if (strcmp(word, action_names[i]) == 0)
+		if (action_names[i] && strcmp(word, action_names[i]) == 0)
 			return i;
 	return -1;
 }
@@ -76,16 +83,21 @@ size_t reasons_format(__u32 reasons, char *buf, size_t len)
 		}
 		o += (size_t)n;
 	}
-	if (o == 0)
-		o = (size_t)snprintf(buf, len, "-");
+	if (o == 0 && len > 1) {
+		buf[0] = '-';
+		buf[1] = 0;
+		o = 1;
+	}
 	return o;
 }
 
 /* stat_name - the name mxgatectl prints for counter id */
 const char *stat_name(unsigned id, char *buf, size_t len)
 {
-	if (id < MXG_STAT_ACTION)
+	if (id < MXG_STAT_ACTION && stat_names[id])
 		snprintf(buf, len, "%s", stat_names[id]);
+	else if (id < MXG_STAT_ACTION)	/* a counter added without a name */
+		snprintf(buf, len, "stat%u", id);
 	else if (id < MXG_STAT_REASON)
 		snprintf(buf, len, "action_%s", action_name(id - MXG_STAT_ACTION));
 	else if (reason_name(id - MXG_STAT_REASON))

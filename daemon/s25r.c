@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* s25r.c - S25R rules 1-6 with PCRE2; see s25r.h for the contract. */
+/*
+ * NAME
+ *	s25r - Selective SMTP Rejection rules on a reverse name
+ * DESCRIPTION
+ *	Implements s25r.h (the contract is there): the rules are compiled
+ *	once by s25r_init(), with the PCRE2 JIT where it works, and one
+ *	match block is reused for every name (the daemon is single-threaded).
+ */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
@@ -38,30 +45,42 @@ static pcre2_match_data *match;	/* one is enough: single-threaded */
 /* s25r_init - compile the rules once, with the JIT where it works */
 int s25r_init(void)
 {
-	int err;
+	PCRE2_UCHAR msg[128];
 	PCRE2_SIZE off;
+	int err;
 
+	s25r_free();		/* a second init must not leak the first */
 	for (int i = 0; i < S25R_ALL; i++) {
 		rules[i] = pcre2_compile((PCRE2_SPTR)rule_defs[i].pattern,
 					 PCRE2_ZERO_TERMINATED,
 					 PCRE2_CASELESS, &err, &off, NULL);
 		if (!rules[i]) {
-			PCRE2_UCHAR msg[128];
-
 			pcre2_get_error_message(err, msg, sizeof(msg));
-			msg_panic("S25R rule %s: %s at offset %zu",
-				  rule_defs[i].name, (char *)msg, (size_t)off);
+			msg_warn("S25R rule %s: %s at offset %zu",
+				 rule_defs[i].name, (char *)msg, (size_t)off);
+			goto bad;
 		}
-		/* Without the JIT the interpreter still gives the same answers. */
+		/* Without the JIT (no support, no executable memory) the
+		 * interpreter gives the same answers, only slower. */
 		(void)pcre2_jit_compile(rules[i], PCRE2_JIT_COMPLETE);
 	}
+	/* Only "did it match" is asked: one ovector pair is enough. */
 	match = pcre2_match_data_create(1, NULL);
-	return match ? 0 : -1;
+	if (!match) {
+		msg_warn("S25R rules: out of memory");
+		goto bad;
+	}
+	return 0;
+bad:
+	s25r_free();
+	return -1;
 }
 
 /* s25r_match - the first rule (1..S25R_ALL) hostname trips, or 0 */
 int s25r_match(const char *hostname)
 {
+	if (!match)
+		msg_panic("s25r_match: called before s25r_init");
 	for (int i = 0; i < S25R_ALL; i++)
 		if (pcre2_match(rules[i], (PCRE2_SPTR)hostname, strlen(hostname),
 				0, 0, match, NULL) >= 0)

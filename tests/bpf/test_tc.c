@@ -5,6 +5,9 @@
  * pinned in a private bpffs that the tests mount and unmount themselves.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,8 +329,12 @@ TEST(tc_configured_ports_replace_port_25)
 	world_down(&w);
 }
 
+static struct mxgate_bpf *load_logged(const char *dir, unsigned max_sources,
+				      char *buf, size_t len);
+
 TEST(tc_pinned_maps_survive_a_reload)
 {
+	char warning[4096], want[256];
 	struct world w;
 	struct mxgate_bpf *again;
 	struct pkt_spec s = syn_spec(4);
@@ -343,10 +350,46 @@ TEST(tc_pinned_maps_survive_a_reload)
 			w.skel = again;
 			CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
 		}
-		/* A map of another size is refused, not silently replaced. */
-		CHECK(bpf_load(w.dir, 2048) == NULL);
+		/* A map of another size is refused, not silently replaced,
+		 * and the warning names the map, its pin and the difference. */
+		CHECK(load_logged(w.dir, 2048, warning, sizeof(warning)) == NULL);
+		snprintf(want, sizeof(want), "map verdicts pinned at %s/verdicts "
+			 "does not fit: max_entries 1024, this mxgate wants 2048",
+			 w.dir);
+		if (!strstr(warning, want))
+			test_fail(__FILE__, __LINE__, "warning \"%s\" lacks \"%s\"",
+				  warning, want);
+		/* The refused load left the pinned map and its entry alone. */
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
 	}
 	world_down(&w);
+}
+
+/* load_logged - bpf_load() with what it writes to stderr caught in buf */
+static struct mxgate_bpf *load_logged(const char *dir, unsigned max_sources,
+				      char *buf, size_t len)
+{
+	struct mxgate_bpf *skel;
+	FILE *f = tmpfile();
+	int saved = dup(2);
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (!f || saved < 0) {
+		test_fail(__FILE__, __LINE__, "tmpfile/dup: %s", strerror(errno));
+		return NULL;
+	}
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	skel = bpf_load(dir, max_sources);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return skel;
 }
 
 TEST(tc_country_set_drops_before_any_verdict)
@@ -381,4 +424,74 @@ TEST(tc_country_set_drops_before_any_verdict)
 		CHECK_EQ_INT(run(&w, &s6, 0, 0, NULL), TC_ACT_OK);
 	}
 	world_down(&w);
+}
+
+/* attached_id - id of the program at mxgate's handle on ifname's ingress,
+ * 0 when there is none */
+static __u32 attached_id(const char *ifname)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex(ifname),
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MXG_TC_HANDLE,
+		    .priority = MXG_TC_PRIORITY);
+
+	return bpf_tc_query(&hook, &opts) == 0 ? opts.prog_id : 0;
+}
+
+/* prog_id - the kernel's id of skel's tc program */
+static __u32 prog_id(struct mxgate_bpf *skel)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.mxgate_ingress),
+				   &info, &len))
+		return 0;
+	return info.id;
+}
+
+/* The attach tests run in a network namespace of their own, entered with
+ * unshare() and left with setns(): its lo is the interface, and the
+ * namespace (with anything attached there) goes when the test leaves. */
+TEST(tc_attach_replace_detach)
+{
+	struct mxgate_bpf *again;
+	struct world w;
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	__u32 id;
+
+	if (home < 0 || unshare(CLONE_NEWNET) < 0) {
+		test_fail(__FILE__, __LINE__, "own netns: %s", strerror(errno));
+		if (home >= 0)
+			close(home);
+		return;
+	}
+	if (world_up(&w, NULL, 0) == 0) {
+		/* First attach creates the clsact qdisc, the second replaces. */
+		CHECK_EQ_INT(bpf_attach(w.skel, "lo"), 0);
+		CHECK(attached_id("lo") != 0);
+		CHECK_EQ_INT(attached_id("lo"), prog_id(w.skel));
+		CHECK_EQ_INT(bpf_attach(w.skel, "lo"), 0);
+		CHECK_EQ_INT(attached_id("lo"), prog_id(w.skel));
+		/* A restarted daemon's program takes the place of the old one
+		 * and stays attached after the daemon let go of it. */
+		again = bpf_load(w.dir, 1024);
+		CHECK(again != NULL);
+		if (again) {
+			CHECK_EQ_INT(bpf_attach(again, "lo"), 0);
+			id = prog_id(again);
+			CHECK(id != 0 && id != prog_id(w.skel));
+			bpf_unload(again);
+			CHECK_EQ_INT(attached_id("lo"), id);
+		}
+		CHECK_EQ_INT(bpf_detach("lo"), 0);
+		CHECK_EQ_INT(attached_id("lo"), 0);
+		CHECK_EQ_INT(bpf_detach("lo"), 0);	/* nothing there: fine */
+		CHECK_EQ_INT(bpf_attach(w.skel, "mxg-no-such"), -1);
+		CHECK_EQ_INT(bpf_detach("mxg-no-such"), -1);
+	}
+	world_down(&w);
+	if (setns(home, CLONE_NEWNET) < 0)
+		test_fail(__FILE__, __LINE__, "back to the netns: %s", strerror(errno));
+	close(home);
 }

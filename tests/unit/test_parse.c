@@ -135,6 +135,34 @@ TEST(parse_truncated_at_every_length)
 	every_cut(&v6, 0);
 	every_cut(&v4, 1);
 	every_cut(&v6, 1);
+	/* The headers whose length comes from the packet itself. */
+	v4.v4_options = 10;		/* IHL 15, the largest */
+	v6.v6_frag_offset = 0;
+	every_cut(&v4, 0);
+	every_cut(&v6, 0);
+}
+
+TEST(parse_ipv6_extension_header_kinds)
+{
+	struct pkt_spec s = syn_spec(6);
+	__u8 buf[PKT_MAX];
+	struct mxg_pkt pk;
+	size_t n;
+
+	s.v6_hop_dst = 1;
+	n = build_l3(buf, &s);
+	/* Byte 40 is the hop-by-hop header's next header, now 60 (dst). */
+	CHECK_EQ_INT(buf[40], 60);
+	buf[40] = 43;			/* routing: skipped like dst options */
+	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, 0, &pk), MXG_PARSE_OK);
+	CHECK_EQ_INT(pk.dport, 25);
+	buf[40] = 50;			/* ESP: the TCP header is out of reach */
+	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, 0, &pk), MXG_PARSE_OTHER);
+	/* The ethertype, when given, wins over the version nibble. */
+	buf[40] = 60;
+	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, MXG_ETH_P_IPV6, &pk), MXG_PARSE_OK);
+	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, MXG_ETH_P_IP, &pk), MXG_PARSE_OTHER);
+	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, 0x0806, &pk), MXG_PARSE_OTHER);
 }
 
 TEST(parse_nfqueue_payload_takes_version_from_the_header)
