@@ -26,14 +26,15 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -I$(BUILD) -Idaemon $(PKG_CFLAGS)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-# Sources without network side effects: shared by mxgated, mxgatectl and
-# the unit tests.
+# Sources the unit tests link (no kernel objects needed): shared by
+# mxgated, mxgatectl and the unit tests.
 CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
-	daemon/country.c daemon/policy.c
+	daemon/country.c daemon/policy.c daemon/responder.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
-	daemon/verdict.c daemon/store.c daemon/bpf_load.c daemon/rules.c
+	daemon/verdict.c daemon/store.c daemon/bpf_load.c daemon/rules.c \
+	daemon/events.c
 CTL_SRCS := daemon/mxgatectl.c daemon/verdict.c daemon/store.c daemon/dryrun.c \
 	daemon/resolve.c daemon/dnsbl.c
 
@@ -45,7 +46,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 BPF_TEST_SRCS := $(wildcard tests/bpf/*.c)
 
 SKEL := $(BUILD)/mxgate.skel.h
-HDRS := $(wildcard bpf/*.h daemon/*.h)
+HDRS := $(wildcard bpf/*.h daemon/*.h tests/unit/*.h tests/bpf/*.h)
 
 .PHONY: all clean check bench unit-test bpf-test e2e-test demo install uninstall deps
 

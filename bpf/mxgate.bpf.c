@@ -4,9 +4,15 @@
  *
  * Only a SYN without ACK to a protected port is judged; every other packet
  * passes untouched. A live verdict decides in the kernel: PASS marks the
- * packet so the nftables queue rule lets it by, BLOCK drops it. A source
+ * packet so the nftables queue rule lets it by, BLOCK drops it, GREYLIST
+ * and TARPIT mark it for the nftables redirect to mxgated's SMTP responder,
+ * THROTTLE passes it while the source's token buckets allow. A source
  * without a live verdict passes unmarked, so netfilter queues it to
  * mxgated, which writes the verdict this program reads next time.
+ *
+ * The greylist clock runs here: a greylisted client that comes back after
+ * greylist_delay, inside its window, is promoted to PASS on the spot and
+ * the daemon hears of it through the events ring buffer.
  */
 /* vmlinux.h has a type named "config"; rename it so the map can keep the
  * name it is pinned and documented under. */
@@ -74,6 +80,32 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rule_hits SEC(".maps");
 
+/* decisions: the daemon's own counters, by the same ids as stats; here
+ * only so that it is pinned with the others. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MXG_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} decisions SEC(".maps");
+
+/* throttle: one GCRA timestamp (see struct mxg_config) per source and per
+ * /24 or /64 of sources under a THROTTLE verdict. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MXG_THROTTLE_ENTRIES);
+	__type(key, struct mxg_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} throttle SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MXG_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} events SEC(".maps");
+
 /* count - bump one per-CPU counter */
 static __always_inline void count(__u32 id)
 {
@@ -117,7 +149,9 @@ static __always_inline void set_mark(struct __sk_buff *skb,
 	skb->mark = (skb->mark & ~cfg->mark_mask) | mark;
 }
 
-/* country_blocks - is the source in a country set whose action refuses? */
+/* country_blocks - is the source in a country set whose action is block?
+ * Other country actions need a clock or a bucket: mxgated applies them
+ * when it decides the source, as a verdict with reason "country". */
 static __always_inline int country_blocks(const struct mxg_key *src)
 {
 	struct mxg_lpm_key lk = { .prefixlen = 128 };
@@ -130,9 +164,123 @@ static __always_inline int country_blocks(const struct mxg_key *src)
 		return 0;
 	__builtin_memcpy(lk.addr, src->addr, sizeof(lk.addr));
 	c = bpf_map_lookup_elem(set, &lk);
-	/* XXX - greylist and tarpit drop too until the responder exists. */
-	return c && (c->action == MXG_ACT_BLOCK || c->action == MXG_ACT_GREYLIST ||
-		     c->action == MXG_ACT_TARPIT);
+	return c && c->action == MXG_ACT_BLOCK;
+}
+
+/* prefix_key - key with the host bits beyond plen cleared */
+static __always_inline void prefix_key(struct mxg_key *key, __u32 plen)
+{
+	int i;
+
+	key->plen = plen;
+	for (i = 0; i < 16; i++) {
+		if (plen >= 8 * (i + 1))
+			continue;
+		if (plen <= 8 * i)
+			key->addr[i] = 0;
+		else
+			key->addr[i] &= (__u8)(0xff00 >> (plen - 8 * i));
+	}
+}
+
+/* is_v4 - an IPv4-mapped key (::ffff:a.b.c.d) */
+static __always_inline int is_v4(const struct mxg_key *key)
+{
+	return key->addr[10] == 0xff && key->addr[11] == 0xff &&
+	       !(key->addr[0] | key->addr[1] | key->addr[2] | key->addr[3] |
+		 key->addr[4] | key->addr[5] | key->addr[6] | key->addr[7] |
+		 key->addr[8] | key->addr[9]);
+}
+
+/* lookup_verdict - the source's own verdict, else its pool's (greylist
+ * prefix aggregation), else NULL; *key is left at the entry found */
+static __always_inline struct mxg_verdict *
+lookup_verdict(struct mxg_key *key, const struct mxg_config *cfg)
+{
+	struct mxg_verdict *v = bpf_map_lookup_elem(&verdicts, key);
+	__u32 plen = is_v4(key) ? cfg->greylist_plen_v4 : cfg->greylist_plen_v6;
+
+	if (v || plen == 0 || plen >= 128)
+		return v;
+	prefix_key(key, plen);
+	return bpf_map_lookup_elem(&verdicts, key);
+}
+
+/* A bucket asked about one SYN: where its state lives and what it said. */
+struct gcra_bucket {
+	__u64 *tat;		/* the map's value, or NULL: new or off */
+	__u64 next;		/* the tat to store if the SYN is let by */
+	int on;			/* 0: interval 0, no bucket */
+};
+
+/* bucket_allows - may one more SYN pass the bucket under key? Charges
+ * nothing: the caller charges only when every bucket allows. */
+static __always_inline int bucket_allows(const struct mxg_key *key, __u64 now,
+					 __u64 interval, __u64 tolerance,
+					 struct gcra_bucket *b)
+{
+	__u64 start;
+
+	b->on = interval != 0;
+	b->tat = NULL;
+	if (!b->on)
+		return 1;
+	b->tat = bpf_map_lookup_elem(&throttle, key);
+	start = b->tat && *b->tat > now ? *b->tat : now;
+	b->next = start + interval;
+	return start - now <= tolerance;
+}
+
+/* bucket_charge - the SYN passed: move the bucket on */
+static __always_inline void bucket_charge(const struct mxg_key *key,
+					  struct gcra_bucket *b)
+{
+	if (!b->on)
+		return;
+	if (b->tat)
+		*b->tat = b->next;	/* racy across CPUs: a token at worst */
+	else
+		bpf_map_update_elem(&throttle, key, &b->next, BPF_ANY);
+}
+
+/* throttle_ok - the source's bucket and its /24 or /64's both allow; a
+ * SYN refused by either spends no token of the other */
+static __always_inline int throttle_ok(const struct mxg_key *src, __u64 now,
+				       const struct mxg_config *cfg)
+{
+	struct mxg_key pool = *src;
+	struct gcra_bucket own, shared;
+
+	prefix_key(&pool, is_v4(src) ? MXG_THROTTLE_PLEN_V4 : MXG_THROTTLE_PLEN_V6);
+	if (!bucket_allows(src, now, cfg->throttle_interval_ns,
+			   cfg->throttle_tolerance_ns, &own) ||
+	    !bucket_allows(&pool, now, cfg->throttle_prefix_interval_ns,
+			   cfg->throttle_prefix_tolerance_ns, &shared))
+		return 0;
+	bucket_charge(src, &own);
+	bucket_charge(&pool, &shared);
+	return 1;
+}
+
+/* report_promotion - tell mxgated, which logs it and writes it to disk */
+static __always_inline void report_promotion(const struct mxg_key *key,
+					     const struct mxg_verdict *v)
+{
+	struct mxg_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e)
+		return;		/* daemon behind: the map still holds it */
+	e->type = MXG_EV_PROMOTED;
+	e->key = *key;
+	e->verdict = *v;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* refuse - count a refused SYN in the breakdown and per reason */
+static __always_inline void refuse(const struct mxg_verdict *v)
+{
+	count(mxg_refusal_stat(v->reasons, v->action));
+	count_reasons(v->reasons);
 }
 
 SEC("tc")
@@ -142,6 +290,7 @@ int mxgate_ingress(struct __sk_buff *skb)
 	const __u8 *end = (const __u8 *)(long)skb->data_end;
 	struct mxg_verdict *v;
 	struct mxg_config *cfg;
+	struct mxg_key key;
 	struct mxg_pkt pkt;
 	__u32 zero = 0;
 	__u64 now;
@@ -162,9 +311,11 @@ int mxgate_ingress(struct __sk_buff *skb)
 	count(MXG_STAT_SYN);
 	if (country_blocks(&pkt.key)) {
 		count(MXG_STAT_COUNTRY);
+		count(MXG_STAT_REFUSED_COUNTRY);
 		return TC_ACT_SHOT;
 	}
-	v = bpf_map_lookup_elem(&verdicts, &pkt.key);
+	key = pkt.key;
+	v = lookup_verdict(&key, cfg);
 	if (!v) {
 		count(MXG_STAT_UNKNOWN);
 		return TC_ACT_OK;
@@ -172,6 +323,8 @@ int mxgate_ingress(struct __sk_buff *skb)
 	now = bpf_ktime_get_coarse_ns();
 	if (now >= v->expires_ns) {
 		count(MXG_STAT_EXPIRED);
+		if (v->action == MXG_ACT_GREYLIST)
+			count(MXG_STAT_GREYLIST_EXPIRED);
 		return TC_ACT_OK;
 	}
 	v->hits++;	/* approximate under contention; for the admin only */
@@ -187,21 +340,33 @@ int mxgate_ingress(struct __sk_buff *skb)
 			v->set_ns = now;
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
 			count(MXG_STAT_PROMOTED);
+			count(MXG_STAT_ACCEPTED);
+			report_promotion(&key, v);
 			set_mark(skb, cfg, cfg->mark_pass);
 			return TC_ACT_OK;
 		}
-		/* fall through: too early */
-	case MXG_ACT_BLOCK:
-	/* XXX - greylist and tarpit are dropped until mxgated has its SMTP
-	 * responder to send them to (then: the tarpit mark). */
+		/* fall through: too early, the responder says 450 again */
 	case MXG_ACT_TARPIT:
-		count_reasons(v->reasons);
+		refuse(v);
+		count(MXG_STAT_TO_RESPONDER);
+		set_mark(skb, cfg, cfg->mark_tarpit);
+		return TC_ACT_OK;
+	case MXG_ACT_BLOCK:
+		refuse(v);
 		return TC_ACT_SHOT;
-	case MXG_ACT_PASS:
 	case MXG_ACT_THROTTLE:
+		if (!throttle_ok(&pkt.key, now, cfg)) {
+			refuse(v);
+			return TC_ACT_SHOT;
+		}
+		count(MXG_STAT_ACCEPTED);
+		set_mark(skb, cfg, cfg->mark_pass);
+		return TC_ACT_OK;
+	case MXG_ACT_PASS:
 		/* A client that earned its pass keeps it while it comes back. */
 		if (v->reasons & MXG_R_RETRIED)
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
+		count(MXG_STAT_ACCEPTED);
 		set_mark(skb, cfg, cfg->mark_pass);
 		return TC_ACT_OK;
 	default:

@@ -23,6 +23,13 @@
 #define MXG_MAP_STATS		"stats"
 #define MXG_MAP_COUNTRIES	"countries"
 #define MXG_MAP_RULE_HITS	"rule_hits"
+#define MXG_MAP_DECISIONS	"decisions"	/* mxgated's counters by stat id */
+#define MXG_MAP_THROTTLE	"throttle"
+#define MXG_MAP_EVENTS		"events"
+#define MXG_THROTTLE_ENTRIES	65536	/* token buckets: sources and prefixes */
+#define MXG_EVENTS_BYTES	(256 * 1024)	/* ring buffer size */
+#define MXG_THROTTLE_PLEN_V4	(96 + 24)	/* per-prefix bucket: /24 */
+#define MXG_THROTTLE_PLEN_V6	64		/* per-prefix bucket: /64 */
 #define MXG_RULE_SLOTS		32	/* rule_hits: S25R rule numbers */
 #define MXG_MAX_COUNTRY_PREFIXES (1 << 20)	/* per country set */
 
@@ -59,9 +66,15 @@ enum mxg_reason {
 	MXG_R_DNSWL	= 1u << 14,	/* score at or below the allowlist threshold */
 	MXG_R_S25R_EXTRA = 1u << 15,	/* a supplemental dynamic-pool pattern */
 	MXG_R_RETRIED	= 1u << 16,	/* came back inside the greylist window */
+	MXG_R_COUNTRY	= 1u << 17,	/* the action of the client's country */
+	MXG_R_PREGREET	= 1u << 18,	/* spoke before the tarpit banner ended */
+	MXG_R_HANGUP	= 1u << 19,	/* hung up during the tarpit banner */
+	MXG_R_WAITED	= 1u << 20,	/* sat out the tarpit banner */
 };
 #define MXG_R_S25R(n)		(1u << (n))
-#define MXG_REASON_BITS		17
+#define MXG_REASON_BITS		21
+/* Reasons that make a refusal count as "S25R+greylist" in the breakdown. */
+#define MXG_R_S25R_ANY		(0x7fu | MXG_R_S25R_EXTRA)
 
 /*
  * verdicts map key: one type for both families. IPv4 is stored IPv4-mapped
@@ -110,15 +123,41 @@ struct mxg_country {
 #define MXG_DEFAULT_MARK_TARPIT	0x00000200
 #define MXG_DEFAULT_MARK_MASK	0x00000f00
 
-/* config map: a one-element array, written by the daemon at start. */
+/*
+ * config map: a one-element array, written by the daemon at start.
+ *
+ * Throttle is a token bucket kept as one timestamp per key (GCRA): a SYN
+ * is in budget when the key's "theoretical arrival time" is no more than
+ * tolerance ahead of now, and then moves it interval further. interval is
+ * 60 s / rate-per-minute, tolerance is (burst - 1) * interval; an interval
+ * of 0 turns that bucket off.
+ */
 struct mxg_config {
 	__u16 ports[MXG_MAX_PORTS];	/* host order; 0 = unused slot */
 	__u32 mark_pass;
-	__u32 mark_tarpit;
+	__u32 mark_tarpit;		/* to the responder (nftables redirect) */
 	__u32 mark_mask;		/* bits of skb->mark mxgate owns */
-	__u32 pad;
+	__u8 greylist_plen_v4;		/* 0 = off, else 96 + /len: pool key */
+	__u8 greylist_plen_v6;		/* 0 = off, else /len */
+	__u8 pad[2];
 	__u64 greylist_delay_ns;	/* a retry before this is still refused */
 	__u64 allowlist_ttl_ns;		/* a retried client passes this long */
+	__u64 throttle_interval_ns;	/* per source */
+	__u64 throttle_tolerance_ns;
+	__u64 throttle_prefix_interval_ns; /* per /24 or /64 */
+	__u64 throttle_prefix_tolerance_ns;
+};
+
+/* events ring buffer: what the tc program decided on its own, for the
+ * daemon to log and write to the on-disk store. */
+enum mxg_event_type {
+	MXG_EV_PROMOTED = 1,	/* greylisted client retried in time: PASS */
+};
+
+struct mxg_event {
+	__u32 type;		/* enum mxg_event_type */
+	struct mxg_key key;	/* the entry that changed (maybe a prefix) */
+	struct mxg_verdict verdict;	/* its new value */
 };
 
 /*
@@ -133,10 +172,45 @@ enum mxg_stat {
 	MXG_STAT_MALFORMED,	/* truncated or unparsable headers (passed) */
 	MXG_STAT_COUNTRY,	/* SYNs dropped by a country list */
 	MXG_STAT_PROMOTED,	/* greylisted clients that retried in time */
+	/*
+	 * The seeds' breakdown (seed 001, table 4), in SYNs: each SYN the tc
+	 * program or mxgated decides lands in exactly one of ACCEPTED and
+	 * REFUSED_*, chosen by mxg_refusal_stat().
+	 */
+	MXG_STAT_ACCEPTED,	/* on to the MTA */
+	MXG_STAT_REFUSED_GREYLIST, /* S25R+greylist: responder, or dropped */
+	MXG_STAT_REFUSED_DNSBL,	/* DNS block lists */
+	MXG_STAT_REFUSED_COUNTRY, /* country lists (kernel drop or verdict) */
+	MXG_STAT_REFUSED_TABLE,	/* static access tables */
+	MXG_STAT_REFUSED_THROTTLE, /* over the token bucket */
+	MXG_STAT_REFUSED_OTHER,	/* manual blocks, anything else */
+	MXG_STAT_GREYLIST_FIRST, /* greylist clocks started (first contacts) */
+	MXG_STAT_GREYLIST_EXPIRED, /* retried after the window: clock restarts */
+	MXG_STAT_TO_RESPONDER,	/* SYNs marked for the responder */
 	MXG_STAT_ACTION,	/* + enum mxg_action: SYNs judged per action */
 	MXG_STAT_REASON = MXG_STAT_ACTION + MXG_ACT_MAX,
-				/* + reason bit: dropped SYNs per reason */
+				/* + reason bit: refused SYNs per reason */
 	MXG_STAT_MAX = MXG_STAT_REASON + 32
 };
+
+/*
+ * mxg_refusal_stat - the breakdown slot of a refused SYN, by its verdict's
+ * reasons and action. Shared so that the kernel and the daemon count alike.
+ */
+static inline __u32 mxg_refusal_stat(__u32 reasons, __u32 action)
+{
+	if (reasons & MXG_R_TABLE_DENY)
+		return MXG_STAT_REFUSED_TABLE;
+	if (reasons & MXG_R_COUNTRY)
+		return MXG_STAT_REFUSED_COUNTRY;
+	if (reasons & MXG_R_DNSBL)
+		return MXG_STAT_REFUSED_DNSBL;
+	if (action == MXG_ACT_THROTTLE)
+		return MXG_STAT_REFUSED_THROTTLE;
+	if ((reasons & (MXG_R_S25R_ANY | MXG_R_PREGREET | MXG_R_HANGUP)) ||
+	    action == MXG_ACT_GREYLIST || action == MXG_ACT_TARPIT)
+		return MXG_STAT_REFUSED_GREYLIST;
+	return MXG_STAT_REFUSED_OTHER;
+}
 
 #endif /* MXGATE_H */

@@ -64,11 +64,19 @@ int addr_parse(const char *text, struct mxg_key *key)
 	} else {
 		return -1;
 	}
+	addr_prefix(key, (unsigned)plen);
+	return 0;
+}
+
+/* addr_prefix - key becomes its /plen prefix (plen over the 128-bit form) */
+void addr_prefix(struct mxg_key *key, unsigned plen)
+{
+	if (plen > 128)
+		plen = 128;
 	key->plen = (__u8)plen;
 	/* Host bits cleared: a prefix entry has exactly one spelling. */
-	for (int bit = plen; bit < 128; bit++)
+	for (unsigned bit = plen; bit < 128; bit++)
 		key->addr[bit / 8] &= (__u8)~(0x80 >> (bit % 8));
-	return 0;
 }
 
 /* addr_format - the address as a person writes it, "/plen" for prefixes */

@@ -346,6 +346,35 @@ static int set_dnsbl_sites(struct mxg_conf *c, const char *v, char *why, size_t 
 }
 
 /* set_country_actions - "cn:block, br:greylist" */
+/* set_prefix - "off", "24" or "/24": pools of /len share a greylist clock */
+static int set_prefix(unsigned *out, const char *v, unsigned max,
+		      char *why, size_t len)
+{
+	unsigned long long n;
+
+	if (strcmp(v, "off") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (parse_number(v + (v[0] == '/'), 0, 8, max, &n, why, len) < 0) {
+		snprintf(why, len, "\"%s\" is not \"off\" or a prefix length "
+			 "(8-%u)", v, max);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int set_prefix_v4(struct mxg_conf *c, const char *v, char *why, size_t len)
+{
+	return set_prefix(&c->greylist_prefix_v4, v, 32, why, len);
+}
+
+static int set_prefix_v6(struct mxg_conf *c, const char *v, char *why, size_t len)
+{
+	return set_prefix(&c->greylist_prefix_v6, v, 128, why, len);
+}
+
 static int set_country_actions(struct mxg_conf *c, const char *v, char *why, size_t len)
 {
 	if (strlen(v) >= sizeof(c->country_actions)) {
@@ -410,6 +439,18 @@ static const struct key_def keys[] = {
 	{ "greylist_delay", KEY_SECONDS, FIELD(greylist_delay), MS_PER_S, DAY_S * MS_PER_S, NULL },
 	{ "greylist_window", KEY_SECONDS, FIELD(greylist_window), MS_PER_S, 7 * DAY_S * MS_PER_S, NULL },
 	{ "allowlist_ttl", KEY_SECONDS, FIELD(allowlist_ttl), MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
+	{ "greylist_prefix_v4", KEY_FN, 0, 0, 0, set_prefix_v4 },
+	{ "greylist_prefix_v6", KEY_FN, 0, 0, 0, set_prefix_v6 },
+	{ "responder_port", KEY_UINT, FIELD(responder_port), 1, 65535, NULL },
+	{ "responder_max_connections", KEY_UINT, FIELD(responder_max_connections),
+	  1, 100000, NULL },
+	{ "responder_timeout", KEY_MS, FIELD(responder_timeout_ms), 100, 600 * MS_PER_S, NULL },
+	{ "tarpit_delay", KEY_MS, FIELD(tarpit_delay_ms), 100, 600 * MS_PER_S, NULL },
+	{ "throttle_rate", KEY_UINT, FIELD(throttle_rate), 1, 60000, NULL },
+	{ "throttle_burst", KEY_UINT, FIELD(throttle_burst), 1, 10000, NULL },
+	{ "throttle_prefix_rate", KEY_UINT, FIELD(throttle_prefix_rate), 0, 600000, NULL },
+	{ "throttle_prefix_burst", KEY_UINT, FIELD(throttle_prefix_burst), 1, 100000, NULL },
+	{ "client_connection_limit", KEY_UINT, FIELD(client_connection_limit), 0, 100000, NULL },
 	{ "max_sources", KEY_UINT, FIELD(max_sources), 1024, 16777216, NULL },
 	{ "max_pending", KEY_UINT, FIELD(max_pending), 1, 1000000, NULL },
 	{ "mark_pass", KEY_MARK, FIELD(mark_pass), 0, 0xffffffffULL, NULL },
@@ -502,6 +543,15 @@ void conf_defaults(struct mxg_conf *c)
 	c->greylist_delay = 25 * 60;
 	c->greylist_window = 45 * 60;
 	c->allowlist_ttl = 20 * 86400;
+	c->responder_port = 10025;
+	c->responder_max_connections = 256;
+	c->responder_timeout_ms = 30 * MS_PER_S;
+	c->tarpit_delay_ms = 65 * MS_PER_S;	/* taRgrey's 65 s */
+	c->throttle_rate = 6;
+	c->throttle_burst = 3;
+	c->throttle_prefix_rate = 30;
+	c->throttle_prefix_burst = 10;
+	c->client_connection_limit = 20;
 }
 
 /* trim - strip blanks at both ends, in place */

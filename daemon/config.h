@@ -63,6 +63,17 @@ struct mxg_conf {
 	unsigned greylist_delay;	/* seconds: a retry before is refused */
 	unsigned greylist_window;	/* seconds after first contact to retry */
 	unsigned allowlist_ttl;		/* seconds a retried client passes */
+	unsigned greylist_prefix_v4;	/* 0 = per address, else /len pools */
+	unsigned greylist_prefix_v6;	/* 0 = per address, else /len pools */
+	unsigned responder_port;	/* the SMTP responder's local port */
+	unsigned responder_max_connections; /* over it, tarpit SYNs die */
+	unsigned responder_timeout_ms;	/* idle client of the responder */
+	unsigned tarpit_delay_ms;	/* the banner trickles out this long */
+	unsigned throttle_rate;		/* SYNs a minute per source */
+	unsigned throttle_burst;	/* SYNs at once per source */
+	unsigned throttle_prefix_rate;	/* per /24 or /64; 0 = off */
+	unsigned throttle_prefix_burst;
+	unsigned client_connection_limit; /* nftables ct count; 0 = off */
 };
 
 void conf_defaults(struct mxg_conf *c);

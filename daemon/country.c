@@ -193,6 +193,27 @@ int country_install(int countries_fd, const struct country_set *set)
 	return err;
 }
 
+/* country_lookup - key's entry in the set in force: 0 and *out, or -1
+ * (no set, no match, or the map cannot be read) */
+int country_lookup(int countries_fd, const struct mxg_key *key,
+		   struct mxg_country *out)
+{
+	struct mxg_lpm_key lk = { .prefixlen = 128 };
+	__u32 zero = 0, id;
+	int fd, found;
+
+	/* From user space an array of maps yields the inner map's id. */
+	if (countries_fd < 0 || bpf_map_lookup_elem(countries_fd, &zero, &id))
+		return -1;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -1;
+	memcpy(lk.addr, key->addr, sizeof(lk.addr));
+	found = bpf_map_lookup_elem(fd, &lk, out) == 0;
+	close(fd);
+	return found ? 0 : -1;
+}
+
 /* country_set_free - the entries */
 void country_set_free(struct country_set *set)
 {

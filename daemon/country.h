@@ -7,6 +7,8 @@
  *			 unsigned default_action, struct country_set *set,
  *			 void (*report)(const char *msg));
  *	int country_install(int countries_fd, const struct country_set *set);
+ *	int country_lookup(int countries_fd, const struct mxg_key *key,
+ *			   struct mxg_country *out);
  *	int country_actions_valid(const char *actions, char *why, size_t len);
  *	void country_set_free(struct country_set *set);
  * DESCRIPTION
@@ -22,7 +24,9 @@
  *	on any error set is empty, and the caller keeps the set in force.
  *	country_install() builds a new LPM trie from set and swaps it into
  *	the pinned countries map in one update: lookups see the old set or
- *	the new one, never a part. Returns 0 or -errno.
+ *	the new one, never a part. Returns 0 or -errno. country_lookup()
+ *	finds the entry (country code, action) an address is listed under in
+ *	the set in force: 0, or -1 when there is none.
  */
 #ifndef MXG_COUNTRY_H
 #define MXG_COUNTRY_H
@@ -45,6 +49,8 @@ struct country_set {
 int country_load(const char *dir, const char *actions, unsigned default_action,
 		 struct country_set *set, void (*report)(const char *msg));
 int country_install(int countries_fd, const struct country_set *set);
+int country_lookup(int countries_fd, const struct mxg_key *key,
+		   struct mxg_country *out);
 int country_actions_valid(const char *actions, char *why, size_t len);
 void country_set_free(struct country_set *set);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "addr.h"
+#include "country.h"
 #include "dnsbl.h"
 #include "dryrun.h"
 #include "names.h"
@@ -67,35 +68,29 @@ static void run_until_probed(int epfd, int *never)
 		run_until(epfd, never, NULL, 50);
 }
 
-/* print_country - the pinned country set's answer for client */
-static void print_country(const char *pin_dir, const struct mxg_key *client)
+/* print_country - the pinned country set's answer for client: its
+ * action, or MXG_ACT_NONE */
+static enum mxg_action print_country(const char *pin_dir, const struct mxg_key *client)
 {
-	struct mxg_lpm_key lk = { .prefixlen = 128 };
 	struct mxg_country c;
 	char path[4200];
-	__u32 zero = 0, id;
-	int outer, inner;
+	int outer, found;
 
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, MXG_MAP_COUNTRIES);
 	outer = bpf_obj_get(path);
 	if (outer < 0) {
 		printf("country:        unknown (no %s: mxgated has not run)\n", path);
-		return;
+		return MXG_ACT_NONE;
 	}
-	memcpy(lk.addr, client->addr, sizeof(lk.addr));
-	/* From user space, a map of maps yields the inner map's id. */
-	if (bpf_map_lookup_elem(outer, &zero, &id) || (inner = bpf_map_get_fd_by_id(id)) < 0) {
-		printf("country:        none (no country set loaded)\n");
-		close(outer);
-		return;
-	}
-	if (bpf_map_lookup_elem(inner, &lk, &c) == 0)
-		printf("country:        %.2s, %s (the kernel drops it before anything else)\n",
-		       c.cc, action_name(c.action));
-	else
-		printf("country:        none\n");
-	close(inner);
+	found = country_lookup(outer, client, &c) == 0;
 	close(outer);
+	if (!found) {
+		printf("country:        none\n");
+		return MXG_ACT_NONE;
+	}
+	printf("country:        %.2s, %s%s\n", c.cc, action_name(c.action),
+	       c.action == MXG_ACT_BLOCK ? " (the kernel drops it before anything else)" : "");
+	return c.action < MXG_ACT_MAX ? (enum mxg_action)c.action : MXG_ACT_NONE;
 }
 
 /* print_table - one table stage */
@@ -118,6 +113,7 @@ int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
 	const struct table *t = NULL;
 	const struct table_rule *r;
 	struct dnsbl_req *req;
+	enum mxg_action country;
 	struct decision d;
 	char addr[ADDR_STRLEN], why[256];
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -131,7 +127,7 @@ int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
 	}
 	addr_format(client, addr, sizeof(addr));
 	printf("client:         %s (dry run: nothing is written)\n", addr);
-	print_country(conf->pin_dir, client);
+	country = print_country(conf->pin_dir, client);
 	r = table_match_addr(tables, client, &t);
 	print_table("address table:", t, r);
 
@@ -167,6 +163,7 @@ int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
 			printf("dnsbl:          no lists configured\n");
 	}
 	policy_decide(conf, tables, client, &l.fcrdns, l.score, &d);
+	policy_apply_country(conf, country, &l.fcrdns, &d);
 	if (d.rule > 0)
 		printf("s25r:           %s %s\n", s25r_name(d.rule), s25r_pattern(d.rule));
 	else if (d.rule == 0)

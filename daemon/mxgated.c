@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 #include "config.h"
 #include "country.h"
 #include "dnsbl.h"
+#include "events.h"
 #include "log.h"
 #include "names.h"
 #include "parse.h"
@@ -47,6 +49,7 @@
 #include "policy.h"
 #include "queue.h"
 #include "resolve.h"
+#include "responder.h"
 #include "rules.h"
 #include "s25r.h"
 #include "store.h"
@@ -59,10 +62,12 @@
 #define EV_QUEUE	1
 #define EV_SIGNAL	2
 #define EV_COUNTRIES	3
+#define EV_EVENTS	4
 /* Wait this long after the last change in countries_dir, so that a copy
  * in progress or a burst of files is loaded once, whole. */
 #define COUNTRY_SETTLE_NS (200 * NS_PER_MS)
 #define MAX_EVENTS	64
+#define FDS_RESERVED	256	/* fds besides the responder's clients */
 #define OVERLOAD_WARN_INTERVAL_NS (10 * NS_PER_S)
 
 struct daemon_stats {
@@ -80,11 +85,16 @@ static struct table_set tables;		/* client_access */
 static int countries_fd = -1;		/* the pinned countries map */
 static int countries_watch = -1;	/* inotify on countries_dir */
 static __u64 countries_due;		/* reload then; 0 = nothing pending */
-static struct verdict_maps maps = { -1, -1, -1, 0 };
+static struct verdict_maps maps = { -1, -1, -1, -1, 0 };
 static struct store store;		/* learned verdicts on disk */
 static struct pending_table pending;
 static struct daemon_stats stats;
 static __u64 last_overload_warn;
+static struct events *kernel_events;	/* promotions by the tc program */
+static struct responder *responder;	/* greylisted and tarpitted clients */
+static struct mxgate_bpf *kernel;	/* the loaded tc program and maps */
+
+static void write_kernel_config(void);
 
 /* report_conf_error - conf_load's reporter: every bad line is a warning */
 static void report_conf_error(const char *msg)
@@ -99,11 +109,12 @@ static void release_one(__u32 id, __u32 mark, enum mxg_action action)
 
 	switch (action) {
 	case MXG_ACT_BLOCK:
-	/* XXX - greylist and tarpit are dropped, like the tc program does,
-	 * until the SMTP responder exists to answer them. */
+		queue_verdict(id, NF_DROP, 0, 0);
+		break;
 	case MXG_ACT_GREYLIST:
 	case MXG_ACT_TARPIT:
-		queue_verdict(id, NF_DROP, 0, 0);
+		/* The nftables dstnat rule sends it to the responder. */
+		queue_verdict(id, NF_REPEAT, 1, keep | conf.mark_tarpit);
 		break;
 	case MXG_ACT_PASS:
 	case MXG_ACT_THROTTLE:
@@ -116,34 +127,80 @@ static void release_one(__u32 id, __u32 mark, enum mxg_action action)
 	}
 }
 
+/* greylist_key - the key a greylist clock for client is kept under: the
+ * client itself, or its /len pool when greylist_prefix_v4/_v6 is set */
+static struct mxg_key greylist_key(const struct mxg_key *client)
+{
+	struct mxg_key k = *client;
+	unsigned plen = addr_is_v4(client) ?
+		(conf.greylist_prefix_v4 ? 96 + conf.greylist_prefix_v4 : 0) :
+		conf.greylist_prefix_v6;
+
+	if (plen && plen < 128)
+		addr_prefix(&k, plen);
+	return k;
+}
+
+/* learn - write a verdict into the kernel and, for what is worth keeping
+ * across a reboot (passes and greylist clocks), to disk; 0 or -errno */
+static int learn(const struct mxg_key *key, enum mxg_action action,
+		 __u32 reasons, int score, __u64 ttl_ns)
+{
+	char addr[ADDR_STRLEN];
+	__u64 now = now_ns();
+	int err = verdict_put(&maps, key, action, reasons, score, ttl_ns);
+
+	if (err) {
+		addr_format(key, addr, sizeof(addr));
+		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
+	}
+	/* Bots are cheap to learn again; senders are not. */
+	if (action == MXG_ACT_PASS || action == MXG_ACT_GREYLIST) {
+		struct mxg_verdict v = { .set_ns = now, .reasons = reasons,
+			.expires_ns = now + ttl_ns, .action = action,
+			.dnsbl_score = score };
+
+		store_put(&store, key, &v);
+	}
+	if (action == MXG_ACT_GREYLIST)
+		stats_add(&maps, MXG_STAT_GREYLIST_FIRST, 1);
+	return err;
+}
+
+/* count_released - the breakdown for SYNs the daemon itself decided */
+static void count_released(const struct decision *d, unsigned syns)
+{
+	if (d->action == MXG_ACT_PASS || d->action == MXG_ACT_THROTTLE) {
+		stats_add(&maps, MXG_STAT_ACCEPTED, syns);
+		return;
+	}
+	stats_add(&maps, mxg_refusal_stat(d->reasons, d->action), syns);
+	if (d->action == MXG_ACT_GREYLIST || d->action == MXG_ACT_TARPIT)
+		stats_add(&maps, MXG_STAT_TO_RESPONDER, syns);
+}
+
 /* decide - write the verdict, release the held SYNs, log, forget p */
 static void decide(struct pending *p)
 {
 	const struct fcrdns_result *r = &p->fcrdns;
 	char addr[ADDR_STRLEN], why[256], rule_name[16] = "none", by[PATH_MAX + 16] = "";
+	struct mxg_key key = p->key;
+	struct mxg_country country;
 	struct decision d;
 	__u64 now = now_ns();
-	int err;
 
 	policy_decide(&conf, &tables, &p->key, r, p->dnsbl_score, &d);
+	if (country_lookup(countries_fd, &p->key, &country) == 0)
+		policy_apply_country(&conf, country.action, r, &d);
+	if (d.action == MXG_ACT_GREYLIST)
+		key = greylist_key(&p->key);
 	/* Map first: a retransmit racing the release must meet the verdict
 	 * in the kernel, not start a second lookup. */
-	err = verdict_put(&maps, &p->key, d.action, d.reasons, p->dnsbl_score,
-			  d.ttl_s * NS_PER_S);
+	learn(&key, d.action, d.reasons, p->dnsbl_score, d.ttl_s * NS_PER_S);
 	addr_format(&p->key, addr, sizeof(addr));
-	if (err)
-		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
 	for (unsigned i = 0; i < p->n_held; i++)
 		release_one(p->held_ids[i], p->held_marks[i], d.action);
-	/* What was learned about a sender survives a reboot; bots are
-	 * cheap to learn again. */
-	if (d.action == MXG_ACT_PASS || d.action == MXG_ACT_GREYLIST) {
-		struct mxg_verdict v = { .set_ns = now, .reasons = d.reasons,
-			.expires_ns = now + d.ttl_s * NS_PER_S, .action = d.action,
-			.dnsbl_score = p->dnsbl_score };
-
-		store_put(&store, &p->key, &v);
-	}
+	count_released(&d, p->n_held);
 	stats.decided[d.action]++;
 	if (d.rule >= 0)
 		rule_hit(&maps, d.rule);
@@ -190,6 +247,110 @@ static void on_dnsbl(void *arg, int score)
 	p->dnsbl_score = score;
 	p->dnsbl_done = 1;
 	maybe_decide(p);
+}
+
+/* on_kernel_event - the tc program promoted a greylisted client: log it
+ * and keep it on disk, as if the daemon had decided it */
+static void on_kernel_event(void *ctx, const struct mxg_event *e)
+{
+	char addr[ADDR_STRLEN], why[256];
+	__u64 now = now_ns();
+
+	(void)ctx;
+	if (e->type != MXG_EV_PROMOTED)
+		return;
+	addr_format(&e->key, addr, sizeof(addr));
+	reasons_format(e->verdict.reasons, why, sizeof(why));
+	msg_info("promoted action=pass client=%s reasons=%s ttl=%llu "
+		 "(retried after the greylist delay)", addr, why,
+		 (unsigned long long)(e->verdict.expires_ns > now ?
+				      (e->verdict.expires_ns - now) / NS_PER_S : 0));
+	store_put(&store, &e->key, &e->verdict);
+}
+
+/* responder_classify - greylist or tarpit, by the verdict that sent the
+ * client here (its own, or its pool's) */
+static enum responder_mode responder_classify(void *ctx, const struct mxg_key *client,
+					      __u32 *reasons)
+{
+	struct mxg_key pool = greylist_key(client);
+	struct mxg_verdict v;
+
+	(void)ctx;
+	if (verdict_get(&maps, client, &v) != 0 && verdict_get(&maps, &pool, &v) != 0) {
+		*reasons = 0;	/* forgotten meanwhile: a plain greylist */
+		return RESPONDER_GREYLIST;
+	}
+	*reasons = v.reasons;
+	return v.action == MXG_ACT_TARPIT ? RESPONDER_TARPIT : RESPONDER_GREYLIST;
+}
+
+/* responder_outcome - taRgrey: a tarpitted client that cannot wait for the
+ * banner is a bot; one that waits it out starts a greylist clock */
+static void responder_outcome(void *ctx, const struct mxg_key *client,
+			      enum responder_outcome o)
+{
+	char addr[ADDR_STRLEN], why[256];
+	enum mxg_action action = MXG_ACT_BLOCK;
+	__u32 reasons = 0, bit = MXG_R_PREGREET;
+	unsigned ttl_s = conf.verdict_ttl_block;
+	struct mxg_verdict v;
+
+	(void)ctx;
+	if (o == RESPONDER_DONE)
+		return;
+	if (verdict_get(&maps, client, &v) == 0)
+		reasons = v.reasons;
+	if (o == RESPONDER_TARPIT_HANGUP)
+		bit = MXG_R_HANGUP;
+	if (o == RESPONDER_TARPIT_WAITED) {
+		action = MXG_ACT_GREYLIST;
+		bit = MXG_R_WAITED;
+		ttl_s = conf.greylist_window;
+	}
+	reasons = (reasons & ~(MXG_R_PREGREET | MXG_R_HANGUP | MXG_R_WAITED)) | bit;
+	/* Under the client's own key: its tarpit verdict lives there. */
+	learn(client, action, reasons, 0, ttl_s * NS_PER_S);
+	addr_format(client, addr, sizeof(addr));
+	reasons_format(reasons, why, sizeof(why));
+	msg_info("verdict action=%s client=%s reasons=%s ttl=%u (tarpit)",
+		 action_name(action), addr, why, ttl_s);
+}
+
+/* open_responder - listen on responder_port; a port in use is fatal,
+ * said plainly, rather than a gateway that silently resets greylisted
+ * senders */
+static void open_responder(int epfd)
+{
+	static const struct responder_ops ops = { responder_classify, responder_outcome };
+	static char hostname[256];
+	struct responder_params rp = {
+		.port = conf.responder_port,
+		.max_connections = conf.responder_max_connections,
+		.timeout_ms = conf.responder_timeout_ms,
+		.tarpit_delay_ms = conf.tarpit_delay_ms,
+		.hostname = hostname,
+	};
+	struct rlimit nofile;
+	char why[256];
+
+	/* Each responder client is an fd: out of fds, accept() would fail
+	 * while the listener stays readable, a busy loop. Ask for enough. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+	    nofile.rlim_cur < conf.responder_max_connections + FDS_RESERVED) {
+		nofile.rlim_cur = nofile.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &nofile) < 0 ||
+		    nofile.rlim_cur < conf.responder_max_connections + FDS_RESERVED)
+			msg_fatal("responder_max_connections %u needs %u open files; "
+				  "the limit is %llu", conf.responder_max_connections,
+				  conf.responder_max_connections + FDS_RESERVED,
+				  (unsigned long long)nofile.rlim_cur);
+	}
+	if (gethostname(hostname, sizeof(hostname) - 1) < 0 || !hostname[0])
+		snprintf(hostname, sizeof(hostname), "mxgate");
+	responder = responder_open(&rp, &ops, NULL, epfd, why, sizeof(why));
+	if (!responder)
+		msg_fatal("responder_port %u: %s", conf.responder_port, why);
 }
 
 /* apply_cached - a verdict written since the tc program let this SYN by */
@@ -311,6 +472,12 @@ static int next_timeout_ms(void)
 		if (due < ms)
 			ms = due;
 	}
+	if (responder) {
+		int due = responder_next_timeout_ms(responder, now_ns());
+
+		if (due >= 0 && due < ms)
+			ms = due;
+	}
 	return resolve_timeout_ms(ms);
 }
 
@@ -411,10 +578,16 @@ static void restart_needed(const struct mxg_conf *next)
 	    next->max_pending != conf.max_pending ||
 	    next->mark_pass != conf.mark_pass || next->mark_mask != conf.mark_mask ||
 	    next->mark_tarpit != conf.mark_tarpit ||
+	    next->responder_port != conf.responder_port ||
+	    next->responder_max_connections != conf.responder_max_connections ||
+	    next->responder_timeout_ms != conf.responder_timeout_ms ||
+	    next->tarpit_delay_ms != conf.tarpit_delay_ms ||
+	    next->client_connection_limit != conf.client_connection_limit ||
 	    strcmp(next->dns_servers, conf.dns_servers))
 		msg_warn("reload: interfaces, ports, queue, dns_servers, pin_dir, "
-			 "max_sources, max_pending and marks change only with a "
-			 "restart; they keep their running values");
+			 "max_sources, max_pending, marks, responder_*, "
+			 "tarpit_delay and client_connection_limit change only "
+			 "with a restart; they keep their running values");
 }
 
 /* reload - SIGHUP: reread mxgate.conf and the tables; a bad file keeps
@@ -452,6 +625,11 @@ static void reload(void)
 	next.mark_pass = conf.mark_pass;
 	next.mark_tarpit = conf.mark_tarpit;
 	next.mark_mask = conf.mark_mask;
+	next.responder_port = conf.responder_port;
+	next.responder_max_connections = conf.responder_max_connections;
+	next.responder_timeout_ms = conf.responder_timeout_ms;
+	next.tarpit_delay_ms = conf.tarpit_delay_ms;
+	next.client_connection_limit = conf.client_connection_limit;
 	if (strcmp(next.dnsbl_sites, conf.dnsbl_sites) ||
 	    next.dnsbl_min_ttl != conf.dnsbl_min_ttl ||
 	    next.dnsbl_max_ttl != conf.dnsbl_max_ttl) {
@@ -462,6 +640,7 @@ static void reload(void)
 	tables = next_tables;
 	memcpy(next.countries_dir, conf.countries_dir, sizeof(conf.countries_dir));
 	conf = next;
+	write_kernel_config();	/* greylist times, prefixes, throttle rates */
 	load_countries();
 	msg_info("reload: %s and %zu table(s) in effect", conf_path, tables.n_tables);
 }
@@ -497,6 +676,9 @@ static void run_loop(int epfd, int sigfd)
 
 			if (tag >> 32 == RESOLVE_EPOLL_TAG)
 				resolve_process((int)(__u32)tag, ev[i].events);
+			else if (tag >> 32 == RESPONDER_EPOLL_TAG)
+				responder_event(responder, (__u32)tag, ev[i].events,
+						now_ns());
 			else if (tag == EV_QUEUE && queue_receive(on_packet, NULL) < 0)
 				msg_fatal("nfqueue socket failed; exiting "
 					  "(new sources now pass through bypass)");
@@ -504,11 +686,14 @@ static void run_loop(int epfd, int sigfd)
 				return;
 			else if (tag == EV_COUNTRIES)
 				countries_changed();
+			else if (tag == EV_EVENTS)
+				events_process(kernel_events);
 		}
 		if (countries_due && now_ns() >= countries_due)
 			load_countries();
 		resolve_process(-1, 0);
 		dnsbl_tick(now_ns());
+		responder_tick(responder, now_ns());
 		expire_pending();
 	}
 }
@@ -524,19 +709,37 @@ static void kernel_config(struct mxg_config *kc)
 	kc->mark_mask = conf.mark_mask;
 	kc->greylist_delay_ns = conf.greylist_delay * NS_PER_S;
 	kc->allowlist_ttl_ns = conf.allowlist_ttl * NS_PER_S;
+	kc->greylist_plen_v4 = conf.greylist_prefix_v4 ? 96 + conf.greylist_prefix_v4 : 0;
+	kc->greylist_plen_v6 = conf.greylist_prefix_v6;
+	/* Rates are per minute; the bucket keeps time in ns (mxgate.h). */
+	kc->throttle_interval_ns = 60 * NS_PER_S / conf.throttle_rate;
+	kc->throttle_tolerance_ns = (conf.throttle_burst - 1) * kc->throttle_interval_ns;
+	if (conf.throttle_prefix_rate) {
+		kc->throttle_prefix_interval_ns = 60 * NS_PER_S / conf.throttle_prefix_rate;
+		kc->throttle_prefix_tolerance_ns =
+			(conf.throttle_prefix_burst - 1) * kc->throttle_prefix_interval_ns;
+	}
+}
+
+/* write_kernel_config - the config map from conf; at start and reload */
+static void write_kernel_config(void)
+{
+	struct mxg_config kc;
+
+	kernel_config(&kc);
+	if (bpf_write_config(kernel, &kc) < 0)
+		msg_fatal("cannot write the config map under %s", conf.pin_dir);
 }
 
 /* setup_kernel - load and attach the tc program, write its config */
 static struct mxgate_bpf *setup_kernel(void)
 {
 	struct mxgate_bpf *skel = bpf_load(conf.pin_dir, conf.max_sources);
-	struct mxg_config kc;
 
 	if (!skel)
 		msg_fatal("cannot load the tc program (pin_dir %s)", conf.pin_dir);
-	kernel_config(&kc);
-	if (bpf_write_config(skel, &kc) < 0)
-		msg_fatal("cannot write the config map under %s", conf.pin_dir);
+	kernel = skel;
+	write_kernel_config();
 	for (int i = 0; i < conf.n_interfaces; i++) {
 		if (bpf_attach(skel, conf.interfaces[i]) < 0)
 			msg_fatal("cannot attach the tc program to %s",
@@ -653,6 +856,10 @@ int main(int argc, char **argv)
 	dnsbl_tick(now_ns());	/* first health probe */
 	load_countries();
 	watch_countries(epfd);
+	open_responder(epfd);
+	kernel_events = events_open(bpf_map__fd(skel->maps.events), epfd,
+				    EV_EVENTS, on_kernel_event, NULL);
+	events_process(kernel_events);	/* promotions while we were down */
 	qfd = queue_open(conf.queue);
 	if (qfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, qfd, &ev) < 0)
 		msg_fatal("cannot listen on NFQUEUE %u", conf.queue);
@@ -673,6 +880,9 @@ int main(int argc, char **argv)
 		 "in place (fail-open)", stats.queued, stats.joined,
 		 stats.cached, stats.overload, stats.ignored,
 		 stats.decided[MXG_ACT_PASS], stats.decided[MXG_ACT_BLOCK]);
+	events_process(kernel_events);
+	events_close(kernel_events);
+	responder_close(responder);
 	resolve_shutdown();
 	dnsbl_free();
 	unlink(conf.pid_file);

@@ -23,7 +23,8 @@ static const char *const action_names[MXG_ACT_MAX] = {
 static const char *const reason_names[MXG_REASON_BITS] = {
 	"s25r0", "s25r1", "s25r2", "s25r3", "s25r4", "s25r5", "s25r6",
 	"fcrdns", "timeout", "dnsfail", "manual", "table_ok", "table_deny",
-	"dnsbl", "dnswl", "s25r_extra", "retried",
+	"dnsbl", "dnswl", "s25r_extra", "retried", "country", "pregreet",
+	"hangup", "waited",
 };
 
 static const char *const stat_names[MXG_STAT_ACTION] = {
@@ -34,6 +35,16 @@ static const char *const stat_names[MXG_STAT_ACTION] = {
 	[MXG_STAT_MALFORMED] = "malformed",
 	[MXG_STAT_COUNTRY] = "country",
 	[MXG_STAT_PROMOTED] = "promoted",
+	[MXG_STAT_ACCEPTED] = "accepted",
+	[MXG_STAT_REFUSED_GREYLIST] = "refused_greylist",
+	[MXG_STAT_REFUSED_DNSBL] = "refused_dnsbl",
+	[MXG_STAT_REFUSED_COUNTRY] = "refused_country",
+	[MXG_STAT_REFUSED_TABLE] = "refused_table",
+	[MXG_STAT_REFUSED_THROTTLE] = "refused_throttle",
+	[MXG_STAT_REFUSED_OTHER] = "refused_other",
+	[MXG_STAT_GREYLIST_FIRST] = "greylist_first",
+	[MXG_STAT_GREYLIST_EXPIRED] = "greylist_expired",
+	[MXG_STAT_TO_RESPONDER] = "to_responder",
 };
 
 /* action_name - "pass", "block", ...; "?" for a value out of range */

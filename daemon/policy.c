@@ -17,6 +17,21 @@ static int s25r_outcome(const struct fcrdns_result *r)
 	return rule ? rule : -1;
 }
 
+/* verdict_ttl - how long a verdict lasts, by action and DNS health */
+static unsigned verdict_ttl(const struct mxg_conf *conf, enum mxg_action action,
+			    const struct fcrdns_result *r)
+{
+	unsigned ttl = action == MXG_ACT_PASS ? conf->verdict_ttl_pass :
+		action == MXG_ACT_GREYLIST ? conf->greylist_window :
+		conf->verdict_ttl_block;
+
+	/* Without working DNS, keep any verdict short: a DNS outage must not
+	 * lock good senders out (or bots in) for long. */
+	if (r->status == FCRDNS_TEMPFAIL && ttl > TEMPFAIL_TTL_S)
+		ttl = TEMPFAIL_TTL_S;
+	return ttl;
+}
+
 /* policy_decide - action, reasons and TTL, in the order policy.h gives */
 void policy_decide(const struct mxg_conf *conf, const struct table_set *tables,
 		   const struct mxg_key *key, const struct fcrdns_result *r,
@@ -65,11 +80,30 @@ void policy_decide(const struct mxg_conf *conf, const struct table_set *tables,
 	} else {
 		d->action = MXG_ACT_PASS;
 	}
-	d->ttl_s = d->action == MXG_ACT_PASS ? conf->verdict_ttl_pass :
-		d->action == MXG_ACT_GREYLIST ? conf->greylist_window :
-		conf->verdict_ttl_block;
-	/* Without working DNS, keep any verdict short: a DNS outage must not
-	 * lock good senders out (or bots in) for long. */
-	if (r->status == FCRDNS_TEMPFAIL && d->ttl_s > TEMPFAIL_TTL_S)
-		d->ttl_s = TEMPFAIL_TTL_S;
+	d->ttl_s = verdict_ttl(conf, d->action, r);
+}
+
+/* severity - how hard an action is on the client, for the stricter of two */
+static int severity(enum mxg_action a)
+{
+	static const int rank[MXG_ACT_MAX] = {
+		[MXG_ACT_NONE] = 0, [MXG_ACT_PASS] = 1, [MXG_ACT_THROTTLE] = 2,
+		[MXG_ACT_GREYLIST] = 3, [MXG_ACT_TARPIT] = 4, [MXG_ACT_BLOCK] = 5,
+	};
+
+	return a < MXG_ACT_MAX ? rank[a] : 0;
+}
+
+/* policy_apply_country - the country's action where it is stricter than
+ * what DNS and S25R gave; the tables and the DNSBLs keep the last word */
+void policy_apply_country(const struct mxg_conf *conf, enum mxg_action country,
+			  const struct fcrdns_result *r, struct decision *d)
+{
+	if (d->reasons & (MXG_R_TABLE_OK | MXG_R_TABLE_DENY | MXG_R_DNSWL | MXG_R_DNSBL))
+		return;
+	if (severity(country) <= severity(d->action))
+		return;
+	d->action = country;
+	d->reasons |= MXG_R_COUNTRY;
+	d->ttl_s = verdict_ttl(conf, country, r);
 }

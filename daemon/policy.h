@@ -8,6 +8,10 @@
  *			   const struct mxg_key *client,
  *			   const struct fcrdns_result *fcrdns, int dnsbl_score,
  *			   struct decision *d);
+ *	void policy_apply_country(const struct mxg_conf *conf,
+ *				  enum mxg_action country,
+ *				  const struct fcrdns_result *fcrdns,
+ *				  struct decision *d);
  * DESCRIPTION
  *	The one place where mxgate decides, used by mxgated for real and by
  *	mxgatectl check for a dry run. Order: an access table's OK wins over
@@ -17,6 +21,11 @@
  *	unknown_client_action, rules 1-6: s25r_action); else pass. Every
  *	reason that fired is set in d->reasons, whichever decided. A
  *	verdict reached without working DNS lasts at most TEMPFAIL_TTL_S.
+ *
+ *	policy_apply_country() then applies the action of the client's
+ *	country list (greylist, tarpit, throttle; block is dropped by the tc
+ *	program before anything is queued) when it is stricter than the
+ *	decision and no table or DNSBL decided; it adds reason "country".
  */
 #ifndef MXG_POLICY_H
 #define MXG_POLICY_H
@@ -41,5 +50,7 @@ struct decision {
 void policy_decide(const struct mxg_conf *conf, const struct table_set *tables,
 		   const struct mxg_key *client, const struct fcrdns_result *fcrdns,
 		   int dnsbl_score, struct decision *d);
+void policy_apply_country(const struct mxg_conf *conf, enum mxg_action country,
+			  const struct fcrdns_result *fcrdns, struct decision *d);
 
 #endif /* MXG_POLICY_H */

@@ -15,10 +15,12 @@ extern char **environ;
 int rules_run(const struct mxg_conf *c, const char *verb)
 {
 	char queue[16], ports[8 * MXG_MAX_PORTS], mask[16], pass[16], tarpit[16];
+	char responder[16], limit[16];
 	char line[512];
 	char *argv[] = { (char *)c->rules_cmd, (char *)verb,
 		"--queue", queue, "--ports", ports, "--mark-mask", mask,
-		"--mark-pass", pass, "--mark-tarpit", tarpit, NULL };
+		"--mark-pass", pass, "--mark-tarpit", tarpit,
+		"--responder-port", responder, "--conn-limit", limit, NULL };
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status, rc = -1;
 	size_t o = 0;
@@ -34,6 +36,8 @@ int rules_run(const struct mxg_conf *c, const char *verb)
 	snprintf(mask, sizeof(mask), "0x%x", c->mark_mask);
 	snprintf(pass, sizeof(pass), "0x%x", c->mark_pass);
 	snprintf(tarpit, sizeof(tarpit), "0x%x", c->mark_tarpit);
+	snprintf(responder, sizeof(responder), "%u", c->responder_port);
+	snprintf(limit, sizeof(limit), "%u", c->client_connection_limit);
 
 	if (pipe(pipefd) < 0) {
 		msg_warn("rules: pipe: %s", strerror(errno));

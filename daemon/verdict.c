@@ -37,7 +37,7 @@ int verdict_open(struct verdict_maps *m, const char *pin_dir)
 {
 	int err;
 
-	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = -1;
+	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = m->decisions_fd = -1;
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0)
 		return m->ncpus < 0 ? m->ncpus : -EINVAL;
@@ -56,6 +56,11 @@ int verdict_open(struct verdict_maps *m, const char *pin_dir)
 		err = m->rule_hits_fd;
 		goto bad;
 	}
+	m->decisions_fd = open_pinned(pin_dir, MXG_MAP_DECISIONS);
+	if (m->decisions_fd < 0) {
+		err = m->decisions_fd;
+		goto bad;
+	}
 	return 0;
 bad:
 	verdict_close(m);
@@ -71,7 +76,9 @@ void verdict_close(struct verdict_maps *m)
 		close(m->stats_fd);
 	if (m->rule_hits_fd >= 0)
 		close(m->rule_hits_fd);
-	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = -1;
+	if (m->decisions_fd >= 0)
+		close(m->decisions_fd);
+	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = m->decisions_fd = -1;
 }
 
 /* verdict_put - write (or replace) the verdict for k, valid for ttl_ns */
@@ -101,7 +108,8 @@ int verdict_forget(struct verdict_maps *m, const struct mxg_key *k)
 	return bpf_map_delete_elem(m->verdicts_fd, k) ? -errno : 0;
 }
 
-/* stats_read - every counter summed over the CPUs */
+/* stats_read - every counter: the kernel's, summed over the CPUs, plus
+ * the daemon's for the same id */
 int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX])
 {
 	__u64 *percpu = calloc((size_t)m->ncpus, sizeof(*percpu));
@@ -117,6 +125,8 @@ int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX])
 		}
 		for (int c = 0; c < m->ncpus; c++)
 			totals[id] += percpu[c];
+		if (bpf_map_lookup_elem(m->decisions_fd, &id, percpu) == 0)
+			totals[id] += percpu[0];
 	}
 	free(percpu);
 	return err;
@@ -135,6 +145,19 @@ void rule_hit(struct verdict_maps *m, int rule)
 	bpf_map_update_elem(m->rule_hits_fd, &key, &n, BPF_ANY);
 }
 
+/* stats_add - count n more under counter id, from user space; the
+ * daemon is the only writer of the decisions map, so no update is lost */
+void stats_add(struct verdict_maps *m, __u32 id, __u64 n)
+{
+	__u64 v = 0;
+
+	if (id >= MXG_STAT_MAX)
+		return;
+	bpf_map_lookup_elem(m->decisions_fd, &id, &v);
+	v += n;
+	bpf_map_update_elem(m->decisions_fd, &id, &v, BPF_ANY);
+}
+
 /* rule_hits_read - every rule's decisions */
 int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS])
 {
@@ -142,4 +165,27 @@ int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS])
 		if (bpf_map_lookup_elem(m->rule_hits_fd, &k, &hits[k]))
 			return -errno;
 	return 0;
+}
+
+/* config_read - the config map pinned under pin_dir (its one element);
+ * -ENOENT when it is not pinned, -EINVAL when its value is not a struct
+ * mxg_config of this build (a map of another version) */
+int config_read(const char *pin_dir, struct mxg_config *c)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info), key = 0;
+	int fd = open_pinned(pin_dir, MXG_MAP_CONFIG), err = 0;
+
+	if (fd < 0)
+		return fd;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		err = -errno;
+	else if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(key) ||
+		 info.value_size != sizeof(*c) || info.max_entries < 1)
+		err = -EINVAL;
+	else if (bpf_map_lookup_elem(fd, &key, c) != 0)
+		err = -errno;
+	close(fd);
+	return err;
 }

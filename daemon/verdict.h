@@ -11,17 +11,23 @@
  *			struct mxg_verdict *v);
  *	int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
  *	int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX]);
+ *	void stats_add(struct verdict_maps *m, __u32 id, __u64 n);
  *	void rule_hit(struct verdict_maps *m, int rule);
  *	int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS]);
  *	__u64 now_ns(void);
+ *	int config_read(const char *pin_dir, struct mxg_config *c);
  * DESCRIPTION
  *	Used by mxgated (writer) and mxgatectl (reader, forget), both through
  *	the maps pinned under pin_dir, so mxgatectl works while the daemon is
  *	down. Functions return 0, -ENOENT when no entry exists, or another
- *	negative errno. stats_read() sums the per-CPU counters. rule_hit()
+ *	negative errno. stats_read() sums the per-CPU counters of the tc
+ *	program and the daemon's own (stats_add(), the decisions map). rule_hit()
  *	counts one decision in which S25R rule `rule` fired (the daemon is
  *	the only writer); rule_hits_read() reads those counters. now_ns() is
- *	the clock of the tc program (see mxgate.h) in ns.
+ *	the clock of the tc program (see mxgate.h) in ns. config_read() reads
+ *	the pinned config map on its own (mxgatectl: the greylist clock); it
+ *	returns -ENOENT when the map is not pinned and -EINVAL when the
+ *	pinned map's value is not this build's struct mxg_config.
  */
 #ifndef MXG_VERDICT_H
 #define MXG_VERDICT_H
@@ -33,6 +39,7 @@ struct verdict_maps {
 	int verdicts_fd;	/* pinned LRU hash, -1 when closed */
 	int stats_fd;		/* pinned per-CPU array, -1 when closed */
 	int rule_hits_fd;	/* pinned array, -1 when closed */
+	int decisions_fd;	/* pinned array: the daemon's counters */
 	int ncpus;		/* possible CPUs, for per-CPU values */
 };
 
@@ -44,8 +51,10 @@ int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v);
 int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
 int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX]);
+void stats_add(struct verdict_maps *m, __u32 id, __u64 n);
 void rule_hit(struct verdict_maps *m, int rule);
 int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS]);
 __u64 now_ns(void);
+int config_read(const char *pin_dir, struct mxg_config *c);
 
 #endif /* MXG_VERDICT_H */

@@ -23,108 +23,7 @@
 #include "packets.h"
 #include "test.h"
 #include "verdict.h"
-
-#define TC_ACT_OK	0
-#define TC_ACT_SHOT	2
-#define SECOND		1000000000ULL
-
-struct world {
-	char dir[64];			/* private bpffs mount point */
-	struct mxgate_bpf *skel;	/* loaded program and maps */
-	struct verdict_maps maps;	/* the pinned maps, as mxgated sees them */
-};
-
-/* world_up - mount a bpffs, load the program with pins there, config */
-static int world_up(struct world *w, const __u16 *ports, int n_ports)
-{
-	struct mxg_config cfg = { .mark_pass = MXG_DEFAULT_MARK_PASS,
-		.mark_tarpit = MXG_DEFAULT_MARK_TARPIT,
-		.mark_mask = MXG_DEFAULT_MARK_MASK,
-		.greylist_delay_ns = 25 * 60 * SECOND,
-		.allowlist_ttl_ns = 20 * 86400 * SECOND };
-
-	memset(w, 0, sizeof(*w));
-	snprintf(w->dir, sizeof(w->dir), "/tmp/mxgate-bpftest.XXXXXX");
-	if (!mkdtemp(w->dir) || mount("bpf", w->dir, "bpf", 0, NULL) < 0) {
-		test_fail(__FILE__, __LINE__, "bpffs in %s: %s", w->dir, strerror(errno));
-		return -1;
-	}
-	for (int i = 0; i < n_ports; i++)
-		cfg.ports[i] = ports[i];
-	w->skel = bpf_load(w->dir, 1024);
-	if (!w->skel || bpf_write_config(w->skel, &cfg) < 0 ||
-	    verdict_open(&w->maps, w->dir) < 0) {
-		test_fail(__FILE__, __LINE__, "cannot load the tc program");
-		return -1;
-	}
-	return 0;
-}
-
-/* world_down - free everything and unmount */
-static void world_down(struct world *w)
-{
-	verdict_close(&w->maps);
-	if (w->skel)
-		bpf_unload(w->skel);
-	umount2(w->dir, MNT_DETACH);
-	rmdir(w->dir);
-}
-
-/* run - one packet through the program; returns TC_ACT_*, mark out */
-static int run(struct world *w, const struct pkt_spec *s, size_t cut,
-	       __u32 mark_in, __u32 *mark_out)
-{
-	__u8 buf[PKT_MAX];
-	struct __sk_buff ctx = { .mark = mark_in };
-	size_t n = build_frame(buf, s);
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
-		    .data_size_in = (__u32)(cut && cut < n ? cut : n),
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .ctx_out = &ctx, .ctx_size_out = sizeof(ctx), .repeat = 1);
-	int err = bpf_prog_test_run_opts(
-		bpf_program__fd(w->skel->progs.mxgate_ingress), &opts);
-
-	if (err) {
-		test_fail(__FILE__, __LINE__, "BPF_PROG_TEST_RUN: %s", strerror(-err));
-		return -1;
-	}
-	if (mark_out)
-		*mark_out = ctx.mark;
-	return (int)opts.retval;
-}
-
-/* stat - one kernel counter, summed over CPUs */
-static __u64 stat(struct world *w, unsigned id)
-{
-	__u64 totals[MXG_STAT_MAX];
-
-	if (stats_read(&w->maps, totals) < 0)
-		return ~0ULL;
-	return totals[id];
-}
-
-/* key_of - the map key of the test source for family */
-static struct mxg_key key_of(int family)
-{
-	struct mxg_key k = { .plen = 128 };
-
-	if (family == 4) {
-		k.addr[10] = k.addr[11] = 0xff;
-		memcpy(k.addr + 12, test_src4, 4);
-	} else {
-		memcpy(k.addr, test_src6, 16);
-	}
-	return k;
-}
-
-/* put - a verdict for family's test source */
-static void put(struct world *w, int family, enum mxg_action a, __u32 reasons,
-		__u64 ttl)
-{
-	struct mxg_key k = key_of(family);
-
-	CHECK_EQ_INT(verdict_put(&w->maps, &k, a, reasons, 0, ttl), 0);
-}
+#include "world.h"
 
 TEST(tc_unknown_source_passes_unmarked)
 {
@@ -202,20 +101,45 @@ TEST(tc_expired_verdict_is_ignored)
 	world_down(&w);
 }
 
-/* put_raw - a verdict with explicit times, relative to now (ns) */
-static void put_raw(struct world *w, int family, enum mxg_action a,
-		    __s64 set_rel, __s64 expires_rel)
-{
-	struct mxg_key k = key_of(family);
-	struct mxg_verdict v = { .action = a, .reasons = MXG_R_S25R1 };
-	__u64 now = now_ns();
+/* events - what drain_events() found in the events ring buffer */
+struct events {
+	int n;				/* records consumed */
+	int bad_size;			/* records not the size of an event */
+	struct mxg_event ev[8];		/* the first ones */
+};
 
-	v.set_ns = now + (__u64)set_rel;
-	v.expires_ns = now + (__u64)expires_rel;
-	CHECK_EQ_INT(bpf_map_update_elem(w->maps.verdicts_fd, &k, &v, BPF_ANY), 0);
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct events *e = ctx;
+
+	if (size != sizeof(struct mxg_event))
+		e->bad_size++;
+	else if (e->n < 8)
+		memcpy(&e->ev[e->n], data, sizeof(struct mxg_event));
+	e->n++;
+	return 0;
 }
 
-#define MINUTE (60 * SECOND)
+/* drain_events - consume every record in the events ring buffer; the
+ * consumer position lives in the map, so each call sees only new ones */
+static int drain_events(struct world *w, struct events *e)
+{
+	struct ring_buffer *rb;
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_event, e, NULL);
+	if (!rb) {
+		test_fail(__FILE__, __LINE__, "ring_buffer__new: %s", strerror(errno));
+		return -1;
+	}
+	r = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	if (r < 0)
+		test_fail(__FILE__, __LINE__, "ring_buffer__consume: %s", strerror(-r));
+	CHECK_EQ_INT(e->bad_size, 0);
+	return e->n;
+}
 
 TEST(tc_greylist_clock)
 {
@@ -226,31 +150,548 @@ TEST(tc_greylist_clock)
 	__u32 mark;
 
 	if (world_up(&w, NULL, 0) == 0) {
-		/* First contact just now: a retry before the delay is refused. */
-		put_raw(&w, 4, MXG_ACT_GREYLIST, 0, 45 * MINUTE);
-		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		/* First contact just now: a retry before the delay goes to
+		 * the responder (450 again), not to the MTA. */
+		put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1, 0, 45 * MINUTE);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_GREYLIST), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 0);
 		/* 30 minutes later, inside the window: promoted to pass. */
-		put_raw(&w, 4, MXG_ACT_GREYLIST, -30 * (__s64)MINUTE, 15 * MINUTE);
+		put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1, -30 * (__s64)MINUTE,
+		       15 * MINUTE);
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 1);
 		CHECK_EQ_INT(verdict_get(&w.maps, &k, &v), 0);
 		CHECK_EQ_INT(v.action, MXG_ACT_PASS);
 		CHECK(v.reasons & MXG_R_RETRIED);
-		CHECK(v.expires_ns > now_ns() + 19 * 24 * 60 * MINUTE);
+		CHECK(v.expires_ns > now_ns() + 19 * DAY);
 		/* Its later connections pass and keep the allowlisting fresh. */
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 1);
 		/* No retry in the window: the entry lapses, the SYN is queued
 		 * as a first contact again. */
-		put_raw(&w, 4, MXG_ACT_GREYLIST, -50 * (__s64)MINUTE, -5 * (__s64)MINUTE);
+		put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1, -50 * (__s64)MINUTE,
+		       -(__s64)SECOND);	/* not minutes: a time before boot would wrap */
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(mark, 0);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_EXPIRED), 1);
-		/* Tarpit drops until the responder exists. */
+		CHECK_EQ_INT(stat(&w, MXG_STAT_GREYLIST_EXPIRED), 1);
+		/* Tarpit goes to the responder. */
 		put(&w, 4, MXG_ACT_TARPIT, MXG_R_S25R1, 60 * SECOND);
-		CHECK_EQ_INT(run(&w, &s, 0, 0, NULL), TC_ACT_SHOT);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+	}
+	world_down(&w);
+}
+
+TEST(tc_greylist_early_syn_is_marked_for_the_responder)
+{
+	struct world w;
+	struct events ev;
+	struct mxg_verdict before, after;
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		for (int fam = 4; fam <= 6; fam += 2) {
+			struct pkt_spec s = syn_spec(fam);
+			struct mxg_key k = key_of(fam);
+
+			/* Marks outside mark_mask stay, mxgate's bits are
+			 * replaced (a stale PASS bit included). */
+			put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1 | MXG_R_S25R3,
+			       0, 45 * MINUTE);
+			before = get(&w, &k);
+			CHECK_EQ_INT(run(&w, &s, 0, 0x70000 | MXG_DEFAULT_MARK_PASS,
+					 &mark), TC_ACT_OK);
+			CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_TARPIT);
+			/* One second short of the delay: still too early. */
+			put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1 | MXG_R_S25R3,
+			       -(__s64)GREYLIST_DELAY + (__s64)SECOND, 45 * MINUTE);
+			before = get(&w, &k);
+			CHECK_EQ_INT(run(&w, &s, 0, 0xf0000f00, &mark), TC_ACT_OK);
+			CHECK_EQ_INT(mark, 0xf0000000 | MXG_DEFAULT_MARK_TARPIT);
+			/* The entry is left as it was, but for its hits. */
+			after = get(&w, &k);
+			CHECK_EQ_INT(after.action, MXG_ACT_GREYLIST);
+			CHECK_EQ_INT(after.reasons, MXG_R_S25R1 | MXG_R_S25R3);
+			CHECK_EQ_INT(after.set_ns, before.set_ns);
+			CHECK_EQ_INT(after.expires_ns, before.expires_ns);
+			CHECK_EQ_INT(after.hits, before.hits + 1);
+		}
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_GREYLIST), 4);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_TO_RESPONDER), 4);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_GREYLIST), 4);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 1), 4);	/* s25r1 */
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 3), 4);	/* s25r3 */
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 2), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 16), 0);	/* retried */
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 0);
+		CHECK_EQ_INT(drain_events(&w, &ev), 0);
+	}
+	world_down(&w);
+}
+
+TEST(tc_greylist_retry_in_window_is_promoted_and_reported)
+{
+	struct world w;
+	struct events ev;
+	struct mxg_verdict v;
+	__u32 mark;
+	__u64 t0, t1;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		for (int fam = 4; fam <= 6; fam += 2) {
+			struct pkt_spec s = syn_spec(fam);
+			struct mxg_key k = key_of(fam);
+
+			/* Exactly the delay ago (the program's now is no earlier
+			 * than ours): the retry counts. */
+			put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1,
+			       -(__s64)GREYLIST_DELAY, 20 * MINUTE);
+			t0 = now_ns();
+			CHECK_EQ_INT(run(&w, &s, 0, 0x70000 | MXG_DEFAULT_MARK_TARPIT,
+					 &mark), TC_ACT_OK);
+			t1 = now_ns();
+			CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_PASS);
+			v = get(&w, &k);
+			CHECK_EQ_INT(v.action, MXG_ACT_PASS);
+			CHECK_EQ_INT(v.reasons, MXG_R_S25R1 | MXG_R_RETRIED);
+			CHECK(v.set_ns >= t0 && v.set_ns <= t1);
+			CHECK_EQ_INT(v.expires_ns, v.set_ns + ALLOWLIST_TTL);
+			CHECK_EQ_INT(v.hits, 1);
+			/* One event: the entry's key and its new value. */
+			CHECK_EQ_INT(drain_events(&w, &ev), 1);
+			CHECK_EQ_INT(ev.ev[0].type, MXG_EV_PROMOTED);
+			CHECK(memcmp(&ev.ev[0].key, &k, sizeof(k)) == 0);
+			CHECK(memcmp(&ev.ev[0].verdict, &v, sizeof(v)) == 0);
+			CHECK_EQ_INT(ev.ev[0].verdict.action, MXG_ACT_PASS);
+			/* The next SYN passes without a second promotion. */
+			CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+			CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+			CHECK_EQ_INT(drain_events(&w, &ev), 0);
+		}
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 4);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_GREYLIST), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_PASS), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_TO_RESPONDER), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_GREYLIST), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 1), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_EXPIRED), 0);
+	}
+	world_down(&w);
+}
+
+TEST(tc_greylist_after_the_window_goes_to_the_daemon)
+{
+	struct world w;
+	struct events ev;
+	struct mxg_key k = key_of(4), k6 = key_of(6);
+	struct pkt_spec s = syn_spec(4), s6 = syn_spec(6);
+	struct mxg_verdict before, after;
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		/* (A second ago: a monotonic time before boot would wrap.) */
+		put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1, -50 * (__s64)MINUTE,
+		       -(__s64)SECOND);
+		before = get(&w, &k);
+		CHECK_EQ_INT(run(&w, &s, 0, 0x70000, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0x70000);
+		after = get(&w, &k);
+		CHECK(memcmp(&before, &after, sizeof(before)) == 0);
+		/* The window ends at expires_ns itself. */
+		put_at(&w, &k6, MXG_ACT_GREYLIST, MXG_R_S25R1, -45 * (__s64)MINUTE, 0);
+		CHECK_EQ_INT(run(&w, &s6, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0);
+		CHECK_EQ_INT(get(&w, &k6).action, MXG_ACT_GREYLIST);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_EXPIRED), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_GREYLIST_EXPIRED), 2);
+		/* An expired verdict of another action is no greylist expiry. */
+		put_at(&w, &k, MXG_ACT_BLOCK, MXG_R_S25R1, -50 * (__s64)MINUTE,
+		       -(__s64)SECOND);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_EXPIRED), 3);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_GREYLIST_EXPIRED), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_TO_RESPONDER), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_GREYLIST), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_GREYLIST), 0);
+		CHECK_EQ_INT(drain_events(&w, &ev), 0);
+	}
+	world_down(&w);
+}
+
+TEST(tc_promoted_pass_is_renewed_by_later_syns)
+{
+	struct world w;
+	struct mxg_key k = key_of(6), other = key_of(4);
+	struct pkt_spec s = syn_spec(6), s4 = syn_spec(4);
+	struct mxg_verdict v;
+	__u64 t0, t1, old_set;
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		/* A client promoted long ago whose pass has an hour left. */
+		put_at(&w, &k, MXG_ACT_PASS, MXG_R_S25R1 | MXG_R_RETRIED,
+		       -19 * (__s64)DAY, 60 * MINUTE);
+		old_set = get(&w, &k).set_ns;
+		t0 = now_ns();
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		t1 = now_ns();
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		v = get(&w, &k);
+		CHECK_EQ_INT(v.action, MXG_ACT_PASS);
+		CHECK(v.expires_ns >= t0 + ALLOWLIST_TTL && v.expires_ns <= t1 + ALLOWLIST_TTL);
+		CHECK_EQ_INT(v.set_ns, old_set);	/* only the expiry moves */
+		CHECK_EQ_INT(v.hits, 1);
+		/* A pass the daemon gave (no retry) keeps its own expiry. */
+		put_at(&w, &other, MXG_ACT_PASS, MXG_R_FCRDNS, 0, 60 * MINUTE);
+		old_set = get(&w, &other).expires_ns;
+		CHECK_EQ_INT(run(&w, &s4, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		CHECK_EQ_INT(get(&w, &other).expires_ns, old_set);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 0);
+	}
+	world_down(&w);
+}
+
+TEST(tc_tarpit_is_marked_and_never_promoted)
+{
+	struct world w;
+	struct events ev;
+	struct mxg_key k = key_of(4);
+	struct pkt_spec s = syn_spec(4);
+	struct mxg_verdict v;
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		/* Set two hours ago: far past the greylist delay. */
+		put_at(&w, &k, MXG_ACT_TARPIT, MXG_R_PREGREET, -120 * (__s64)MINUTE,
+		       60 * MINUTE);
+		for (int i = 0; i < 3; i++) {
+			CHECK_EQ_INT(run(&w, &s, 0, 0x10000 | MXG_DEFAULT_MARK_PASS,
+					 &mark), TC_ACT_OK);
+			CHECK_EQ_INT(mark, 0x10000 | MXG_DEFAULT_MARK_TARPIT);
+		}
+		v = get(&w, &k);
+		CHECK_EQ_INT(v.action, MXG_ACT_TARPIT);
+		CHECK_EQ_INT(v.reasons, MXG_R_PREGREET);
+		CHECK_EQ_INT(v.hits, 3);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_TARPIT), 3);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_TO_RESPONDER), 3);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_GREYLIST), 3);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 18), 3);	/* pregreet */
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 0);
+		CHECK_EQ_INT(drain_events(&w, &ev), 0);
+		/* Manual tarpit of a client the delay does not apply to. */
+		put_at(&w, &k, MXG_ACT_TARPIT, MXG_R_MANUAL, -(__s64)DAY, MINUTE);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+		CHECK_EQ_INT(get(&w, &k).action, MXG_ACT_TARPIT);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_GREYLIST), 4);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 10), 1);	/* manual */
+	}
+	world_down(&w);
+}
+
+/* pool_case - greylist aggregation over the pool of the test source of
+ * fam (plen: 120 for IPv4 /24, 64 for IPv6 /64); the pool entry judges
+ * addresses without their own entry. inside[]: three other addresses of
+ * the pool, outside: one next to it. */
+static void pool_case(int fam, unsigned plen, const struct mxg_key inside[3],
+		      const struct mxg_key *outside)
+{
+	struct mxg_config cfg = default_config();
+	struct world w;
+	struct events ev;
+	struct mxg_key src = key_of(fam), pool = prefix(key_of(fam), plen);
+	struct pkt_spec s;
+	struct mxg_verdict v;
+	__u32 mark;
+
+	if (fam == 4)
+		cfg.greylist_plen_v4 = (__u8)plen;
+	else
+		cfg.greylist_plen_v6 = (__u8)plen;
+	if (world_up_cfg(&w, &cfg) == 0) {
+		/* The daemon greylisted the pool at the test source's first
+		 * contact. Another address of the pool, early: responder. */
+		put_at(&w, &pool, MXG_ACT_GREYLIST, MXG_R_S25R2, 0, 45 * MINUTE);
+		s = syn_from(&inside[0]);
+		CHECK_EQ_INT(run(&w, &s, 0, 0x70000, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_TARPIT);
+		CHECK_EQ_INT(get(&w, &pool).hits, 1);
+		CHECK(!has_verdict(&w, &inside[0]));	/* no entry of its own */
+		CHECK_EQ_INT(stat(&w, MXG_STAT_TO_RESPONDER), 1);
+		/* An address outside the pool is unknown. */
+		s = syn_from(outside);
+		CHECK_EQ_INT(run(&w, &s, 0, 0x70000, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0x70000);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 1);
+		/* After the delay another address of the pool retries: the
+		 * pool entry is promoted and reported under its own key. */
+		put_at(&w, &pool, MXG_ACT_GREYLIST, MXG_R_S25R2, -30 * (__s64)MINUTE,
+		       15 * MINUTE);
+		s = syn_from(&inside[1]);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		v = get(&w, &pool);
+		CHECK_EQ_INT(v.action, MXG_ACT_PASS);
+		CHECK_EQ_INT(v.reasons, MXG_R_S25R2 | MXG_R_RETRIED);
+		CHECK(!has_verdict(&w, &inside[1]));
+		CHECK(!has_verdict(&w, &src));
+		CHECK_EQ_INT(drain_events(&w, &ev), 1);
+		CHECK_EQ_INT(ev.ev[0].type, MXG_EV_PROMOTED);
+		CHECK(memcmp(&ev.ev[0].key, &pool, sizeof(pool)) == 0);
+		CHECK(memcmp(&ev.ev[0].verdict, &v, sizeof(v)) == 0);
+		/* A third address of the pool passes now, as does the first. */
+		s = syn_from(&inside[2]);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		s = syn_spec(fam);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 3);
+		CHECK_EQ_INT(drain_events(&w, &ev), 0);
+		/* The outside address is still unknown. */
+		s = syn_from(outside);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 2);
+		/* A /128 entry inside the pool wins over the pool's pass. */
+		put_at(&w, &inside[0], MXG_ACT_BLOCK, MXG_R_DNSBL, 0, MINUTE);
+		s = syn_from(&inside[0]);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_DNSBL), 1);
+		/* Even when it has expired: the daemon decides again. */
+		put_at(&w, &inside[0], MXG_ACT_BLOCK, MXG_R_DNSBL, -(__s64)DAY, -1);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_EXPIRED), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 3);
+		/* And a /128 pass beats a pool still in its greylist delay. */
+		put_at(&w, &pool, MXG_ACT_GREYLIST, MXG_R_S25R2, 0, 45 * MINUTE);
+		put_at(&w, &inside[1], MXG_ACT_PASS, MXG_R_FCRDNS, 0, MINUTE);
+		s = syn_from(&inside[1]);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		s = syn_from(&inside[2]);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+		/* With aggregation off the pool entry is ignored. */
+		if (fam == 4)
+			w.cfg.greylist_plen_v4 = 0;
+		else
+			w.cfg.greylist_plen_v6 = 0;
+		reconfigure(&w);
+		CHECK_EQ_INT(run(&w, &s, 0, 0x70000, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0x70000);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 3);
+		/* Aggregation of the other family does not apply to this one. */
+		if (fam == 4)
+			w.cfg.greylist_plen_v6 = 64;
+		else
+			w.cfg.greylist_plen_v4 = 120;
+		reconfigure(&w);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 4);
+	}
+	world_down(&w);
+}
+
+TEST(tc_greylist_pool_v4_24)
+{
+	struct mxg_key in[3] = { key4(198, 51, 100, 77), key4(198, 51, 100, 1),
+				 key4(198, 51, 100, 255) };
+	struct mxg_key out = key4(198, 51, 101, 20);
+
+	pool_case(4, 96 + 24, in, &out);
+}
+
+TEST(tc_greylist_pool_v6_64)
+{
+	/* 2001:db8:c::/64; the test source is 2001:db8:c::20. */
+	static const __u8 a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0c, 0, 0,
+				    0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0 };
+	static const __u8 b[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0c, 0, 0,
+				    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const __u8 c[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0c, 0, 0,
+				    0, 0, 0, 0, 0, 0, 0, 0x21 };
+	static const __u8 o[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0c, 0, 1,
+				    0, 0, 0, 0, 0, 0, 0, 0x20 };
+	struct mxg_key in[3] = { key6(a), key6(b), key6(c) };
+	struct mxg_key out = key6(o);
+
+	pool_case(6, 64, in, &out);
+}
+
+TEST(tc_greylist_pool_plen_off_a_byte_boundary)
+{
+	struct mxg_config cfg = default_config();
+	struct world w;
+	/* 198.51.100.20/20 is 198.51.96.0/20: .96.0 up to .111.255 */
+	struct mxg_key pool = key4(198, 51, 96, 0), in = key4(198, 51, 111, 9),
+		       out = key4(198, 51, 112, 9), below = key4(198, 51, 95, 9);
+	struct pkt_spec s;
+	__u32 mark;
+
+	pool.plen = 96 + 20;
+	cfg.greylist_plen_v4 = 96 + 20;
+	if (world_up_cfg(&w, &cfg) == 0) {
+		put_at(&w, &pool, MXG_ACT_BLOCK, MXG_R_TABLE_DENY, 0, MINUTE);
+		s = syn_spec(4);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		s = syn_from(&in);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		s = syn_from(&out);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		s = syn_from(&below);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_TABLE), 2);
+	}
+	world_down(&w);
+}
+
+/* breakdown_slot - the one breakdown counter (ACCEPTED .. REFUSED_OTHER)
+ * that grew by one between before and after; -1 if not exactly one did */
+static int breakdown_slot(const __u64 *before, const __u64 *after)
+{
+	int slot = -1;
+
+	for (int id = MXG_STAT_ACCEPTED; id <= MXG_STAT_REFUSED_OTHER; id++) {
+		if (after[id] == before[id])
+			continue;
+		if (after[id] != before[id] + 1 || slot >= 0)
+			return -1;
+		slot = id;
+	}
+	return slot;
+}
+
+TEST(tc_breakdown_counts_each_judged_syn_once)
+{
+	static const struct {
+		enum mxg_action action;
+		__u32 reasons;
+		int ret, slot;
+	} cases[] = {
+		{ MXG_ACT_PASS, MXG_R_FCRDNS, TC_ACT_OK, MXG_STAT_ACCEPTED },
+		{ MXG_ACT_PASS, MXG_R_TABLE_OK, TC_ACT_OK, MXG_STAT_ACCEPTED },
+		{ MXG_ACT_BLOCK, MXG_R_TABLE_DENY | MXG_R_DNSBL | MXG_R_S25R1,
+		  TC_ACT_SHOT, MXG_STAT_REFUSED_TABLE },
+		{ MXG_ACT_BLOCK, MXG_R_DNSBL | MXG_R_S25R1, TC_ACT_SHOT,
+		  MXG_STAT_REFUSED_DNSBL },
+		{ MXG_ACT_BLOCK, MXG_R_DNSBL, TC_ACT_SHOT, MXG_STAT_REFUSED_DNSBL },
+		{ MXG_ACT_BLOCK, MXG_R_S25R4, TC_ACT_SHOT, MXG_STAT_REFUSED_GREYLIST },
+		{ MXG_ACT_BLOCK, MXG_R_S25R_EXTRA, TC_ACT_SHOT,
+		  MXG_STAT_REFUSED_GREYLIST },
+		{ MXG_ACT_BLOCK, MXG_R_HANGUP, TC_ACT_SHOT, MXG_STAT_REFUSED_GREYLIST },
+		{ MXG_ACT_BLOCK, MXG_R_COUNTRY | MXG_R_S25R0, TC_ACT_SHOT,
+		  MXG_STAT_REFUSED_COUNTRY },
+		{ MXG_ACT_BLOCK, MXG_R_MANUAL, TC_ACT_SHOT, MXG_STAT_REFUSED_OTHER },
+		{ MXG_ACT_BLOCK, 0, TC_ACT_SHOT, MXG_STAT_REFUSED_OTHER },
+		{ MXG_ACT_GREYLIST, MXG_R_DNSBL, TC_ACT_OK, MXG_STAT_REFUSED_DNSBL },
+		{ MXG_ACT_GREYLIST, 0, TC_ACT_OK, MXG_STAT_REFUSED_GREYLIST },
+		{ MXG_ACT_TARPIT, MXG_R_TABLE_DENY, TC_ACT_OK, MXG_STAT_REFUSED_TABLE },
+	};
+	__u64 before[MXG_STAT_MAX], after[MXG_STAT_MAX];
+	struct world w;
+	struct mxg_key k = key_of(6);
+	struct pkt_spec s = syn_spec(6);
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			put_at(&w, &k, cases[i].action, cases[i].reasons, 0, MINUTE);
+			stats(&w, before);
+			CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), cases[i].ret);
+			stats(&w, after);
+			if (breakdown_slot(before, after) != cases[i].slot)
+				test_fail(__FILE__, __LINE__, "case %zu: breakdown slot "
+					  "%d, expected %d", i,
+					  breakdown_slot(before, after), cases[i].slot);
+			/* Refused SYNs count every reason, accepted ones none. */
+			for (int bit = 0; bit < MXG_REASON_BITS; bit++) {
+				__u64 want = cases[i].slot != MXG_STAT_ACCEPTED &&
+					     (cases[i].reasons & (1u << bit));
+
+				if (after[MXG_STAT_REASON + bit] -
+				    before[MXG_STAT_REASON + bit] != want)
+					test_fail(__FILE__, __LINE__, "case %zu: "
+						  "reason bit %d", i, bit);
+			}
+		}
+		/* No verdict, or an expired one: the daemon counts it. */
+		verdict_forget(&w.maps, &k);
+		stats(&w, before);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		put_at(&w, &k, MXG_ACT_BLOCK, MXG_R_DNSBL, -(__s64)MINUTE, -1);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		stats(&w, after);
+		CHECK_EQ_INT(breakdown_slot(before, after), -1);
+		for (int id = MXG_STAT_ACCEPTED; id <= MXG_STAT_REFUSED_OTHER; id++)
+			CHECK_EQ_INT(after[id], before[id]);
+	}
+	world_down(&w);
+}
+
+TEST(tc_country_block_counts_in_the_breakdown)
+{
+	struct world w;
+	struct country_set set = { 0 };
+	struct country_entry e[2] = {
+		{ .key = { .prefixlen = 96 + 24, .addr = { [10] = 0xff, [11] = 0xff,
+			   [12] = 198, [13] = 51, [14] = 100 } },
+		  .value = { .cc = "zz", .action = MXG_ACT_BLOCK } },
+		{ .key = { .prefixlen = 48, .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0c } },
+		  .value = { .cc = "yy", .action = MXG_ACT_GREYLIST } },
+	};
+	struct mxg_key k6 = key_of(6);
+	struct pkt_spec s4 = syn_spec(4), s6 = syn_spec(6);
+	__u32 mark;
+
+	if (world_up(&w, NULL, 0) == 0) {
+		int fd = bpf_map__fd(w.skel->maps.countries);
+
+		set.entries = e;
+		set.n = 2;
+		CHECK_EQ_INT(country_install(fd, &set), 0);
+		/* Blocked country, no verdict: dropped and counted. */
+		CHECK_EQ_INT(run(&w, &s4, 0, 0, &mark), TC_ACT_SHOT);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_COUNTRY), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_COUNTRY), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 0);
+		/* A greylisted country is the daemon's business: the SYN of an
+		 * unknown source is left to it, a cached verdict applies. */
+		CHECK_EQ_INT(run(&w, &s6, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_UNKNOWN), 1);
+		put_at(&w, &k6, MXG_ACT_PASS, MXG_R_FCRDNS, 0, MINUTE);
+		CHECK_EQ_INT(run(&w, &s6, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		e[1].value.action = MXG_ACT_THROTTLE;
+		CHECK_EQ_INT(country_install(fd, &set), 0);
+		CHECK_EQ_INT(run(&w, &s6, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		e[1].value.action = MXG_ACT_TARPIT;
+		CHECK_EQ_INT(country_install(fd, &set), 0);
+		CHECK_EQ_INT(run(&w, &s6, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_COUNTRY), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_COUNTRY), 1);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 3);
 	}
 	world_down(&w);
 }

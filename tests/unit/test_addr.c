@@ -144,3 +144,22 @@ TEST(addr_reverse_names)
 	addr_reverse_name(&k, NULL, buf, 10);
 	CHECK(strlen(buf) < 10);
 }
+
+TEST(addr_prefix_clears_host_bits)
+{
+	struct mxg_key k, want;
+	char buf[ADDR_STRLEN];
+
+	CHECK_EQ_INT(addr_parse("198.51.100.77", &k), 0);
+	addr_prefix(&k, 96 + 24);
+	CHECK_EQ_INT(addr_parse("198.51.100.0/24", &want), 0);
+	CHECK(memcmp(&k, &want, sizeof(k)) == 0);
+	addr_format(&k, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "198.51.100.0/24");
+	CHECK_EQ_INT(addr_parse("2001:db8:1:2:3:4:5:6", &k), 0);
+	addr_prefix(&k, 64);
+	addr_format(&k, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "2001:db8:1:2::/64");
+	addr_prefix(&k, 200);		/* out of range: the whole address */
+	CHECK_EQ_INT(k.plen, 128);
+}

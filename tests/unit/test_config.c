@@ -526,9 +526,59 @@ TEST(config_shipped_file_shows_the_defaults)
 	for (int i = 0; i < n_msgs && i < MAX_MSGS; i++)
 		test_fail(__FILE__, __LINE__, "%s", msgs[i]);
 	CHECK(memcmp(&c, &defaults, sizeof(c)) == 0);
-	/* 30 keys; interfaces, dns_servers, client_access, dnsbl_sites and
-	 * country_actions have no default and show an example instead. A
+	/* Every key but interfaces, dns_servers, client_access, dnsbl_sites and
+	 * country_actions (no default: an example is shown) has a default line. A
 	 * new key fails here until the shipped file shows it. */
-	CHECK_EQ_INT(n_defaults, 25);
+	CHECK_EQ_INT(n_defaults, 34);
 	free(text);
+}
+
+TEST(config_responder_tarpit_throttle_keys)
+{
+	struct mxg_conf c;
+	char path[64];
+
+	conf_defaults(&c);
+	CHECK_EQ_INT(c.responder_port, 10025);
+	CHECK_EQ_INT(c.tarpit_delay_ms, 65000);
+	CHECK_EQ_INT(c.greylist_prefix_v4, 0);
+	CHECK_EQ_INT(c.client_connection_limit, 20);
+	CHECK_EQ_INT(load_text(&c,
+		"responder_port = 2525\n"
+		"responder_max_connections = 3\n"
+		"responder_timeout = 500ms\n"
+		"tarpit_delay = 3s\n"
+		"greylist_prefix_v4 = 24\n"
+		"greylist_prefix_v6 = /64\n"
+		"throttle_rate = 60\n"
+		"throttle_burst = 5\n"
+		"throttle_prefix_rate = 0\n"
+		"client_connection_limit = 0\n", path, sizeof(path)), 0);
+	CHECK_EQ_INT(c.responder_port, 2525);
+	CHECK_EQ_INT(c.responder_max_connections, 3);
+	CHECK_EQ_INT(c.responder_timeout_ms, 500);
+	CHECK_EQ_INT(c.tarpit_delay_ms, 3000);
+	CHECK_EQ_INT(c.greylist_prefix_v4, 24);
+	CHECK_EQ_INT(c.greylist_prefix_v6, 64);
+	CHECK_EQ_INT(c.throttle_rate, 60);
+	CHECK_EQ_INT(c.throttle_burst, 5);
+	CHECK_EQ_INT(c.throttle_prefix_rate, 0);
+	CHECK_EQ_INT(c.client_connection_limit, 0);
+	CHECK_EQ_INT(load_text(&c, "greylist_prefix_v4 = off\n", path, sizeof(path)), 0);
+	CHECK_EQ_INT(c.greylist_prefix_v4, 0);
+
+	/* Each bad value names its line, and the good state is kept. */
+	CHECK_EQ_INT(load_text(&c,
+		"greylist_prefix_v4 = 33\n"
+		"greylist_prefix_v6 = on\n"
+		"responder_port = 0\n"
+		"throttle_rate = 0\n"
+		"tarpit_delay = 20m\n", path, sizeof(path)), 5);
+	CHECK(has_msg(path, 1, "prefix length (8-32)"));
+	CHECK(has_msg(path, 2, "\"on\" is not \"off\""));
+	CHECK(has_msg(path, 3, "out of range"));
+	CHECK(has_msg(path, 4, "out of range"));
+	CHECK(has_msg(path, 5, "out of range"));
+	CHECK_EQ_INT(c.greylist_prefix_v4, 0);
+	CHECK_EQ_INT(c.responder_port, 2525);
 }

@@ -79,7 +79,7 @@ TEST(names_counters)
 	CHECK_EQ_STR(stat_name(MXG_STAT_REASON, buf, sizeof(buf)), "reason_s25r0");
 	CHECK_EQ_STR(stat_name(MXG_STAT_REASON + 1, buf, sizeof(buf)), "reason_s25r1");
 	CHECK_EQ_STR(stat_name(MXG_STAT_REASON + 7, buf, sizeof(buf)), "reason_fcrdns");
-	CHECK_EQ_STR(stat_name(MXG_STAT_REASON + 20, buf, sizeof(buf)), "reason_bit20");
+	CHECK_EQ_STR(stat_name(MXG_STAT_REASON + 25, buf, sizeof(buf)), "reason_bit25");
 	CHECK_EQ_STR(stat_name(MXG_STAT_MAX - 1, buf, sizeof(buf)), "reason_bit31");
 	/* mxgatectl stats prints them all: no two may read the same. */
 	for (unsigned i = 0; i < MXG_STAT_MAX; i++) {

@@ -78,3 +78,40 @@ TEST(policy_dnsbl_scores)
 	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
 	s25r_free();
 }
+
+TEST(policy_country_action_is_applied_when_stricter)
+{
+	struct mxg_conf c;
+	struct table_set none = { 0 };
+	struct mxg_key k;
+	struct decision d;
+	struct fcrdns_result clean = result(FCRDNS_PASS, "mail.example.org"),
+		dyn = result(FCRDNS_PASS, "dyn-198-51-100-20.pool.example.net");
+
+	CHECK_EQ_INT(s25r_init(), 0);
+	conf_defaults(&c);
+	addr_parse("198.51.100.20", &k);
+	/* A clean sender from a greylisted country is greylisted. */
+	policy_decide(&c, &none, &k, &clean, 0, &d);
+	policy_apply_country(&c, MXG_ACT_GREYLIST, &clean, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_COUNTRY);
+	CHECK_EQ_INT(d.ttl_s, c.greylist_window);
+	/* No country, or a milder one, changes nothing. */
+	policy_decide(&c, &none, &k, &clean, 0, &d);
+	policy_apply_country(&c, MXG_ACT_NONE, &clean, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS);
+	c.s25r_action = MXG_ACT_TARPIT;
+	policy_decide(&c, &none, &k, &dyn, 0, &d);
+	policy_apply_country(&c, MXG_ACT_GREYLIST, &dyn, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_TARPIT);
+	CHECK(!(d.reasons & MXG_R_COUNTRY));
+	/* A DNSWL-allowlisted client keeps its pass. */
+	c.dnsbl_sites[0] = 'x';
+	c.dnsbl_allowlist_threshold = -1;
+	policy_decide(&c, &none, &k, &clean, -2, &d);
+	policy_apply_country(&c, MXG_ACT_BLOCK, &clean, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	s25r_free();
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAME
+ *	events - what the tc program decided on its own, read from its ring
+ * DESCRIPTION
+ *	Implements events.h (the contract is there) with libbpf's ring
+ *	buffer reader, whose epoll fd goes into the daemon's one loop.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+#include "log.h"
+
+struct events {
+	struct ring_buffer *rb;
+	void (*on_event)(void *ctx, const struct mxg_event *e);
+	void *ctx;
+};
+
+/* one_record - libbpf's callback: check the size, hand the event on */
+static int one_record(void *arg, void *data, size_t size)
+{
+	struct events *ev = arg;
+
+	if (size < sizeof(struct mxg_event)) {
+		msg_warn("events: record of %zu bytes, expected %zu; skipped "
+			 "(tc program and daemon from different builds?)",
+			 size, sizeof(struct mxg_event));
+		return 0;
+	}
+	ev->on_event(ev->ctx, data);
+	return 0;
+}
+
+/* events_open - the reader, registered in epfd under tag */
+struct events *events_open(int ringbuf_fd, int epfd, __u64 tag,
+			   void (*on_event)(void *ctx, const struct mxg_event *e),
+			   void *ctx)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = tag };
+	struct events *ev = calloc(1, sizeof(*ev));
+
+	if (!ev)
+		return NULL;
+	ev->on_event = on_event;
+	ev->ctx = ctx;
+	ev->rb = ring_buffer__new(ringbuf_fd, one_record, ev, NULL);
+	if (!ev->rb || epoll_ctl(epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(ev->rb), &e) < 0) {
+		msg_warn("events: cannot read the ring buffer: %s", strerror(errno));
+		events_close(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+/* events_process - every waiting record; how many, or -errno */
+int events_process(struct events *ev)
+{
+	return ev ? ring_buffer__consume(ev->rb) : 0;
+}
+
+/* events_close - the reader and its fds */
+void events_close(struct events *ev)
+{
+	if (!ev)
+		return;
+	ring_buffer__free(ev->rb);	/* NULL is fine */
+	free(ev);
+}

@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* responder.c - the SMTP speaker for greylisted and tarpitted clients; see
+ * responder.h for the contract. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "addr.h"
+#include "log.h"
+#include "responder.h"
+
+#define LISTENER_ID	0u	/* epoll id of the listener; slot i has i + 1 */
+#define LISTEN_BACKLOG	512
+#define HOSTNAME_MAX	255	/* RFC 1035 */
+#define MAX_SLOTS	(1u << 20)	/* sanity bound on max_connections */
+#define READ_CHUNK	1024	/* bytes taken from a client per event */
+#define REPLY_MAX	(HOSTNAME_MAX + 128)
+#define NS_PER_MS	1000000ULL
+
+enum conn_state {
+	CONN_FREE,		/* slot unused, fd -1 */
+	CONN_BANNER,		/* tarpit banner still trickling out */
+	CONN_TALKING,		/* banner sent: commands get 450 */
+};
+
+struct conn {
+	int fd;				/* accepted socket, -1 when free */
+	enum conn_state state;
+	enum responder_mode mode;	/* what classify() said */
+	struct mxg_key client;		/* peer address, IPv4-mapped for IPv4 */
+	const char *text;		/* 450 reply text, from the reasons */
+	__u64 accepted_ns;		/* when the connection was accepted */
+	__u64 due_ns;			/* next banner byte, or idle timeout */
+	unsigned banner_sent;		/* tarpit: banner bytes written */
+	unsigned commands;		/* command lines answered */
+	size_t line_len;		/* bytes held in line */
+	int line_too_long;		/* line overflowed: skip to newline */
+	char line[RESPONDER_LINE_MAX];	/* the command line being read */
+};
+
+struct responder {
+	int listen_fd;			/* -1 when not open */
+	int epfd;			/* the daemon's epoll instance */
+	unsigned port;			/* bound port, host order */
+	struct responder_ops ops;
+	void *ctx;			/* first argument of the ops */
+	struct conn *conns;		/* max_conns slots */
+	unsigned max_conns;
+	unsigned active;		/* slots in use */
+	__u64 timeout_ns;		/* idle limit of a conversation */
+	__u64 tarpit_delay_ns;		/* accept to last banner byte */
+	char hostname[HOSTNAME_MAX + 1];
+	char banner[HOSTNAME_MAX + 32];	/* "220 <hostname> ESMTP mxgate\r\n" */
+	unsigned banner_len;
+	struct responder_stats stats;
+};
+
+/* reply_text - the 450 text for a client's verdict reasons */
+static const char *reply_text(__u32 reasons)
+{
+	if (reasons & MXG_R_S25R_ANY)
+		return "S25R check, be patient";
+	if (reasons & MXG_R_DNSBL)
+		return "listed by a DNS block list, be patient";
+	if (reasons & MXG_R_COUNTRY)
+		return "greylisted by country, be patient";
+	return "greylisted, try again later";
+}
+
+/* outcome_name - the word for an outcome in log lines */
+static const char *outcome_name(enum responder_outcome o)
+{
+	switch (o) {
+	case RESPONDER_DONE:
+		return "done";
+	case RESPONDER_TARPIT_WAITED:
+		return "waited";
+	case RESPONDER_TARPIT_PREGREET:
+		return "pregreet";
+	case RESPONDER_TARPIT_HANGUP:
+		return "hangup";
+	}
+	return "unknown";
+}
+
+/* peer_key - the map key of a peer address; -1 if not IPv4 or IPv6 */
+static int peer_key(const struct sockaddr_storage *ss, struct mxg_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->plen = 128;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		k->addr[10] = k->addr[11] = 0xff;
+		memcpy(k->addr + 12, &sin->sin_addr, 4);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		/* A v4-mapped peer of a dual-stack socket is already in the
+		 * key's IPv4-mapped form. */
+		memcpy(k->addr, &sin6->sin6_addr, 16);
+		return 0;
+	}
+	return -1;
+}
+
+/* conn_id - the epoll id of a connection slot */
+static __u32 conn_id(const struct responder *r, const struct conn *c)
+{
+	return (__u32)(c - r->conns) + 1;
+}
+
+/* epoll_watch - register fd for input under the responder's tag and id */
+static int epoll_watch(struct responder *r, int fd, __u32 id)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN,
+		.data.u64 = (__u64)RESPONDER_EPOLL_TAG << 32 | id,
+	};
+
+	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* conn_release - close the socket and free the slot; reports nothing */
+static void conn_release(struct responder *r, struct conn *c)
+{
+	close(c->fd);		/* also drops it from the epoll set */
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->state = CONN_FREE;
+	r->active--;
+}
+
+/* report - count an outcome, log it if it is a tarpit one, tell the daemon */
+static void report(struct responder *r, struct conn *c, enum responder_outcome o,
+		   __u64 now)
+{
+	char client[ADDR_STRLEN];
+
+	switch (o) {
+	case RESPONDER_DONE:
+		r->stats.greylist_done++;
+		break;
+	case RESPONDER_TARPIT_WAITED:
+		r->stats.tarpit_waited++;
+		break;
+	case RESPONDER_TARPIT_PREGREET:
+		r->stats.tarpit_pregreet++;
+		break;
+	case RESPONDER_TARPIT_HANGUP:
+		r->stats.tarpit_hangup++;
+		break;
+	}
+	if (o != RESPONDER_DONE) {
+		addr_format(&c->client, client, sizeof(client));
+		msg_info("responder: tarpit client=%s outcome=%s elapsed_ms=%llu",
+			 client, outcome_name(o),
+			 (unsigned long long)((now - c->accepted_ns) / NS_PER_MS));
+	}
+	r->ops.outcome(r->ctx, &c->client, o);
+}
+
+/* conn_end - end a conversation: DONE for greylist mode, then close.
+ * A tarpit client that got this far was reported WAITED already. */
+static void conn_end(struct responder *r, struct conn *c, __u64 now)
+{
+	if (c->mode == RESPONDER_GREYLIST)
+		report(r, c, RESPONDER_DONE, now);
+	conn_release(r, c);
+}
+
+/* tarpit_fail - report a tarpit client that did not sit out the banner */
+static void tarpit_fail(struct responder *r, struct conn *c,
+			enum responder_outcome o, __u64 now)
+{
+	report(r, c, o, now);
+	conn_release(r, c);
+}
+
+/* conn_send - write all of buf now or fail: replies are never queued, so
+ * a client that does not read cannot make the daemon hold memory */
+static int conn_send(struct conn *c, const char *buf, size_t len)
+{
+	ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* conn_reply - format and send one reply line (CRLF added) */
+static int conn_reply(struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int conn_reply(struct conn *c, const char *fmt, ...)
+{
+	char buf[REPLY_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf) - 2)
+		return -1;
+	memcpy(buf + n, "\r\n", 2);
+	return conn_send(c, buf, (size_t)n + 2);
+}
+
+/* banner_byte_due - when banner byte i goes out: evenly spaced, byte 0 at
+ * accept and the last one tarpit_delay after it (a banner has > 1 byte) */
+static __u64 banner_byte_due(const struct responder *r, const struct conn *c,
+			     unsigned i)
+{
+	return c->accepted_ns + r->tarpit_delay_ns * i / (r->banner_len - 1);
+}
+
+/* tarpit_trickle - send the banner bytes that are due; report WAITED and
+ * start talking once the last one is out */
+static void tarpit_trickle(struct responder *r, struct conn *c, __u64 now)
+{
+	unsigned n = 0;
+
+	/* Normally one byte is due; when the loop ran late, the bytes owed
+	 * go together so that the banner still ends on time. */
+	while (c->banner_sent + n < r->banner_len &&
+	       banner_byte_due(r, c, c->banner_sent + n) <= now)
+		n++;
+	if (n == 0)
+		return;
+	if (conn_send(c, r->banner + c->banner_sent, n) < 0) {
+		tarpit_fail(r, c, RESPONDER_TARPIT_HANGUP, now);
+		return;
+	}
+	c->banner_sent += n;
+	if (c->banner_sent < r->banner_len) {
+		c->due_ns = banner_byte_due(r, c, c->banner_sent);
+		return;
+	}
+	report(r, c, RESPONDER_TARPIT_WAITED, now);
+	c->state = CONN_TALKING;
+	c->due_ns = now + r->timeout_ns;
+}
+
+/* is_quit - "QUIT" in any case, with nothing after it but white space */
+static int is_quit(const char *line, size_t len)
+{
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+			   line[len - 1] == '\t'))
+		len--;
+	return len == 4 && strncasecmp(line, "QUIT", 4) == 0;
+}
+
+/* answer_command - reply to the complete line held in c; -1 when the
+ * conversation is over (the connection is then closed) */
+static int answer_command(struct responder *r, struct conn *c, __u64 now)
+{
+	int quit = !c->line_too_long && is_quit(c->line, c->line_len);
+
+	c->line_len = 0;
+	c->line_too_long = 0;
+	c->commands++;
+	/* Only a complete line restarts the idle clock: a client dribbling
+	 * one byte at a time cannot hold a slot for longer than timeout. */
+	c->due_ns = now + r->timeout_ns;
+	if (quit) {
+		(void)conn_reply(c, "221 2.0.0 Bye");
+		conn_end(r, c, now);
+		return -1;
+	}
+	if (conn_reply(c, "450 4.7.1 %s: %s", r->hostname, c->text) < 0) {
+		conn_end(r, c, now);
+		return -1;
+	}
+	r->stats.replies_450++;
+	if (c->commands >= RESPONDER_MAX_COMMANDS) {
+		(void)conn_reply(c, "421 4.7.0 %s too many commands", r->hostname);
+		conn_end(r, c, now);
+		return -1;
+	}
+	return 0;
+}
+
+/* line_append - add len bytes to the current line, or mark it too long */
+static void line_append(struct conn *c, const char *p, size_t len)
+{
+	if (c->line_too_long)
+		return;
+	if (len > sizeof(c->line) - c->line_len) {
+		c->line_too_long = 1;	/* discarded up to its newline */
+		return;
+	}
+	memcpy(c->line + c->line_len, p, len);
+	c->line_len += len;
+}
+
+/* talk_input - split what a client sent into command lines and answer
+ * each; stops when the conversation ends */
+static void talk_input(struct responder *r, struct conn *c, const char *p,
+		       size_t len, __u64 now)
+{
+	while (len > 0) {
+		const char *nl = memchr(p, '\n', len);
+		size_t part = nl ? (size_t)(nl - p) : len;
+
+		line_append(c, p, part);
+		if (!nl || answer_command(r, c, now) < 0)
+			return;
+		p += part + 1;
+		len -= part + 1;
+	}
+}
+
+/* conn_input - a connection is readable, at EOF, or failed */
+static void conn_input(struct responder *r, struct conn *c, __u64 now)
+{
+	char buf[READ_CHUNK];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (c->state == CONN_BANNER)
+		tarpit_fail(r, c, n > 0 ? RESPONDER_TARPIT_PREGREET
+					: RESPONDER_TARPIT_HANGUP, now);
+	else if (n <= 0)
+		conn_end(r, c, now);
+	else
+		talk_input(r, c, buf, (size_t)n, now);
+}
+
+/* free_slot - an unused connection slot; the caller checked active < max.
+ * A linear scan, like the timers: see responder_tick(). */
+static struct conn *free_slot(struct responder *r)
+{
+	for (unsigned i = 0; i < r->max_conns; i++)
+		if (r->conns[i].state == CONN_FREE)
+			return &r->conns[i];
+	msg_panic("responder: no free slot with %u of %u in use",
+		  r->active, r->max_conns);
+}
+
+/* reset_over_cap - refuse a connection beyond max_connections with a RST */
+static void reset_over_cap(struct responder *r, int fd, const struct mxg_key *k)
+{
+	struct linger abort_on_close = { .l_onoff = 1, .l_linger = 0 };
+	char client[ADDR_STRLEN];
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close,
+			 sizeof(abort_on_close));
+	close(fd);
+	r->stats.over_cap++;
+	addr_format(k, client, sizeof(client));
+	msg_warn("responder: reset client=%s open=%u max_connections=%u",
+		 client, r->active, r->max_conns);
+}
+
+/* conn_start - take an accepted socket: classify the client, greet it */
+static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
+		       __u64 now)
+{
+	struct conn *c;
+	__u32 reasons = 0;
+
+	if (r->active >= r->max_conns) {
+		reset_over_cap(r, fd, k);
+		return;
+	}
+	c = free_slot(r);
+	if (epoll_watch(r, fd, conn_id(r, c)) < 0) {
+		msg_warn("responder: epoll_ctl: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->client = *k;
+	c->accepted_ns = now;
+	r->active++;
+	r->stats.accepted++;
+	c->mode = r->ops.classify(r->ctx, k, &reasons);
+	c->text = reply_text(reasons);
+	if (c->mode == RESPONDER_TARPIT) {
+		c->state = CONN_BANNER;
+		tarpit_trickle(r, c, now);	/* byte 0 is due at once */
+		return;
+	}
+	c->state = CONN_TALKING;
+	c->due_ns = now + r->timeout_ns;
+	if (conn_send(c, r->banner, r->banner_len) < 0)
+		conn_end(r, c, now);
+}
+
+/* accept_clients - accept every pending connection */
+static void accept_clients(struct responder *r, __u64 now)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct mxg_key k;
+		int fd = accept4(r->listen_fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			/* EMFILE/ENFILE would leave the connection in the
+			 * backlog and the listener readable: a busy loop.
+			 * mxgated raises RLIMIT_NOFILE above
+			 * responder_max_connections to keep that away. */
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				msg_warn("responder: accept: %s", strerror(errno));
+			return;
+		}
+		if (peer_key(&ss, &k) < 0) {
+			close(fd);	/* not IP: cannot happen on this socket */
+			continue;
+		}
+		conn_start(r, fd, &k, now);
+	}
+}
+
+/* responder_event - an epoll event on one of the responder's fds */
+void responder_event(struct responder *r, __u32 id, __u32 events, __u64 now_ns)
+{
+	struct conn *c;
+
+	/* recv() tells data, EOF and errors apart; the bits add nothing. */
+	(void)events;
+	if (id == LISTENER_ID) {
+		accept_clients(r, now_ns);
+		return;
+	}
+	if (id > r->max_conns)
+		return;
+	c = &r->conns[id - 1];
+	if (c->state != CONN_FREE)
+		conn_input(r, c, now_ns);
+}
+
+/*
+ * responder_tick - run due timers: send banner bytes, time out idle
+ * clients. Like responder_next_timeout_ms(), it scans every slot:
+ * max_connections is hundreds, the scan runs once per epoll round and
+ * costs about a microsecond, and a timer heap would have to be updated on
+ * every banner byte and every command instead.
+ */
+void responder_tick(struct responder *r, __u64 now_ns)
+{
+	for (unsigned i = 0; i < r->max_conns && r->active > 0; i++) {
+		struct conn *c = &r->conns[i];
+
+		if (c->state == CONN_FREE || c->due_ns > now_ns)
+			continue;
+		if (c->state == CONN_BANNER) {
+			tarpit_trickle(r, c, now_ns);
+		} else {
+			(void)conn_reply(c, "421 4.4.2 %s timeout", r->hostname);
+			conn_end(r, c, now_ns);
+		}
+	}
+}
+
+/* responder_next_timeout_ms - ms until the earliest timer, rounded up;
+ * -1 when no connection is open */
+int responder_next_timeout_ms(const struct responder *r, __u64 now_ns)
+{
+	__u64 next = ~0ULL, ms;
+
+	if (r->active == 0)
+		return -1;
+	for (unsigned i = 0; i < r->max_conns; i++)
+		if (r->conns[i].state != CONN_FREE && r->conns[i].due_ns < next)
+			next = r->conns[i].due_ns;
+	if (next <= now_ns)
+		return 0;
+	ms = (next - now_ns + NS_PER_MS - 1) / NS_PER_MS;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* hostname_ok - fit to go into replies: printable, no space, no CR/LF */
+static int hostname_ok(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len == 0 || len > HOSTNAME_MAX)
+		return 0;
+	for (; *name; name++)
+		if (*name <= ' ' || *name > '~')
+			return 0;
+	return 1;
+}
+
+/* check_params - refuse parameters the responder cannot work with */
+static int check_params(const struct responder_params *p,
+			const struct responder_ops *ops, char *why, size_t why_len)
+{
+	const char *problem = NULL;
+
+	if (!ops || !ops->classify || !ops->outcome)
+		problem = "classify and outcome callbacks are required";
+	else if (p->max_connections == 0 || p->max_connections > MAX_SLOTS)
+		problem = "max_connections out of range";
+	else if (p->port > 65535)
+		problem = "port out of range";
+	else if (p->timeout_ms == 0)
+		problem = "timeout must be positive";
+	else if (!hostname_ok(p->hostname))
+		problem = "hostname must be 1-255 printable characters, no space";
+	if (problem)
+		snprintf(why, why_len, "responder: %s", problem);
+	return problem ? -1 : 0;
+}
+
+/* bind_sockaddr - the listening address from text (NULL: "::") and port */
+static int bind_sockaddr(const char *text, unsigned port,
+			 struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!text)
+		text = "::";
+	if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((__u16)port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((__u16)port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	return -1;
+}
+
+/* listen_socket - a non-blocking listener on bind_addr, port; -1 with why */
+static int listen_socket(const char *bind_addr, unsigned port, char *why,
+			 size_t why_len)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, on = 1, off = 0;
+	const char *shown = bind_addr ? bind_addr : "::";
+
+	if (bind_sockaddr(bind_addr, port, &ss, &len) < 0) {
+		snprintf(why, why_len, "responder: bad bind address \"%s\"", shown);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    (ss.ss_family == AF_INET6 &&	/* "::" takes IPv4 clients too */
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0) ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    listen(fd, LISTEN_BACKLOG) < 0) {
+		snprintf(why, why_len, "responder: listen on %s port %u: %s",
+			 shown, port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* bound_port - the port a listener got (port 0 asks for any) */
+static unsigned bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* responder_open - listen, preallocate the slots, register in epfd */
+struct responder *responder_open(const struct responder_params *p,
+				 const struct responder_ops *ops, void *ctx,
+				 int epfd, char *why, size_t why_len)
+{
+	struct responder *r;
+
+	if (check_params(p, ops, why, why_len) < 0)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(why, why_len, "responder: out of memory");
+		return NULL;
+	}
+	r->listen_fd = -1;
+	r->epfd = epfd;
+	r->ops = *ops;
+	r->ctx = ctx;
+	r->max_conns = p->max_connections;
+	r->timeout_ns = p->timeout_ms * NS_PER_MS;
+	r->tarpit_delay_ns = p->tarpit_delay_ms * NS_PER_MS;
+	snprintf(r->hostname, sizeof(r->hostname), "%s", p->hostname);
+	r->banner_len = (unsigned)snprintf(r->banner, sizeof(r->banner),
+					   "220 %s ESMTP mxgate\r\n", r->hostname);
+	r->conns = calloc(r->max_conns, sizeof(*r->conns));
+	if (!r->conns) {
+		snprintf(why, why_len, "responder: out of memory for %u connections",
+			 r->max_conns);
+		goto bad;
+	}
+	for (unsigned i = 0; i < r->max_conns; i++)
+		r->conns[i].fd = -1;
+	r->listen_fd = listen_socket(p->bind_addr, p->port, why, why_len);
+	if (r->listen_fd < 0)
+		goto bad;
+	if (epoll_watch(r, r->listen_fd, LISTENER_ID) < 0) {
+		snprintf(why, why_len, "responder: epoll_ctl: %s", strerror(errno));
+		goto bad;
+	}
+	r->port = bound_port(r->listen_fd);
+	return r;
+bad:
+	responder_close(r);
+	return NULL;
+}
+
+/* responder_port - the port the listener is bound to */
+unsigned responder_port(const struct responder *r)
+{
+	return r->port;
+}
+
+/* responder_stats - counters since responder_open() */
+const struct responder_stats *responder_stats(const struct responder *r)
+{
+	return &r->stats;
+}
+
+/* responder_active - connections open now */
+unsigned responder_active(const struct responder *r)
+{
+	return r->active;
+}
+
+/* responder_close - close every fd and free everything; no callbacks */
+void responder_close(struct responder *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; r->conns && i < r->max_conns; i++)
+		if (r->conns[i].state != CONN_FREE)
+			conn_release(r, &r->conns[i]);
+	if (r->listen_fd >= 0)
+		close(r->listen_fd);
+	free(r->conns);
+	free(r);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAME
+ *	responder - the tiny SMTP speaker for greylisted and tarpitted clients
+ * SYNOPSIS
+ *	struct responder *responder_open(const struct responder_params *p,
+ *			const struct responder_ops *ops, void *ctx, int epfd,
+ *			char *why, size_t why_len);
+ *	unsigned responder_port(const struct responder *r);
+ *	void responder_event(struct responder *r, __u32 id, __u32 events,
+ *			     __u64 now_ns);
+ *	int responder_next_timeout_ms(const struct responder *r, __u64 now_ns);
+ *	void responder_tick(struct responder *r, __u64 now_ns);
+ *	const struct responder_stats *responder_stats(const struct responder *r);
+ *	unsigned responder_active(const struct responder *r);
+ *	void responder_close(struct responder *r);
+ * DESCRIPTION
+ *	nftables redirects the connections of greylisted and tarpitted
+ *	clients to this listener. The responder never lets them near the
+ *	MTA: it greets them, answers every command with a 450 that says why
+ *	("S25R check, be patient"), and tells the daemon how a tarpitted
+ *	client behaved. It runs inside mxgated's single epoll loop: every
+ *	socket is non-blocking, nothing sleeps, and no reply is ever queued
+ *	(a write that would block closes the connection).
+ *
+ *	responder_open() listens on p->bind_addr (NULL: "::", dual-stack)
+ *	port p->port (0: any free port; responder_port() says which) and
+ *	preallocates p->max_connections connection slots. It returns NULL
+ *	with a reason in why on failure. Every fd it owns is registered in
+ *	epfd with data.u64 = (__u64)RESPONDER_EPOLL_TAG << 32 | id; the
+ *	event loop hands their events to responder_event(r, (__u32)data.u64,
+ *	events, now), calls responder_tick(r, now) after every epoll round,
+ *	and waits no longer than responder_next_timeout_ms() (-1: no timer).
+ *	Times are CLOCK_MONOTONIC_COARSE ns, always passed in by the caller.
+ *
+ *	A new connection beyond max_connections is reset at once (RST) and
+ *	counted in over_cap; no callback hears of it. For every other one
+ *	ops->classify(ctx, client, &reasons) is called once, with the client
+ *	address as a map key (IPv4 IPv4-mapped, plen 128), and chooses:
+ *
+ *	GREYLIST: "220 <hostname> ESMTP mxgate" at once, then each command
+ *	line (LF or CRLF; a line over RESPONDER_LINE_MAX bytes is discarded
+ *	and answered once) gets "450 4.7.1 <hostname>: <text>", the text
+ *	chosen by reasons (S25R, DNSBL, country, or a plain greylist). QUIT
+ *	gets "221 2.0.0 Bye"; the RESPONDER_MAX_COMMANDS-th command is
+ *	answered and followed by "421 4.7.0 <hostname> too many commands";
+ *	no complete command line for timeout_ms gets "421 4.4.2 <hostname>
+ *	timeout"; each of these, and a client close or a socket error, ends
+ *	the conversation and ops->outcome(ctx, client, RESPONDER_DONE) is
+ *	called once.
+ *
+ *	TARPIT: the same banner trickles out one byte at a time, evenly
+ *	spaced from accept until tarpit_delay_ms after it. A client that
+ *	sends anything before the last byte is reported TARPIT_PREGREET, one
+ *	that closes (or whose socket fails) TARPIT_HANGUP, and the connection
+ *	is closed. When the last byte is out the client is reported
+ *	TARPIT_WAITED and then treated as in GREYLIST mode, without a DONE.
+ *	Each tarpit outcome is logged with the client address.
+ *
+ *	responder_close() closes the listener and every connection and frees
+ *	everything; it calls no callback (the daemon is going away, and its
+ *	ctx may be half torn down), so a conversation open at that moment
+ *	gets no outcome.
+ */
+#ifndef MXG_RESPONDER_H
+#define MXG_RESPONDER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "mxgate.h"
+
+#define RESPONDER_EPOLL_TAG 0x52455350u	/* epoll data.u64 >> 32 ("RESP") */
+#define RESPONDER_LINE_MAX 512		/* longer command lines are discarded */
+#define RESPONDER_MAX_COMMANDS 20	/* then 421 and close */
+
+enum responder_mode { RESPONDER_GREYLIST, RESPONDER_TARPIT };
+
+enum responder_outcome {
+	RESPONDER_DONE,		   /* a greylist conversation ended (any way) */
+	RESPONDER_TARPIT_WAITED,   /* sat through the whole tarpit banner */
+	RESPONDER_TARPIT_PREGREET, /* sent bytes before the banner was complete */
+	RESPONDER_TARPIT_HANGUP,   /* closed before the banner was complete */
+};
+
+struct responder_ops {
+	/* The client's mode and verdict reasons (enum mxg_reason bits, used
+	 * to choose the 450 text). Called once per accepted connection. */
+	enum responder_mode (*classify)(void *ctx, const struct mxg_key *client,
+					__u32 *reasons);
+	/* Called exactly once per accepted (not over-cap) connection for a
+	 * tarpit outcome (WAITED is reported when the banner completes, and
+	 * then no further outcome for that connection), or RESPONDER_DONE
+	 * when a greylist-mode conversation is closed. */
+	void (*outcome)(void *ctx, const struct mxg_key *client,
+			enum responder_outcome o);
+};
+
+struct responder_params {
+	const char *bind_addr;		/* NULL: "::" dual-stack (IPV6_V6ONLY=0) */
+	unsigned port;			/* 0: any free port; see responder_port() */
+	unsigned max_connections;	/* over it: reset at once, count over_cap */
+	unsigned timeout_ms;		/* idle client -> 421 and close */
+	unsigned tarpit_delay_ms;	/* the whole tarpit banner takes this long */
+	const char *hostname;		/* in the banner and replies */
+};
+
+struct responder_stats {
+	unsigned long long accepted;	/* connections given a slot */
+	unsigned long long over_cap;	/* reset: all slots were busy */
+	unsigned long long greylist_done; /* RESPONDER_DONE outcomes */
+	unsigned long long tarpit_waited; /* RESPONDER_TARPIT_WAITED outcomes */
+	unsigned long long tarpit_pregreet; /* RESPONDER_TARPIT_PREGREET */
+	unsigned long long tarpit_hangup; /* RESPONDER_TARPIT_HANGUP */
+	unsigned long long replies_450;	/* 450 replies sent */
+};
+
+struct responder;
+
+struct responder *responder_open(const struct responder_params *p,
+				 const struct responder_ops *ops, void *ctx,
+				 int epfd, char *why, size_t why_len);
+unsigned responder_port(const struct responder *r);
+void responder_event(struct responder *r, __u32 id, __u32 events, __u64 now_ns);
+int responder_next_timeout_ms(const struct responder *r, __u64 now_ns);
+void responder_tick(struct responder *r, __u64 now_ns);
+const struct responder_stats *responder_stats(const struct responder *r);
+unsigned responder_active(const struct responder *r);
+void responder_close(struct responder *r);
+
+#endif /* MXG_RESPONDER_H */

@@ -1,0 +1,788 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_responder.c - the SMTP responder over real TCP sockets on the
+ * loopback: greylist replies, the tarpit stutter and its outcomes, the
+ * connection cap, timeouts, hostile input, and clean shutdown.
+ *
+ * Each test runs the responder the way mxgated does (one epoll fd, the
+ * responder's tagged fds, responder_tick() after every round, the real
+ * CLOCK_MONOTONIC_COARSE) and talks to it through plain client sockets.
+ * Waits end on a condition; their deadline is a safety net only.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "addr.h"
+#include "responder.h"
+#include "test.h"
+
+#define HOST		"mx.test.example"
+#define BANNER		"220 " HOST " ESMTP mxgate\r\n"
+#define SAFETY_MS	5000	/* give up waiting after this long */
+#define POLL_MS		5	/* clients are checked at least this often */
+#define NS_PER_MS	1000000ULL
+
+struct harness {
+	int epfd;
+	struct responder *r;
+	enum responder_mode mode;	/* what classify() answers */
+	__u32 reasons;			/* the reasons it gives */
+	unsigned classified;		/* classify() calls */
+	unsigned outcomes[RESPONDER_TARPIT_HANGUP + 1]; /* outcome() calls */
+	struct mxg_key last_client;	/* key passed to classify() */
+	__u64 fake_now;			/* the clock it sees; 0: the real one */
+};
+
+struct client {
+	int fd;
+	char buf[8192];			/* everything received, NUL-terminated */
+	size_t len;
+	unsigned reads;			/* recv() calls that returned data */
+	int eof;			/* orderly close seen */
+	int reset;			/* ECONNRESET seen */
+};
+
+/* coarse_ns - the daemon's clock */
+static __u64 coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* elapsed_ms - precise ms since start (CLOCK_MONOTONIC) */
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* on_classify - the ops callback: answer as the test set up, and count */
+static enum responder_mode on_classify(void *ctx, const struct mxg_key *client,
+				       __u32 *reasons)
+{
+	struct harness *h = ctx;
+
+	h->classified++;
+	h->last_client = *client;
+	*reasons = h->reasons;
+	return h->mode;
+}
+
+/* on_outcome - the ops callback: count outcomes by kind */
+static void on_outcome(void *ctx, const struct mxg_key *client,
+		       enum responder_outcome o)
+{
+	struct harness *h = ctx;
+
+	(void)client;
+	h->outcomes[o]++;
+}
+
+static const struct responder_ops ops = { on_classify, on_outcome };
+
+/* harness_open - a responder on bind_addr, any port, in a new epoll fd;
+ * -1 (and the test fails) if it cannot be opened */
+static int harness_open(struct harness *h, const char *bind_addr,
+			unsigned max_conns, unsigned tarpit_delay_ms)
+{
+	struct responder_params p = {
+		.bind_addr = bind_addr,
+		.max_connections = max_conns,
+		.timeout_ms = 300,
+		.tarpit_delay_ms = tarpit_delay_ms,
+		.hostname = HOST,
+	};
+	char why[256] = "";
+
+	memset(h, 0, sizeof(*h));
+	h->mode = RESPONDER_GREYLIST;
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	h->r = responder_open(&p, &ops, h, h->epfd, why, sizeof(why));
+	if (!h->r) {
+		test_fail(__FILE__, __LINE__, "responder_open: %s", why);
+		close(h->epfd);
+		return -1;
+	}
+	CHECK(responder_port(h->r) != 0);
+	return 0;
+}
+
+/* harness_close - close the responder, then its epoll fd */
+static void harness_close(struct harness *h)
+{
+	responder_close(h->r);
+	close(h->epfd);
+}
+
+/* harness_now - the time the responder is told */
+static __u64 harness_now(const struct harness *h)
+{
+	return h->fake_now ? h->fake_now : coarse_ns();
+}
+
+/* drive - one round of the daemon's loop, waiting at most max_ms */
+static void drive(struct harness *h, int max_ms)
+{
+	struct epoll_event ev[16];
+	int timeout = responder_next_timeout_ms(h->r, harness_now(h));
+	int n;
+
+	if (timeout < 0 || timeout > max_ms)
+		timeout = max_ms;
+	n = epoll_wait(h->epfd, ev, 16, timeout);
+	for (int i = 0; i < n; i++) {
+		__u64 tag = ev[i].data.u64;
+
+		CHECK_EQ_INT(tag >> 32, RESPONDER_EPOLL_TAG);
+		responder_event(h->r, (__u32)tag, ev[i].events, harness_now(h));
+	}
+	responder_tick(h->r, harness_now(h));
+}
+
+/* client_connect - a connected client socket to the responder */
+static void client_connect(struct client *c, struct harness *h, int family)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(c, 0, sizeof(*c));
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		sin6->sin6_port = htons((__u16)responder_port(h->r));
+		len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons((__u16)responder_port(h->r));
+		len = sizeof(*sin);
+	}
+	c->fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(c->fd >= 0);
+	/* The kernel completes the handshake from the listen backlog. */
+	if (connect(c->fd, (struct sockaddr *)&ss, len) < 0)
+		test_fail(__FILE__, __LINE__, "connect: %s", strerror(errno));
+}
+
+/* client_pump - take whatever has arrived, without blocking */
+static void client_pump(struct client *c)
+{
+	while (!c->eof && !c->reset && c->len < sizeof(c->buf) - 1) {
+		ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len,
+				 MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->len += (size_t)n;
+			c->buf[c->len] = '\0';
+			c->reads++;
+		} else if (n == 0) {
+			c->eof = 1;
+		} else {
+			if (errno == ECONNRESET)
+				c->reset = 1;
+			return;
+		}
+	}
+}
+
+/* client_send - send text, all of it */
+static void client_send(struct client *c, const char *text)
+{
+	size_t len = strlen(text);
+
+	CHECK_EQ_INT(send(c->fd, text, len, MSG_NOSIGNAL), len);
+}
+
+/* client_close - close the client side; fd -1 */
+static void client_close(struct client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* count_of - occurrences of needle in hay */
+static unsigned count_of(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* wait_texts - drive until the client has received text n times (1), or
+ * give up (0): closed first, or the safety deadline */
+static int wait_texts(struct harness *h, struct client *c, const char *text,
+		      unsigned n)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (client_pump(c); count_of(c->buf, text) < n; client_pump(c)) {
+		if (elapsed_ms(&start) > SAFETY_MS || c->eof || c->reset) {
+			test_fail(__FILE__, __LINE__, "never got \"%s\" x%u, got \"%s\"",
+				  text, n, c->buf);
+			return 0;
+		}
+		drive(h, POLL_MS);
+	}
+	return 1;
+}
+
+/* wait_text - wait_texts() for one occurrence */
+static int wait_text(struct harness *h, struct client *c, const char *text)
+{
+	return wait_texts(h, c, text, 1);
+}
+
+/* wait_closed - drive until the responder closed the client (1) */
+static int wait_closed(struct harness *h, struct client *c)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (client_pump(c); !c->eof && !c->reset; client_pump(c)) {
+		if (elapsed_ms(&start) > SAFETY_MS) {
+			test_fail(__FILE__, __LINE__, "connection never closed");
+			return 0;
+		}
+		drive(h, POLL_MS);
+	}
+	return 1;
+}
+
+/* wait_count - drive until *counter reaches want (1) */
+static int wait_count(struct harness *h, const unsigned *counter, unsigned want)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (*counter < want) {
+		if (elapsed_ms(&start) > SAFETY_MS) {
+			test_fail(__FILE__, __LINE__, "counter at %u, wanted %u",
+				  *counter, want);
+			return 0;
+		}
+		drive(h, POLL_MS);
+	}
+	return 1;
+}
+
+/* drive_for - run the loop for ms, for things that must NOT happen */
+static void drive_for(struct harness *h, long ms)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (elapsed_ms(&start) < ms)
+		drive(h, POLL_MS);
+}
+
+/* open_fds - how many fds this process has open */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}
+
+
+/* pause_ms - let the loopback deliver (the test may sleep; the responder
+ * never does) */
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* tick_at - run the responder's timers at time t, then let the loopback
+ * deliver what they sent */
+static void tick_at(struct harness *h, struct client *c, __u64 t)
+{
+	h->fake_now = t;
+	responder_tick(h->r, t);
+	pause_ms(20);
+	client_pump(c);
+}
+
+/* expect_text - a greylist client with these reasons gets this 450 text */
+static void expect_text(struct harness *h, __u32 reasons, const char *text)
+{
+	char reply[256];
+	struct client c;
+
+	snprintf(reply, sizeof(reply), "450 4.7.1 " HOST ": %s\r\n", text);
+	h->reasons = reasons;
+	client_connect(&c, h, AF_INET);
+	if (wait_text(h, &c, BANNER)) {
+		client_send(&c, "HELO bot.example\n");	/* a bare LF ends a line */
+		wait_text(h, &c, reply);
+	}
+	CHECK_EQ_INT(count_of(c.buf, "450 "), 1);
+	client_close(&c);
+}
+
+#define S25R_450 "450 4.7.1 " HOST ": S25R check, be patient\r\n"
+
+TEST(responder_greylist_450_with_s25r_text_then_quit)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	h.reasons = MXG_R_S25R1 | MXG_R_FCRDNS;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER)) {
+		CHECK_EQ_STR(c.buf, BANNER);	/* at once, and nothing else */
+		client_send(&c, "EHLO bot.example\r\n");
+		wait_texts(&h, &c, S25R_450, 1);
+		client_send(&c, "MAIL FROM:<a@bot.example>\r\n");
+		wait_texts(&h, &c, S25R_450, 2);
+		client_send(&c, "quit\r\n");
+		wait_closed(&h, &c);
+	}
+	CHECK_EQ_STR(c.buf, BANNER S25R_450 S25R_450 "221 2.0.0 Bye\r\n");
+	CHECK(c.eof);
+	drive_for(&h, 50);	/* a second DONE would show up here */
+	CHECK_EQ_INT(h.classified, 1);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 1);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_WAITED], 0);
+	CHECK_EQ_INT(responder_stats(h.r)->accepted, 1);
+	CHECK_EQ_INT(responder_stats(h.r)->replies_450, 2);
+	CHECK_EQ_INT(responder_stats(h.r)->greylist_done, 1);
+	CHECK_EQ_INT(responder_active(h.r), 0);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_450_text_follows_the_reasons)
+{
+	struct harness h;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	expect_text(&h, MXG_R_DNSBL, "listed by a DNS block list, be patient");
+	expect_text(&h, MXG_R_COUNTRY, "greylisted by country, be patient");
+	expect_text(&h, MXG_R_S25R_EXTRA, "S25R check, be patient");
+	expect_text(&h, MXG_R_S25R0 | MXG_R_DNSBL, "S25R check, be patient");
+	expect_text(&h, 0, "greylisted, try again later");
+	expect_text(&h, MXG_R_TIMEOUT, "greylisted, try again later");
+	CHECK_EQ_INT(h.classified, 6);
+	CHECK(wait_count(&h, &h.outcomes[RESPONDER_DONE], 6));
+	harness_close(&h);
+}
+
+TEST(responder_tarpit_banner_trickles_then_waited_then_450)
+{
+	const long delay_ms = 400;
+	struct harness h;
+	struct client c;
+	struct timespec start;
+	long took_ms;
+
+	if (harness_open(&h, "127.0.0.1", 4, (unsigned)delay_ms) < 0)
+		return;
+	h.mode = RESPONDER_TARPIT;
+	h.reasons = MXG_R_DNSBL;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	client_connect(&c, &h, AF_INET);
+	for (client_pump(&c); c.len < strlen(BANNER); client_pump(&c)) {
+		if (h.outcomes[RESPONDER_TARPIT_WAITED] != 0 || c.eof || c.reset ||
+		    elapsed_ms(&start) > SAFETY_MS)
+			break;
+		drive(&h, POLL_MS);
+	}
+	took_ms = elapsed_ms(&start);
+	CHECK_EQ_STR(c.buf, BANNER);
+	/* Accepted after connect() began, so never early, on the coarse
+	 * clock's 4 ms ticks. */
+	CHECK(took_ms >= delay_ms - 10);
+	CHECK(c.reads >= 10);	/* byte by byte, not in one piece */
+	/* Reported as the last byte went out, not before. */
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_WAITED], 1);
+	client_send(&c, "EHLO patient.example\r\n");
+	wait_text(&h, &c, "450 4.7.1 " HOST ": listed by a DNS block list, be patient\r\n");
+	client_send(&c, "QUIT\r\n");
+	wait_closed(&h, &c);
+	CHECK(strstr(c.buf, "221 2.0.0 Bye\r\n") != NULL);
+	drive_for(&h, 50);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_WAITED], 1);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 0);	/* WAITED was its outcome */
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_PREGREET], 0);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_HANGUP], 0);
+	CHECK_EQ_INT(responder_stats(h.r)->tarpit_waited, 1);
+	CHECK_EQ_INT(responder_stats(h.r)->replies_450, 1);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_tarpit_pregreet_is_reported_and_closed)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 600) < 0)
+		return;
+	h.mode = RESPONDER_TARPIT;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, "2")) {	/* the banner has begun */
+		client_send(&c, "EHLO impatient.example\r\n");
+		wait_count(&h, &h.outcomes[RESPONDER_TARPIT_PREGREET], 1);
+		wait_closed(&h, &c);
+	}
+	CHECK(c.len < strlen(BANNER));
+	CHECK(c.eof || c.reset);
+	drive_for(&h, 50);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_PREGREET], 1);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_WAITED], 0);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_HANGUP], 0);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 0);
+	CHECK_EQ_INT(responder_stats(h.r)->tarpit_pregreet, 1);
+	CHECK_EQ_INT(responder_active(h.r), 0);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_tarpit_hangup_is_reported)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 600) < 0)
+		return;
+	h.mode = RESPONDER_TARPIT;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, "2")) {
+		client_close(&c);
+		wait_count(&h, &h.outcomes[RESPONDER_TARPIT_HANGUP], 1);
+	}
+	drive_for(&h, 50);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_HANGUP], 1);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_PREGREET], 0);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_WAITED], 0);
+	CHECK_EQ_INT(responder_stats(h.r)->tarpit_hangup, 1);
+	CHECK_EQ_INT(responder_active(h.r), 0);
+	if (c.fd >= 0)
+		client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_over_cap_resets_without_callbacks)
+{
+	struct harness h;
+	struct client a, b, extra, later;
+
+	if (harness_open(&h, "127.0.0.1", 2, 300) < 0)
+		return;
+	client_connect(&a, &h, AF_INET);
+	client_connect(&b, &h, AF_INET);
+	wait_text(&h, &a, BANNER);
+	wait_text(&h, &b, BANNER);
+	client_connect(&extra, &h, AF_INET);
+	wait_closed(&h, &extra);
+	CHECK(extra.reset);		/* RST, not a polite close */
+	CHECK_EQ_INT(extra.len, 0);	/* not greeted */
+	CHECK_EQ_INT(responder_stats(h.r)->over_cap, 1);
+	CHECK_EQ_INT(responder_stats(h.r)->accepted, 2);
+	CHECK_EQ_INT(h.classified, 2);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 0);
+	CHECK_EQ_INT(responder_active(h.r), 2);
+	/* A freed slot takes the next client. */
+	client_close(&a);
+	wait_count(&h, &h.outcomes[RESPONDER_DONE], 1);
+	client_connect(&later, &h, AF_INET);
+	wait_text(&h, &later, BANNER);
+	CHECK_EQ_INT(h.classified, 3);
+	CHECK_EQ_INT(responder_stats(h.r)->over_cap, 1);
+	client_close(&b);
+	client_close(&extra);
+	client_close(&later);
+	harness_close(&h);
+}
+
+TEST(responder_idle_client_gets_421_timeout)
+{
+	struct harness h;
+	struct client c;
+	struct timespec start;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	client_connect(&c, &h, AF_INET);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (wait_text(&h, &c, BANNER))
+		wait_closed(&h, &c);
+	CHECK_EQ_STR(c.buf, BANNER "421 4.4.2 " HOST " timeout\r\n");
+	CHECK(elapsed_ms(&start) >= 300 - 10);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 1);
+	CHECK_EQ_INT(responder_active(h.r), 0);
+	CHECK_EQ_INT(responder_next_timeout_ms(h.r, coarse_ns()), -1);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_overlong_line_is_answered_once)
+{
+	struct harness h;
+	struct client c;
+	char line[2001];
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	memset(line, 'A', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	h.reasons = MXG_R_S25R2;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER)) {
+		client_send(&c, line);
+		drive_for(&h, 100);
+		CHECK_EQ_INT(count_of(c.buf, "450 "), 0);	/* no newline yet */
+		CHECK(!c.eof && !c.reset);
+		client_send(&c, "\r\n");
+		wait_texts(&h, &c, S25R_450, 1);
+		/* Only the end of this one fits: it is discarded, not a QUIT. */
+		client_send(&c, line + 1000);
+		client_send(&c, "QUIT\r\n");
+		wait_texts(&h, &c, S25R_450, 2);
+		/* The line state is clean again: QUIT is understood. */
+		client_send(&c, "QUIT\r\n");
+		wait_closed(&h, &c);
+	}
+	CHECK_EQ_STR(c.buf, BANNER S25R_450 S25R_450 "221 2.0.0 Bye\r\n");
+	CHECK_EQ_INT(responder_stats(h.r)->replies_450, 2);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_too_many_commands_get_421)
+{
+	struct harness h;
+	struct client c;
+	char burst[25 * 6 + 1] = "";
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	for (int i = 0; i < 25; i++)
+		strcat(burst, "NOOP\r\n");
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER)) {
+		client_send(&c, burst);
+		wait_closed(&h, &c);
+	}
+	CHECK_EQ_INT(count_of(c.buf, "450 4.7.1 "), RESPONDER_MAX_COMMANDS);
+	CHECK(strstr(c.buf, S25R_450) == NULL);	/* reasons 0: plain text */
+	CHECK_EQ_INT(count_of(c.buf, "421 4.7.0 " HOST " too many commands\r\n"), 1);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 1);
+	CHECK_EQ_INT(responder_stats(h.r)->replies_450, RESPONDER_MAX_COMMANDS);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_close_with_open_connections_leaks_nothing)
+{
+	int fds_before = open_fds();
+	struct harness h;
+	struct client c[3];
+
+	if (harness_open(&h, "127.0.0.1", 4, 600) < 0)
+		return;
+	client_connect(&c[0], &h, AF_INET);
+	wait_count(&h, &h.classified, 1);
+	h.mode = RESPONDER_TARPIT;	/* mid-banner at close */
+	client_connect(&c[1], &h, AF_INET);
+	wait_count(&h, &h.classified, 2);
+	h.mode = RESPONDER_GREYLIST;
+	client_connect(&c[2], &h, AF_INET);
+	wait_text(&h, &c[2], BANNER);
+	client_send(&c[2], "EHLO x\r\nMAIL FROM:<x@");	/* half a line held */
+	drive_for(&h, 30);
+	CHECK_EQ_INT(responder_active(h.r), 3);
+	harness_close(&h);
+	for (int i = 0; i < 3; i++) {
+		for (int tries = 0; tries < 100 && !c[i].eof && !c[i].reset; tries++) {
+			pause_ms(10);
+			client_pump(&c[i]);
+		}
+		CHECK(c[i].eof || c[i].reset);
+		client_close(&c[i]);
+	}
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 0);	/* no callbacks at close */
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_HANGUP], 0);
+	CHECK_EQ_INT(open_fds(), fds_before);
+}
+
+/* check_client_key - the key classify() got is the address in text */
+static void check_client_key(struct harness *h, int family, const char *text)
+{
+	struct client c;
+	struct mxg_key want;
+	char shown[ADDR_STRLEN];
+	unsigned before = h->classified;
+
+	CHECK_EQ_INT(addr_parse(text, &want), 0);
+	client_connect(&c, h, family);
+	if (wait_count(h, &h->classified, before + 1)) {
+		CHECK(memcmp(&h->last_client, &want, sizeof(want)) == 0);
+		addr_format(&h->last_client, shown, sizeof(shown));
+		CHECK_EQ_STR(shown, text);
+	}
+	client_close(&c);
+}
+
+TEST(responder_client_keys_v4_mapped_and_v6)
+{
+	struct harness h;
+
+	/* Dual-stack "::": an IPv6 peer and a v4-mapped IPv4 one. */
+	if (harness_open(&h, NULL, 4, 300) < 0)
+		return;
+	check_client_key(&h, AF_INET6, "::1");
+	check_client_key(&h, AF_INET, "127.0.0.1");
+	CHECK(addr_is_v4(&h.last_client));
+	harness_close(&h);
+	/* An IPv4 listener: sockaddr_in peers get the same mapped key. */
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	check_client_key(&h, AF_INET, "127.0.0.1");
+	CHECK_EQ_INT(h.last_client.plen, 128);
+	harness_close(&h);
+}
+
+/* open_fails - responder_open() refuses p, leaking nothing, with a reason */
+static void open_fails(const struct responder_params *p, const char *why_part)
+{
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	int fds_before = open_fds();
+	char why[256] = "";
+	struct responder *r = responder_open(p, &ops, NULL, epfd, why, sizeof(why));
+
+	CHECK(r == NULL);
+	responder_close(r);
+	if (!strstr(why, why_part))
+		test_fail(__FILE__, __LINE__, "why \"%s\" lacks \"%s\"", why, why_part);
+	CHECK_EQ_INT(open_fds(), fds_before);
+	close(epfd);
+}
+
+TEST(responder_open_refuses_bad_parameters)
+{
+	struct responder_params ok = {
+		.bind_addr = "127.0.0.1", .max_connections = 2, .timeout_ms = 300,
+		.tarpit_delay_ms = 300, .hostname = HOST,
+	};
+	struct responder_params p;
+
+	p = ok, p.hostname = "mx.example\r\n250 OK";
+	open_fails(&p, "hostname");
+	p = ok, p.hostname = "";
+	open_fails(&p, "hostname");
+	p = ok, p.max_connections = 0;
+	open_fails(&p, "max_connections");
+	p = ok, p.timeout_ms = 0;
+	open_fails(&p, "timeout");
+	p = ok, p.bind_addr = "mx.example";
+	open_fails(&p, "bad bind address");
+	p = ok, p.bind_addr = "192.0.2.1";	/* not ours: bind fails */
+	open_fails(&p, "192.0.2.1");
+}
+
+TEST(responder_timers_on_a_controlled_clock)
+{
+	const __u64 t0 = 1000000 * NS_PER_MS, delay = 310 * NS_PER_MS;
+	const __u64 timeout = 300 * NS_PER_MS;
+	const size_t banner_len = strlen(BANNER);
+	const __u64 step = delay / (banner_len - 1);
+	struct harness h;
+	struct client c;
+	__u64 t1;
+
+	if (harness_open(&h, "127.0.0.1", 4, 310) < 0)
+		return;
+	h.mode = RESPONDER_TARPIT;
+	h.fake_now = t0;
+	client_connect(&c, &h, AF_INET);
+	if (!wait_text(&h, &c, "2")) {
+		harness_close(&h);
+		client_close(&c);
+		return;
+	}
+	/* Byte 0 at accept, the next one step later. */
+	CHECK_EQ_INT(c.len, 1);
+	CHECK_EQ_INT(responder_next_timeout_ms(h.r, t0),
+		     (step + NS_PER_MS - 1) / NS_PER_MS);
+	/* Late ticks catch up; the last byte waits for the whole delay. */
+	tick_at(&h, &c, t0 + delay - 1);
+	CHECK_EQ_INT(c.len, banner_len - 1);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_WAITED], 0);
+	CHECK_EQ_INT(responder_next_timeout_ms(h.r, t0 + delay - 1), 1);
+	t1 = t0 + delay;
+	tick_at(&h, &c, t1);
+	CHECK_EQ_STR(c.buf, BANNER);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_WAITED], 1);
+	/* Then the idle clock: a command restarts it. */
+	CHECK_EQ_INT(responder_next_timeout_ms(h.r, t1), 300);
+	h.fake_now = t1 + 200 * NS_PER_MS;
+	client_send(&c, "RSET\r\n");
+	wait_text(&h, &c, "450 ");
+	tick_at(&h, &c, t1 + 200 * NS_PER_MS + timeout - 1);
+	CHECK(!strstr(c.buf, "421") && !c.eof);
+	tick_at(&h, &c, t1 + 200 * NS_PER_MS + timeout);
+	CHECK(strstr(c.buf, "421 4.4.2 " HOST " timeout\r\n") != NULL);
+	CHECK_EQ_INT(responder_active(h.r), 0);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 0);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_greylist_idle_clock_ignores_partial_lines)
+{
+	const __u64 t0 = 1000000 * NS_PER_MS, timeout = 300 * NS_PER_MS;
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	h.fake_now = t0;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER)) {
+		CHECK_EQ_INT(responder_next_timeout_ms(h.r, t0), 300);
+		/* Bytes without a newline do not buy more time. */
+		h.fake_now = t0 + 200 * NS_PER_MS;
+		client_send(&c, "MAIL FROM:<slow@");
+		drive_for(&h, 30);
+		tick_at(&h, &c, t0 + timeout - 1);
+		CHECK(!c.eof && !strstr(c.buf, "421"));
+		tick_at(&h, &c, t0 + timeout);
+	}
+	CHECK_EQ_STR(c.buf, BANNER "421 4.4.2 " HOST " timeout\r\n");
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 1);
+	client_close(&c);
+	harness_close(&h);
+}
