@@ -11,7 +11,13 @@
 # mangle), then load / status / reload / unload, checked against
 # "nft list ruleset" and "iptables-nft -S" in the namespace. A real SYN to
 # port 25 with no queue listener must still connect (queue bypass) and
-# must have gone through the queue rule (its counter). Every nft and
+# must have gone through the queue rule (its counter). Then, with real
+# connections from more client addresses (192.0.2.3-5, 2001:db8::3-5):
+# a SYN the test marks TARPIT (table inet mxgtest, priority raw, as the tc
+# program would) reaches the responder's port, not port 25; unmarked and
+# PASS-marked ones reach port 25; the responder's port cannot be reached
+# directly; --conn-limit caps the open connections of one address and
+# --conn-limit 0 loads no limit; bad values change nothing. Every nft and
 # iptables command runs inside our namespaces; the host's ruleset is never
 # touched. One "ok - ..." / "not ok - ..." line per check, then
 # "rules: N passed, N failed"; exit 1 if any failed.
@@ -166,16 +172,21 @@ expect "load prints nothing on stderr" "" "$(cat "$TMP/err")"
 echo "  # $(cat "$TMP/out")"
 if [ $MODE = fallback ]; then
 	check "load used the iptables-nft fallback (this kernel has no nft queue)" \
-		grep -qE "nftables 'queue' not supported by this kernel \(nft: Could not process rule: No such file or directory\); loaded iptables-nft NFQUEUE fallback \(queue 0, ports 25\)$" "$TMP/out"
+		grep -qE "nftables 'queue' not supported by this kernel \(nft: Could not process rule: No such file or directory\); loaded iptables-nft NFQUEUE fallback \(queue 0, ports 25, responder port 10025, conn limit 20\)$" "$TMP/out"
 else
 	check "load used the native nftables rule (this kernel has nft queue)" \
-		grep -qE 'loaded native nftables queue rule \(queue 0, ports 25\)$' "$TMP/out"
+		grep -qE 'loaded native nftables queue rule \(queue 0, ports 25, responder port 10025, conn limit 20\)$' "$TMP/out"
 fi
 
 rules status
 expect "status after load exits 0" 0 "$RC"
 check "status says $MODE" grep -q "^mxgate-rules: $MODE:" "$TMP/out"
+check "status shows the default responder port and connection limit" \
+	grep -q "^mxgate-rules: $MODE: .*(queue 0, ports 25, responder port 10025, conn limit 20)$" "$TMP/out"
 check "state file for this namespace records $MODE" grep -qx "mode=$MODE" "$STATE"
+expect "state file records the responder port and the connection limit" \
+	"responder_port=10025 conn_limit=20" \
+	"$(grep -x 'responder_port=[0-9]*' "$STATE") $(grep -x 'conn_limit=[0-9]*' "$STATE")"
 
 # table inet mxgate: prerouting at mangle, dstnat at dstnat
 tbl=$(in_ns nft list table inet mxgate 2>/dev/null)
@@ -183,6 +194,17 @@ check "table inet mxgate has chain prerouting, hook prerouting priority mangle" 
 	grep -Pzo 'chain prerouting \{\s*type filter hook prerouting priority mangle; policy accept;' <<<"$tbl"
 check "table inet mxgate has chain dstnat, nat hook prerouting priority dstnat" \
 	grep -Pzo 'chain dstnat \{\s*type nat hook prerouting priority dstnat; policy accept;' <<<"$tbl"
+# The redirect, the guard of the responder's port and the limit are in
+# table inet mxgate in both modes (the fallback moves the queue rule only).
+expect "$MODE: dstnat redirects TARPIT-marked SYNs to protected ports to :10025" \
+	'tcp dport 25 meta mark & 0x00000f00 == 0x00000200 redirect to :10025 comment "mxgate: tarpit to the responder"' \
+	"$(in_ns nft list chain inet mxgate dstnat 2>/dev/null | grep -F redirect | sed 's/^[[:space:]]*//')"
+check "$MODE: chain input, hook input priority filter, guards port 10025: redirected accepted, the rest dropped" \
+	grep -Pzo 'chain input \{\s*type filter hook input priority filter; policy accept;\s*tcp dport 10025 ct status dnat accept comment "mxgate: redirected to the responder"\s*tcp dport 10025 counter packets \d+ bytes \d+ drop comment "mxgate: responder port, not redirected"\s*\}' <<<"$tbl"
+check "$MODE: chain connlimit at priority mangle - 1 holds the IPv4 and IPv6 limits of 20, nothing else" \
+	grep -Pzo 'chain connlimit \{\s*type filter hook prerouting priority mangle - 1; policy accept;\s*tcp dport 25 ct state new add @mxgate_conn4 \{ ip saddr ct count over 20 \} counter packets \d+ bytes \d+ drop comment "mxgate: connection limit"\s*tcp dport 25 ct state new add @mxgate_conn6 \{ ip6 saddr ct count over 20 \} counter packets \d+ bytes \d+ drop comment "mxgate: connection limit"\s*\}' <<<"$tbl"
+check "$MODE: the limit's sets are dynamic, ipv4_addr and ipv6_addr" \
+	grep -Pzo 'set mxgate_conn4 \{\s*type ipv4_addr\s*size 65535\s*flags dynamic\s*\}\s*set mxgate_conn6 \{\s*type ipv6_addr\s*size 65535\s*flags dynamic\s*\}' <<<"$tbl"
 if [ $MODE = fallback ]; then
 	expect "fallback: no queue rule in table inet mxgate" 0 "$(grep -c queue <<<"$tbl")"
 	want='-A MXGATE -p tcp -m tcp --tcp-flags SYN,ACK SYN -m multiport --dports 25 -m conntrack --ctstate NEW -m mark --mark 0x0/0xf00 -m comment --comment mxgate -j NFQUEUE --queue-num 0 --queue-bypass'
@@ -219,9 +241,11 @@ fi
 
 rules load --queue 3 --ports 25,587 --mark-mask 0xff00 --mark-pass 0x100 --mark-tarpit 0x200
 expect "load with new options exits 0" 0 "$RC"
-check "load reports the new queue and ports" grep -q '(queue 3, ports 25,587)$' "$TMP/out"
+check "load reports the new queue and ports" grep -q '(queue 3, ports 25,587, responder port 10025, conn limit 20)$' "$TMP/out"
 rules status
-check "status reports the loaded queue and ports" grep -q "^mxgate-rules: $MODE: .*(queue 3, ports 25,587)$" "$TMP/out"
+check "status reports the loaded queue and ports" grep -q "^mxgate-rules: $MODE: .*(queue 3, ports 25,587, responder port 10025, conn limit 20)$" "$TMP/out"
+expect "the redirect and both limits follow --ports" 3 \
+	"$(ruleset | grep -cE 'tcp dport \{ 25, 587 \} (meta mark .* redirect to :10025|ct state new add @mxgate_conn[46] )')"
 if [ $MODE = fallback ]; then
 	for f in iptables-nft ip6tables-nft; do
 		expect "$f: the queue rule was replaced, not added" \
@@ -229,7 +253,7 @@ if [ $MODE = fallback ]; then
 			"$(in_ns $f -t mangle -S MXGATE 2>/dev/null | grep '^-A')"
 	done
 else
-	expect "native: one rule, new ports" 1 "$(ruleset | grep -c 'tcp dport { 25, 587 }')"
+	expect "native: one queue rule, new ports" 1 "$(ruleset | grep -F 'mxgate: new SYN to mxgated' | grep -c 'tcp dport { 25, 587 }')"
 fi
 
 # --- unload -----------------------------------------------------------------
@@ -347,12 +371,18 @@ rules load			# the real kernel: whatever $MODE is
 rules_native load --ports 25,587
 expect "native (shim): load exits 0" 0 "$RC"
 check "native (shim): load reports the native rule" \
-	grep -qx 'mxgate-rules: loaded native nftables queue rule (queue 0, ports 25,587)' "$TMP/out"
+	grep -qx 'mxgate-rules: loaded native nftables queue rule (queue 0, ports 25,587, responder port 10025, conn limit 20)' "$TMP/out"
 expect "native (shim): exactly one line" 1 "$(wc -l <"$TMP/out")"
 rules_native status
 expect "native (shim): status exits 0 and says native" "0 1" "$RC $(grep -c '^mxgate-rules: native:' "$TMP/out")"
 expect "native (shim): the earlier fallback is gone (no MXGATE, no ip6 mangle)" "0 0" \
 	"$(count MXGATE ruleset) $(count '^table ip6 mangle' ruleset)"
+expect "native (shim): the redirect, the guard and both limits are there as in the fallback" "1 2 2" \
+	"$(count 'redirect to :10025 comment "mxgate: tarpit to the responder"' ruleset) $(count 'tcp dport 10025 .*comment "mxgate: (redirected to the responder|responder port, not redirected)"' ruleset) $(count 'add @mxgate_conn[46] \{ ip6? saddr ct count over 20 \}' ruleset)"
+rules_native status
+# (queue ?: the shim loaded "accept" where the queue statement was)
+check "native (shim): status shows the responder port and the limit" \
+	grep -q '^mxgate-rules: native: .*(queue ?, ports 25,587, responder port 10025, conn limit 20)$' "$TMP/out"
 expect "native (shim): the rule, with the mxgate comment" 1 \
 	"$(ruleset | grep -c 'tcp dport { 25, 587 } tcp flags syn / syn,ack ct state new meta mark & 0x00000f00 == 0x00000000 counter .*comment "mxgate: new SYN to mxgated"')"
 snap1=$(tables)
@@ -415,7 +445,8 @@ hits() {
 		in_ns $t -t mangle -L MXGATE -v -x -n 2>/dev/null | awk '/NFQUEUE/ { print $1 }'
 	else
 		# One inet rule counts both families.
-		in_ns nft list chain inet mxgate prerouting | sed -nE 's/.*counter packets ([0-9]+).*/\1/p'
+		in_ns nft list chain inet mxgate prerouting | grep -F 'mxgate: new SYN to mxgated' |
+			sed -nE 's/.*counter packets ([0-9]+).*/\1/p'
 	fi
 }
 
@@ -452,6 +483,299 @@ if [ $MODE = fallback ]; then
 		ok "control: without --queue-bypass the SYN to port 25 is dropped"
 	fi
 fi
+
+# --- the responder redirect, its guard and the connection limit ------------
+#
+# Real connections from more client addresses. Table inet mxgtest marks
+# their SYNs at priority raw, before anything of ours, as the tc program
+# would: 192.0.2.3 / 2001:db8::3 TARPIT (0x200), 192.0.2.4 / 2001:db8::4
+# PASS (0x100); .1/::1 and .5/::5 are unmarked. A new listener names
+# itself in its banner ("220 mta" on 25, "220 responder-10025" on 10025,
+# "220 responder-2600" on 2600, "220 other" on 2525), logs "NAME PEER" for
+# every connection it accepts, and keeps each one open until the client
+# closes it, so a client can hold connections for the limit.
+
+# The old listener goes first: python3 may be a wrapper that forks (pyenv),
+# so $LISTENER_PID need not be the process holding the ports. Nothing else
+# of ours runs in the gateway namespace.
+kill "$LISTENER_PID" 2>/dev/null
+# shellcheck disable=SC2046 # one pid a word
+kill $(ip netns pids "$NS") 2>/dev/null
+wait "$LISTENER_PID" 2>/dev/null
+LISTENER_PID=
+for _ in $(seq 50); do
+	[ -z "$(ip netns pids "$NS")" ] && break
+	sleep 0.1
+done
+for a in 3 4 5; do
+	ip -n "$NSC" addr add 192.0.2.$a/24 dev c0
+	ip -n "$NSC" addr add 2001:db8::$a/64 dev c0 nodad
+done
+in_ns nft -f - <<'EOF'
+table inet mxgtest {
+	chain raw {
+		type filter hook prerouting priority raw; policy accept;
+		ip saddr 192.0.2.3 meta mark set 0x200 comment "test: as if tc marked TARPIT"
+		ip6 saddr 2001:db8::3 meta mark set 0x200 comment "test: as if tc marked TARPIT"
+		ip saddr 192.0.2.4 meta mark set 0x100 comment "test: as if tc marked PASS"
+		ip6 saddr 2001:db8::4 meta mark set 0x100 comment "test: as if tc marked PASS"
+	}
+}
+EOF
+check "setup: table inet mxgtest marks the test clients at priority raw" \
+	test "$(count 'meta mark set 0x00000[12]00' in_ns nft list table inet mxgtest)" = 4
+
+cat >"$TMP/serve.py" <<'EOF'
+# serve.py READYFILE LOGFILE PORT:NAME... - listen on 0.0.0.0 and :: at
+# each PORT; greet with "220 NAME", log "NAME PEER" per connection, keep
+# it open until the peer closes. Writes READYFILE once every socket listens.
+import os, select, socket, sys
+names = {}
+for spec in sys.argv[3:]:
+    port, name = spec.split(":", 1)
+    for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, int(port)))
+        s.listen(64)
+        names[s] = name
+log = open(sys.argv[2], "a", buffering=1)
+open(sys.argv[1], "w").close()
+conns = set()
+while True:
+    for s in select.select(list(names) + list(conns), [], [])[0]:
+        if s in names:
+            c, peer = s.accept()
+            log.write("%s %s\n" % (names[s], peer[0]))
+            c.sendall(("220 %s\r\n" % names[s]).encode())
+            conns.add(c)
+        else:
+            try:
+                data = s.recv(64)
+            except OSError:
+                data = b""
+            if not data:
+                conns.discard(s)
+                s.close()
+EOF
+cat >"$TMP/client.py" <<'EOF'
+# client.py DST PORT TIMEOUT ACTION... - one line per action:
+#   o:SRC   connect from SRC, keep the connection: "o SRC NAME" with the
+#           NAME of the "220 NAME" banner, or "o SRC fail" (why on stderr)
+#   c       close the oldest connection kept: "c"
+#   s:SECS  sleep (no line)
+# TIMEOUT (seconds) bounds a connect that gets no answer.
+import socket, sys, time
+dst, port, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+kept = []
+for act in sys.argv[4:]:
+    if act.startswith("o:"):
+        src = act[2:]
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.bind((src, 0))
+            s.connect((dst, port))
+            line = s.recv(64).decode(errors="replace")
+            if not line.startswith("220 "):
+                raise OSError("no banner: %r" % line)
+            print("o %s %s" % (src, line[4:].strip()), flush=True)
+            kept.append(s)
+        except OSError as e:
+            print("o %s fail" % src, flush=True)
+            print("%s: %s" % (src, e), file=sys.stderr)
+            s.close()
+    elif act == "c":
+        kept.pop(0).close()
+        print("c", flush=True)
+    elif act.startswith("s:"):
+        time.sleep(float(act[2:]))
+EOF
+in_ns python3 "$TMP/serve.py" "$TMP/ready2" "$TMP/accepts" \
+	25:mta 10025:responder-10025 2600:responder-2600 2525:other &
+LISTENER_PID=$!
+for _ in $(seq 100); do
+	[ -e "$TMP/ready2" ] && break
+	kill -0 "$LISTENER_PID" 2>/dev/null || break
+	sleep 0.1
+done
+check "listener up on 25, 10025, 2600, 2525" test -e "$TMP/ready2"
+
+# talk SRC DST PORT - the name of the listener that answers a connection
+# from SRC, or "fail" (no answer within 2 s)
+talk() {
+	ip netns exec "$NSC" python3 "$TMP/client.py" "$2" "$3" 2 "o:$1" 2>/dev/null |
+		sed -nE 's/^o [^ ]+ //p'
+}
+# accepted NAME PEER - how many connections listener NAME accepted from PEER
+accepted() { grep -cxF "$1 $2" "$TMP/accepts"; }
+# rule_packets PATTERN - packets counted by the rules of table inet mxgate
+# whose line matches PATTERN (grep -E), summed
+rule_packets() {
+	in_ns nft list table inet mxgate 2>/dev/null | grep -E -- "$1" |
+		sed -nE 's/.*counter packets ([0-9]+).*/\1/p' | awk '{ n += $1 } END { print n + 0 }'
+}
+GUARD='comment "mxgate: responder port, not redirected"'
+
+# (a) the redirect, (b) the guard of the responder's port
+
+rules load --queue 7
+expect "load with the default responder port and limit exits 0" 0 "$RC"
+for fam in 4 6; do
+	if [ $fam = 4 ]; then p=192.0.2. gw=192.0.2.2; else p=2001:db8:: gw=2001:db8::2; fi
+	expect "IPv$fam: an unmarked SYN to port 25 reaches the listener on port 25" \
+		mta "$(talk ${p}1 $gw 25)"
+	expect "IPv$fam: a PASS-marked SYN to port 25 reaches the listener on port 25" \
+		mta "$(talk ${p}4 $gw 25)"
+	m0=$(accepted mta ${p}3) r0=$(accepted responder-10025 ${p}3)
+	expect "IPv$fam: a TARPIT-marked SYN to port 25 is answered by the responder's port 10025" \
+		responder-10025 "$(talk ${p}3 $gw 25)"
+	expect "IPv$fam: ... it reached the listener on 10025, never the one on port 25" \
+		"$((r0 + 1)) $m0" "$(accepted responder-10025 ${p}3) $(accepted mta ${p}3)"
+	expect "IPv$fam: a TARPIT-marked SYN to unprotected port 2525 is not redirected" \
+		other "$(talk ${p}3 $gw 2525)"
+
+	d0=$(rule_packets "$GUARD") r0=$(accepted responder-10025 ${p}1)
+	expect "IPv$fam: a direct connection to the responder's port 10025 gets no answer" \
+		fail "$(talk ${p}1 $gw 10025)"
+	d1=$(rule_packets "$GUARD")
+	expect "IPv$fam: ... its SYNs were dropped by the guard rule, the listener saw nothing" \
+		"more $r0" "$( ((d1 > d0)) && echo more || echo "same ($d0)") $(accepted responder-10025 ${p}1)"
+	expect "IPv$fam: a direct connection to 10025 from a TARPIT-marked client gets no answer either" \
+		fail "$(talk ${p}3 $gw 10025)"
+done
+
+# (c) the connection limit, (d) no limit
+
+rules load --queue 7 --conn-limit 2
+expect "load --conn-limit 2 exits 0" 0 "$RC"
+check "load --conn-limit 2 reports it" grep -q ', conn limit 2)$' "$TMP/out"
+for fam in 4 6; do
+	if [ $fam = 4 ]; then p=192.0.2. gw=192.0.2.2; else p=2001:db8:: gw=2001:db8::2; fi
+	l0=$(rule_packets "@mxgate_conn$fam ")
+	# A opens 2 and holds them, a third fails; B is another address; A
+	# closes one (then TIME_WAIT, which ct count does not count), opens
+	# one again, and is back at its limit.
+	mapfile -t L < <(ip netns exec "$NSC" python3 "$TMP/client.py" $gw 25 2 \
+		o:${p}1 o:${p}1 o:${p}1 o:${p}5 c s:1 o:${p}1 o:${p}1 2>/dev/null)
+	expect "IPv$fam --conn-limit 2: a client opens and holds 2 connections to port 25" \
+		"o ${p}1 mta|o ${p}1 mta" "${L[0]:-}|${L[1]:-}"
+	expect "IPv$fam --conn-limit 2: its third connection gets no answer" "o ${p}1 fail" "${L[2]:-}"
+	expect "IPv$fam --conn-limit 2: another address still connects" "o ${p}5 mta" "${L[3]:-}"
+	expect "IPv$fam --conn-limit 2: after closing one, the client connects again" \
+		"c|o ${p}1 mta" "${L[4]:-}|${L[5]:-}"
+	expect "IPv$fam --conn-limit 2: ... and is back at its limit" "o ${p}1 fail" "${L[6]:-}"
+	l1=$(rule_packets "@mxgate_conn$fam ")
+	check "IPv$fam --conn-limit 2: the refused SYNs were dropped by the IPv$fam limit rule ($l0 -> $l1)" \
+		test "$l1" -gt "$l0"
+done
+
+rules load --queue 7 --conn-limit 0
+expect "load --conn-limit 0 exits 0" 0 "$RC"
+check "load --conn-limit 0 reports the limit off" grep -q ', conn limit off)$' "$TMP/out"
+expect "--conn-limit 0: no ct count rule, no mxgate_conn set, no chain connlimit" "0 0 0" \
+	"$(count 'ct count' ruleset) $(count 'mxgate_conn' ruleset) $(count 'chain connlimit' ruleset)"
+expect "--conn-limit 0: the redirect and the guard are still there" "1 1" \
+	"$(count 'redirect to :10025' ruleset) $(count "$GUARD" ruleset)"
+rules status
+check "status shows the connection limit off" grep -q "^mxgate-rules: $MODE: .*, conn limit off)$" "$TMP/out"
+check "state file records conn_limit=0" grep -qx 'conn_limit=0' "$STATE"
+expect "--conn-limit 0: a client opens 3 connections to port 25 at once" \
+	"o 192.0.2.1 mta|o 192.0.2.1 mta|o 192.0.2.1 mta" \
+	"$(ip netns exec "$NSC" python3 "$TMP/client.py" 192.0.2.2 25 2 o:192.0.2.1 o:192.0.2.1 o:192.0.2.1 2>/dev/null | paste -sd'|')"
+
+# (f) another responder port and limit: load, status, state, packets
+
+rules load --queue 7 --responder-port 2600 --conn-limit 3
+expect "load --responder-port 2600 --conn-limit 3 exits 0" 0 "$RC"
+check "load reports them" grep -q '(queue 7, ports 25, responder port 2600, conn limit 3)$' "$TMP/out"
+rules status
+check "status shows them" grep -q "^mxgate-rules: $MODE: .*(queue 7, ports 25, responder port 2600, conn limit 3)$" "$TMP/out"
+expect "state file records them" "responder_port=2600 conn_limit=3" \
+	"$(grep -x 'responder_port=[0-9]*' "$STATE") $(grep -x 'conn_limit=[0-9]*' "$STATE")"
+expect "the kernel has them: redirect to :2600, guard on 2600, two limits of 3" "1 2 2" \
+	"$(count 'redirect to :2600 ' ruleset) $(count 'tcp dport 2600 .*comment "mxgate: ' ruleset) $(count 'ct count over 3 ' ruleset)"
+expect "a TARPIT-marked SYN to port 25 now reaches port 2600" responder-2600 "$(talk 192.0.2.3 192.0.2.2 25)"
+expect "a direct connection to 2600 gets no answer" fail "$(talk 192.0.2.1 192.0.2.2 2600)"
+expect "port 10025 is no longer guarded" responder-10025 "$(talk 192.0.2.1 192.0.2.2 10025)"
+# Status reads the kernel, not the state file.
+sed -i 's/^conn_limit=.*/conn_limit=99/' "$STATE"
+rules status
+check "status shows the kernel's limit, not the state file's" grep -q ', conn limit 3)$' "$TMP/out"
+sed -i 's/^conn_limit=.*/conn_limit=3/' "$STATE"
+
+# (e) bad values of the new options change nothing; neither does a
+# mxgate.nft without the rules the loader edits
+
+snap=$(tables)
+cp "$STATE" "$TMP/state.before"
+for bad in "--responder-port|--responder-port 0" "--responder-port|--responder-port 65536" \
+	"--responder-port|--responder-port x" "--responder-port|--responder-port 25" \
+	"--responder-port|--ports 25,2600 --responder-port 2600" "--responder-port|--responder-port" \
+	"--responder-port|--responder-port=" "--conn-limit|--conn-limit 100001" \
+	"--conn-limit|--conn-limit -1" "--conn-limit|--conn-limit 0x10" "--conn-limit|--conn-limit 2x" \
+	"--conn-limit|--conn-limit"; do
+	opt=${bad%%|*} args=${bad#*|}
+	# shellcheck disable=SC2086
+	rules load $args
+	if [ "$RC" = 1 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+		grep -qF -- "$opt" "$TMP/err"; then
+		ok "load $args rejected naming $opt: $(cat "$TMP/err")"
+	else
+		not_ok "load $args rejected naming $opt (exit $RC: $(head -n1 "$TMP/err"))"
+	fi
+done
+
+mkdir -p "$TMP/tpl"
+cp "$RULES" "$TMP/tpl/"
+# shellcheck disable=SC2016 # literal $MXG_... of mxgate.nft
+for mut in '/add @mxgate_conn6 /d|add @mxgate_conn6' \
+	's/ct count over 20/ct count 20/|add @mxgate_conn4' \
+	'/set mxgate_conn4 /d|set mxgate_conn4' \
+	's/redirect to :$MXG_RESPONDER_PORT/redirect to :10025/|redirect to :$MXG_RESPONDER_PORT' \
+	'/^define MXG_RESPONDER_PORT /d|define MXG_RESPONDER_PORT' \
+	'/add @mxgate_conn4 /a\		ip saddr 203.0.113.7 drop|chain connlimit'; do
+	sed "${mut%|*}" "$REPO/nftables/mxgate.nft" >"$TMP/tpl/mxgate.nft"
+	want=${mut##*|}
+	if in_ns "$TMP/tpl/mxgate-rules" load >"$TMP/out" 2>"$TMP/err"; then
+		not_ok "a mxgate.nft edited with '${mut%|*}' is refused"
+	else
+		check "a mxgate.nft edited with '${mut%|*}' is refused naming '$want'" \
+			grep -qF -- "$want" "$TMP/err"
+	fi
+done
+expect "bad values and bad templates left the loaded ruleset as it was" "$snap" "$(tables)"
+check "... and the state file" cmp -s "$STATE" "$TMP/state.before"
+rules status
+check "... status still shows responder port 2600 and limit 3" \
+	grep -q "^mxgate-rules: $MODE: .*(queue 7, ports 25, responder port 2600, conn limit 3)$" "$TMP/out"
+
+# (g) the fallback (here: the real kernel's mode) loads the redirect too
+if [ $MODE = fallback ]; then
+	rules load --dry-run
+	# shellcheck disable=SC2016 # the literal text of mxgate.nft
+	check "fallback dry run: the table it would load has the redirect and no queue rule" \
+		test "$(sed -n '/^# then/,$p' "$TMP/out" | grep -c 'queue num')$(grep -c 'redirect to :$MXG_RESPONDER_PORT' "$TMP/out")" = 01
+	expect "fallback: the queue rule is in iptables-nft (ip, ip6), the redirect in table inet mxgate" "1 1 0 1" \
+		"$(count '-j NFQUEUE' in_ns iptables-nft-save -t mangle) $(count '-j NFQUEUE' in_ns ip6tables-nft-save -t mangle) $(count queue in_ns nft list table inet mxgate) $(count 'redirect to :2600' in_ns nft list chain inet mxgate dstnat)"
+fi
+
+# mxgated passes every option to unload too.
+rules unload --queue 7 --ports 25 --mark-mask 0xf00 --mark-pass 0x100 --mark-tarpit 0x200 \
+	--responder-port 2600 --conn-limit 3
+expect "unload with mxgated's full argument list exits 0" 0 "$RC"
+expect "... table inet mxgate is gone" 0 "$(count '^table inet mxgate' ruleset)"
+
+# Controls: without our rules, the same connections behave as plain TCP,
+# so the refusals above were ours.
+expect "control: with no rules loaded, a direct connection to 10025 is answered" \
+	responder-10025 "$(talk 192.0.2.1 192.0.2.2 10025)"
+expect "control: with no rules loaded, a TARPIT-marked SYN to port 25 reaches port 25" \
+	mta "$(talk 192.0.2.3 192.0.2.2 25)"
+in_ns nft delete table inet mxgtest
 
 rules unload
 expect "final unload exits 0" 0 "$RC"
