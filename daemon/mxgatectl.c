@@ -3,8 +3,8 @@
  * NAME
  *	mxgatectl - inspect and edit mxgate's verdicts
  * SYNOPSIS
- *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR | list | stats |
- *		  forget ADDR | check HOSTNAME | check ADDR | reload
+ *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR | list [--action ACTION] |
+ *		  stats | forget ADDR | check HOSTNAME | check ADDR | reload
  * DESCRIPTION
  *	Reads the maps pinned by mxgated directly, so it works while the
  *	daemon is down. The configuration is -c FILE, else
@@ -16,6 +16,7 @@
  *	Errors are one line on stderr, "mxgatectl: ...".
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +51,10 @@ static int usage(void)
 		"  -c FILE         configuration (default " MXG_DEFAULT_CONF ")\n"
 		"  -p PIN_DIR      where mxgated pinned its maps (default: pin_dir)\n"
 		"  lookup ADDR     the verdict for one client\n"
-		"  list            every verdict\n"
-		"  stats           kernel counters by action and reason\n"
+		"  list [--action ACTION]\n"
+		"                  every verdict, or those with ACTION (pass, block,\n"
+		"                  greylist, tarpit, throttle)\n"
+		"  stats           SYNs accepted and refused by cause, then every counter\n"
 		"  forget ADDR     drop a verdict; the next SYN is judged anew\n"
 		"  check HOSTNAME  which S25R rule a reverse name trips\n"
 		"  check ADDR      the whole classifier, dry run, stage by stage\n"
@@ -64,6 +67,7 @@ static const char *missing_map(const char *pin_dir, char *path, size_t len)
 {
 	static const char *const names[] = {
 		MXG_MAP_VERDICTS, MXG_MAP_STATS, MXG_MAP_RULE_HITS,
+		MXG_MAP_DECISIONS,
 	};
 
 	if (access(pin_dir, F_OK) != 0) {
@@ -95,7 +99,45 @@ static int open_maps(struct verdict_maps *m, const char *pin_dir)
 	return err;
 }
 
-/* print_verdict - "ADDR action reasons=... age=Ns expires_in=Ns hits=N" */
+/* The greylist clock's delay, from the pinned config map (main). */
+static int greylist_delay_known;
+static __u64 greylist_delay_ns;
+
+/* load_greylist_delay - greylist_delay_ns as the tc program has it; left
+ * unknown when the config map cannot be read or no daemon wrote it (no
+ * protected port: the tc program judges nothing then) */
+static void load_greylist_delay(const char *pin_dir)
+{
+	struct mxg_config c;
+
+	greylist_delay_known = 0;
+	if (config_read(pin_dir, &c) != 0 || c.ports[0] == 0)
+		return;
+	greylist_delay_ns = c.greylist_delay_ns;
+	greylist_delay_known = 1;
+}
+
+/* print_greylist_clock - " retry_after=Ns window_left=Ns": seconds until
+ * the tc program promotes a retry (now - set_ns >= greylist_delay, rounded
+ * up, so 0 means a retry now passes), left out when the delay is unknown;
+ * seconds the retry window stays open (rounded down, as expires_in) */
+static void print_greylist_clock(const struct mxg_verdict *v, __u64 now)
+{
+	if (greylist_delay_known) {
+		__u64 due = v->set_ns + greylist_delay_ns, wait = 0;
+
+		if (due < v->set_ns)		/* absurd delay: never */
+			due = ~0ULL;
+		if (due > now)		/* rounded up, without overflow */
+			wait = (due - now) / NS_PER_S + ((due - now) % NS_PER_S != 0);
+		printf(" retry_after=%llus", (unsigned long long)wait);
+	}
+	printf(" window_left=%llus", (unsigned long long)
+	       (v->expires_ns > now ? (v->expires_ns - now) / NS_PER_S : 0));
+}
+
+/* print_verdict - "ADDR action reasons=... age=Ns expires_in=Ns hits=N",
+ * then " dnsbl=N" when DNS lists were involved, then the greylist clock */
 static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
 			 __u64 now)
 {
@@ -113,6 +155,8 @@ static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
 	printf(" hits=%u", v->hits);
 	if (v->reasons & (MXG_R_DNSBL | MXG_R_DNSWL) || v->dnsbl_score)
 		printf(" dnsbl=%d", v->dnsbl_score);
+	if (v->action == MXG_ACT_GREYLIST)
+		print_greylist_clock(v, now);
 	putchar('\n');
 	return live;
 }
@@ -162,7 +206,9 @@ static __u32 map_size(int fd)
 	return info.max_entries;
 }
 
-/* cmd_list - every verdict in the map */
+static int list_action = -1;	/* list --action: only these; -1 = all */
+
+/* cmd_list - every verdict in the map, or those with list_action */
 static int cmd_list(struct verdict_maps *m, const char *unused)
 {
 	struct mxg_key k, next;
@@ -182,7 +228,8 @@ static int cmd_list(struct verdict_maps *m, const char *unused)
 		}
 		k = next;
 		prev = &k;
-		if (verdict_get(m, &k, &v) == 0)	/* may vanish meanwhile */
+		if (verdict_get(m, &k, &v) == 0 &&	/* may vanish meanwhile */
+		    (list_action < 0 || v.action == (enum mxg_action)list_action))
 			print_verdict(&k, &v, now);
 	}
 	if (err) {
@@ -195,7 +242,57 @@ static int cmd_list(struct verdict_maps *m, const char *unused)
 	return 0;
 }
 
-/* cmd_stats - "name value", every counter */
+/* print_share - "LABEL: N  P.P%[ of refused]", N right-aligned to width,
+ * the share of whole with one decimal, "-" when whole is 0 */
+static void print_share(const char *label, __u64 n, __u64 whole, int width,
+			const char *of)
+{
+	char pct[16] = "-";
+
+	if (whole)
+		snprintf(pct, sizeof(pct), "%.1f%%", 100.0 * (double)n / (double)whole);
+	printf("%-20s %*llu  %6s%s\n", label, width, (unsigned long long)n, pct, of);
+}
+
+/* print_breakdown - the seeds' table 4 at a glance: SYNs accepted and
+ * refused, the refused by cause, the greylist clock's counters. Every
+ * line has a colon, so no line here reads as a "name value" counter. */
+static void print_breakdown(const __u64 t[MXG_STAT_MAX])
+{
+	static const struct {
+		const char *label;
+		unsigned id;
+	} causes[] = {
+		{ "  S25R+greylist:", MXG_STAT_REFUSED_GREYLIST },
+		{ "  DNSBL:", MXG_STAT_REFUSED_DNSBL },
+		{ "  country:", MXG_STAT_REFUSED_COUNTRY },
+		{ "  static tables:", MXG_STAT_REFUSED_TABLE },
+		{ "  throttle:", MXG_STAT_REFUSED_THROTTLE },
+		{ "  other:", MXG_STAT_REFUSED_OTHER },
+	};
+	__u64 refused = 0, total;
+	char digits[24];
+	int width;
+
+	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
+		refused += t[causes[i].id];
+	total = t[MXG_STAT_ACCEPTED] + refused;
+	width = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)total);
+	printf("%-20s %*llu\n", "connections (SYNs):", width, (unsigned long long)total);
+	print_share("accepted:", t[MXG_STAT_ACCEPTED], total, width, "");
+	print_share("refused:", refused, total, width, "");
+	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
+		print_share(causes[i].label, t[causes[i].id], refused, width,
+			    " of refused");
+	printf("greylist: first contacts %llu, promoted %llu, expired %llu, "
+	       "sent to responder %llu\n",
+	       (unsigned long long)t[MXG_STAT_GREYLIST_FIRST],
+	       (unsigned long long)t[MXG_STAT_PROMOTED],
+	       (unsigned long long)t[MXG_STAT_GREYLIST_EXPIRED],
+	       (unsigned long long)t[MXG_STAT_TO_RESPONDER]);
+}
+
+/* cmd_stats - the breakdown, a blank line, then "name value", every counter */
 static int cmd_stats(struct verdict_maps *m, const char *unused)
 {
 	__u64 totals[MXG_STAT_MAX], hits[MXG_RULE_SLOTS];
@@ -207,6 +304,8 @@ static int cmd_stats(struct verdict_maps *m, const char *unused)
 		fprintf(stderr, "mxgatectl: stats: %s\n", strerror(-err));
 		return EXIT_ERROR;
 	}
+	print_breakdown(totals);
+	putchar('\n');
 	/* All of them, zeros too: a script can rely on every name. */
 	for (unsigned id = 0; id < MXG_STAT_MAX; id++)
 		printf("%s %llu\n", stat_name(id, name, sizeof(name)),
@@ -331,7 +430,11 @@ static int pin_dir_from(const char *pin_opt, const char *conf_path,
 /* main - options, then one command */
 int main(int argc, char **argv)
 {
-	const char *pin_opt = NULL, *conf_path = NULL, *cmd;
+	static const struct option longopts[] = {
+		{ "action", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *pin_opt = NULL, *conf_path = NULL, *action_opt = NULL, *cmd;
 	struct verdict_maps maps;
 	struct mxg_conf conf;
 	struct mxg_key client;
@@ -339,16 +442,40 @@ int main(int argc, char **argv)
 	int opt, rc;
 
 	log_open("mxgatectl", 1);
-	while ((opt = getopt(argc, argv, "c:p:h")) != -1) {
+	/* Leading ':': we say what is missing, as one "mxgatectl: " line. */
+	while ((opt = getopt_long(argc, argv, ":c:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'p': pin_opt = optarg; break;
+		case 'a':
+			if (action_opt) {
+				fprintf(stderr, "mxgatectl: --action given twice\n");
+				return EXIT_ERROR;
+			}
+			action_opt = optarg;
+			break;
+		case ':':
+			fprintf(stderr, "mxgatectl: %s needs an argument\n",
+				optopt == 'c' ? "-c" : optopt == 'p' ? "-p" : "--action");
+			return EXIT_ERROR;
 		default: return usage();
 		}
 	}
 	if (optind >= argc)
 		return usage();
 	cmd = argv[optind];
+	if (action_opt) {
+		if (strcmp(cmd, "list") != 0) {
+			fprintf(stderr, "mxgatectl: --action goes with list only\n");
+			return EXIT_ERROR;
+		}
+		list_action = action_parse(action_opt);
+		if (list_action <= MXG_ACT_NONE) {
+			fprintf(stderr, "mxgatectl: --action: \"%s\" is not an action "
+				"(pass, block, greylist, tarpit, throttle)\n", action_opt);
+			return EXIT_ERROR;
+		}
+	}
 	if (strcmp(cmd, "check") == 0 && argc - optind == 2 &&
 	    !strchr(argv[optind + 1], '/') && addr_parse(argv[optind + 1], &client) == 0) {
 		struct table_set tables;
@@ -376,6 +503,7 @@ int main(int argc, char **argv)
 	if (open_maps(&maps, conf.pin_dir) < 0)
 		return EXIT_ERROR;
 	state_dir = conf.state_dir;
+	load_greylist_delay(conf.pin_dir);
 	rc = map_commands[cmd_i].run(&maps, argv[optind + 1]);
 	verdict_close(&maps);
 	return rc;

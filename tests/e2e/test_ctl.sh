@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test_ctl.sh - mxgatectl against maps pinned by hand, without mxgated:
 # the maps are created with bpftool on a bpffs in a private directory and
-# filled with known verdicts and counters; lookup, list, stats, forget
-# and check must print them as mxgatectl(8) says, with its exit codes
+# filled with known verdicts, counters and greylist settings; lookup,
+# list (--action), stats (the breakdown and every counter), forget and
+# check must print them as mxgatectl(8) says, with its exit codes
 # (0 yes, 1 no, 2 error) and one-line "mxgatectl: " errors. Needs root
 # (mount, bpftool); touches nothing outside its temporary directory.
 set -u
@@ -37,30 +38,70 @@ if ! { mkdir -p "$PIN" && mount -t bpf bpf "$PIN"; }; then
 	fail_early "bpffs mounted on $PIN"
 fi
 
-# The sizes mxgatectl expects, from the shared header, not copied here.
-cat > "$TMP/sizes.c" <<'EOF'
+# Sizes, offsets, counter ids, actions and reason bits as mxgatectl has
+# them: from the shared header, never copied here, so that a renumbering
+# cannot leave this test writing the wrong slot. The probe prints shell
+# assignments (NAME=number) that are sourced below.
+cat > "$TMP/ids.c" <<'EOF'
+#include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
 #include "mxgate.h"
 #include "s25r.h"
+#define P(name, value) printf("%s=%llu\n", name, (unsigned long long)(value))
+#define OFF(t, f) P("OFF_" #f, offsetof(struct t, f))
 int main(void)
 {
-	printf("%d %d %d %d %zu %zu\n", MXG_STAT_MAX, MXG_STAT_ACTION,
-	       MXG_STAT_REASON, S25R_ALL, sizeof(struct mxg_key),
-	       sizeof(struct mxg_verdict));
+	P("STAT_MAX", MXG_STAT_MAX); P("STAT_ACTION", MXG_STAT_ACTION);
+	P("STAT_REASON", MXG_STAT_REASON); P("S25R_ALL", S25R_ALL);
+	P("STAT_PACKETS", MXG_STAT_PACKETS); P("STAT_SYN", MXG_STAT_SYN);
+	P("STAT_PROMOTED", MXG_STAT_PROMOTED);
+	P("STAT_ACCEPTED", MXG_STAT_ACCEPTED);
+	P("STAT_REFUSED_GREYLIST", MXG_STAT_REFUSED_GREYLIST);
+	P("STAT_REFUSED_DNSBL", MXG_STAT_REFUSED_DNSBL);
+	P("STAT_REFUSED_COUNTRY", MXG_STAT_REFUSED_COUNTRY);
+	P("STAT_REFUSED_TABLE", MXG_STAT_REFUSED_TABLE);
+	P("STAT_REFUSED_THROTTLE", MXG_STAT_REFUSED_THROTTLE);
+	P("STAT_REFUSED_OTHER", MXG_STAT_REFUSED_OTHER);
+	P("STAT_GREYLIST_FIRST", MXG_STAT_GREYLIST_FIRST);
+	P("STAT_GREYLIST_EXPIRED", MXG_STAT_GREYLIST_EXPIRED);
+	P("STAT_TO_RESPONDER", MXG_STAT_TO_RESPONDER);
+	P("PASS", MXG_ACT_PASS); P("BLOCK", MXG_ACT_BLOCK);
+	P("GREYLIST", MXG_ACT_GREYLIST); P("TARPIT", MXG_ACT_TARPIT);
+	P("THROTTLE", MXG_ACT_THROTTLE);
+	P("R_S25R0", MXG_R_S25R0); P("R_S25R1", MXG_R_S25R1);
+	P("R_FCRDNS", MXG_R_FCRDNS); P("R_MANUAL", MXG_R_MANUAL);
+	P("R_DNSBL", MXG_R_DNSBL); P("R_PREGREET", MXG_R_PREGREET);
+	P("KEY_SIZE", sizeof(struct mxg_key));
+	P("VALUE_SIZE", sizeof(struct mxg_verdict));
+	OFF(mxg_verdict, set_ns); OFF(mxg_verdict, expires_ns);
+	OFF(mxg_verdict, reasons); OFF(mxg_verdict, hits);
+	OFF(mxg_verdict, action); OFF(mxg_verdict, dnsbl_score);
+	P("ACTION_SIZE", sizeof(enum mxg_action));
+	P("CONFIG_SIZE", sizeof(struct mxg_config));
+	OFF(mxg_config, ports); OFF(mxg_config, greylist_delay_ns);
 	return 0;
 }
 EOF
-cc -I"$REPO/bpf" -I"$REPO/daemon" -o "$TMP/sizes" "$TMP/sizes.c" ||
-	fail_early "the size probe compiles"
-read -r STAT_MAX STAT_ACTION STAT_REASON S25R_ALL KEY_SIZE VALUE_SIZE < <("$TMP/sizes")
+if ! { cc -I"$REPO/bpf" -I"$REPO/daemon" -o "$TMP/ids" "$TMP/ids.c" &&
+	"$TMP/ids" > "$TMP/ids.sh"; }; then
+	fail_early "the header probe compiles and runs"
+fi
+# shellcheck source=/dev/null # written just above
+. "$TMP/ids.sh"
+# put() below writes the verdict's fields in this order and these sizes.
+# shellcheck disable=SC2154 # OFF_*: assigned by the probe's output
+[ "$OFF_set_ns $OFF_expires_ns $OFF_reasons $OFF_hits $OFF_action $OFF_dnsbl_score $ACTION_SIZE $VALUE_SIZE" = \
+	"0 8 16 20 24 28 4 32" ] || fail_early "struct mxg_verdict is laid out as put() writes it"
 
 if ! { bpftool map create "$PIN/verdicts" type lru_hash key "$KEY_SIZE" \
 		value "$VALUE_SIZE" entries 1024 name verdicts &&
 	bpftool map create "$PIN/stats" type percpu_array key 4 value 8 \
 		entries "$STAT_MAX" name stats &&
 	bpftool map create "$PIN/rule_hits" type array key 4 value 8 \
-		entries 32 name rule_hits; }; then
+		entries 32 name rule_hits &&
+	bpftool map create "$PIN/decisions" type array key 4 value 8 \
+		entries "$STAT_MAX" name decisions; }; then
 	fail_early "maps pinned with bpftool"
 fi
 
@@ -120,9 +161,24 @@ err_has() { [[ $ERR == *"$1"* ]]; }
 # lines - lines of the last run's standard output
 lines() { grep -c '' <<<"$OUT"; }
 
-# Actions and reasons by number (mxgate.h).
-PASS=1 BLOCK=2 GREYLIST=3
-R_S25R0=1 R_S25R1=2 R_FCRDNS=128 R_MANUAL=1024 R_DNSBL=8192
+# config_map DELAY_S [PORT] - create or rewrite the pinned config map: all
+# zeros but ports[0] = PORT (default 25; 0 = as if no daemon wrote it) and
+# greylist_delay_ns, at their offsets in struct mxg_config
+# shellcheck disable=SC2154 # OFF_*: assigned by the probe's output
+config_map() {
+	local bytes=() i delay=$(($1 * NS)) port=${2:-25}
+	for ((i = 0; i < CONFIG_SIZE; i++)); do bytes[i]=0; done
+	bytes[OFF_ports]=$((port & 255)) bytes[OFF_ports + 1]=$((port >> 8))
+	for ((i = 0; i < 8; i++)); do
+		bytes[OFF_greylist_delay_ns + i]=$(((delay >> (8 * i)) & 255))
+	done
+	if [ ! -e "$PIN/config" ]; then
+		bpftool map create "$PIN/config" type array key 4 value "$CONFIG_SIZE" \
+			entries 1 name config || return 1
+	fi
+	# shellcheck disable=SC2046 # split into bytes on purpose
+	bpftool map update pinned "$PIN/config" key $(le 0 4) value "${bytes[@]}"
+}
 
 now=$(now_ns)
 [ -z "$now" ] && fail_early "monotonic clock read"
@@ -134,14 +190,20 @@ if [ "$now" -le $((61 * NS)) ]; then
 fi
 V6_KEY="32 1 13 184 0 0 0 0 0 0 0 0 0 0 0 37 128 0 0 0"	# 2001:db8::25
 if ! { put "$(key_v4 198 51 100 20)" $((now - 3 * NS)) $((now + 3597 * NS)) \
-		$((R_S25R1 | R_FCRDNS)) 2 $BLOCK 0 &&
+		$((R_S25R1 | R_FCRDNS)) 2 "$BLOCK" 0 &&
 	put "$(key_v4 198 51 100 30)" $((now - 20 * NS)) $((now - 10 * NS)) \
-		$R_FCRDNS 9 $PASS 0 &&
-	put "$V6_KEY" $((now - 60 * NS)) $((now + 600 * NS)) $R_S25R0 0 $GREYLIST 0 &&
+		"$R_FCRDNS" 9 "$PASS" 0 &&
+	put "$V6_KEY" $((now - 60 * NS)) $((now + 600 * NS)) "$R_S25R0" 0 "$GREYLIST" 0 &&
 	put "$(key_v4 203 0 113 0 120)" $((now - 1 * NS)) $((now + 86400 * NS)) \
-		$R_MANUAL 0 $BLOCK 0 &&
+		"$R_MANUAL" 0 "$BLOCK" 0 &&
 	put "$(key_v4 192 0 2 99)" $((now - 1 * NS)) $((now + 300 * NS)) \
-		$R_DNSBL 1 $BLOCK 3; }; then
+		"$R_DNSBL" 1 "$BLOCK" 3 &&
+	put "$(key_v4 198 51 100 40)" $((now - 5 * NS)) $((now + 2700 * NS)) \
+		"$R_S25R1" 1 "$GREYLIST" 0 &&
+	put "$(key_v4 198 51 100 41)" $((now - 60 * NS)) $((now - 15 * NS)) \
+		"$R_S25R0" 4 "$GREYLIST" 0 &&
+	put "$(key_v4 198 51 100 50)" $((now - 2 * NS)) $((now + 900 * NS)) \
+		"$R_PREGREET" 0 "$TARPIT" 0; }; then
 	fail_early "verdicts written with bpftool"
 fi
 cat > "$CONF" <<EOF
@@ -149,6 +211,37 @@ cat > "$CONF" <<EOF
 pin_dir = $PIN
 state_dir = $TMP/state
 EOF
+
+# jiffy_ns - how far CLOCK_MONOTONIC_COARSE (mxgatectl's clock) may lag
+# the fine clock sampled here: one tick, 10 ms at HZ=100, taken as 20 ms
+JIFFY=$((20 * 1000000))
+
+# timed ARGS... - run, with T0/T1 the clock just before and after
+timed() { T0=$(now_ns); run "$@"; T1=$(now_ns); }
+
+# ceil_s NS - whole seconds, rounded up; 0 for 0 or less
+ceil_s() { if [ "$1" -le 0 ]; then echo 0; else echo $(( ($1 + NS - 1) / NS )); fi; }
+# floor_s NS - whole seconds, rounded down; 0 for 0 or less
+floor_s() { if [ "$1" -le 0 ]; then echo 0; else echo $(( $1 / NS )); fi; }
+
+# between VALUE LO HI - LO <= VALUE <= HI, VALUE a number
+between() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# line_of ADDR - the last run's line for ADDR
+line_of() { grep -E "^$1 " <<<"$OUT"; }
+
+# same_as_list ADDR - lookup ADDR prints the line list prints for it; ages
+# are whole seconds, so a second that ticks between the two runs gets two
+# more tries
+same_as_list() {
+	local one
+	for _ in 1 2 3; do
+		run -c "$CONF" lookup "$1"; one=$OUT
+		run -c "$CONF" list
+		[ -n "$one" ] && [ "$one" = "$(line_of "$1")" ] && return 0
+	done
+	return 1
+}
 
 # --- lookup
 run -c "$CONF" lookup 198.51.100.20
@@ -170,8 +263,11 @@ run -c "$CONF" lookup 192.0.2.1
 check "lookup: no verdict prints 'ADDR none' and exits 1" test "$RC" -eq 1 -a "$OUT" = "192.0.2.1 none"
 run -c "$CONF" lookup 2001:DB8:0::25
 check "lookup: IPv6 exits 0" rc_is 0
-check "lookup: ... printed canonically ($OUT)" \
-	out_matches '^2001:db8::25 greylist reasons=s25r0 age=[0-9]+s expires_in=[0-9]+s hits=0$'
+# No config map yet: the greylist delay is unknown, so no retry_after.
+check "lookup: ... printed canonically, a greylist entry with its window and, without a config map, no retry_after ($OUT)" \
+	out_matches '^2001:db8::25 greylist reasons=s25r0 age=[0-9]+s expires_in=[0-9]+s hits=0 window_left=[0-9]+s$'
+check "lookup: window_left is the time to expires_ns, as expires_in ($OUT)" \
+	test "$(field window_left "$OUT")" = "$(field expires_in "$OUT")"
 run -c "$CONF" lookup 203.0.113.77/24
 check "lookup: a prefix entry, host bits ignored ($OUT)" \
 	out_matches '^203\.0\.113\.0/24 block reasons=manual '
@@ -183,35 +279,198 @@ check "lookup: ... with one 'mxgatectl: ' line and nothing on stdout ($ERR)" \
 	test -z "$OUT" -a "$(grep -c '' <<<"$ERR")" -eq 1 -a "${ERR#mxgatectl: }" != "$ERR"
 
 # --- list
+ALL="198.51.100.20 198.51.100.30 2001:db8::25 203.0.113.0/24 192.0.2.99 198.51.100.40 198.51.100.41 198.51.100.50"
+FORMAT='^[0-9a-f.:/]+ [a-z]+ reasons=[a-z0-9_,-]+ age=[0-9]+s (expires_in=[0-9]+s|expired) hits=[0-9]+( dnsbl=-?[0-9]+)?( retry_after=[0-9]+s)?( window_left=[0-9]+s)?$'
 run -c "$CONF" list
 check "list: exit 0" rc_is 0
-check "list: one line per entry ($(lines) lines)" test "$(lines)" -eq 5
-check "list: every line in lookup's format" \
-	test "$(grep -cE '^[0-9a-f.:/]+ [a-z]+ reasons=[a-z0-9_,-]+ age=[0-9]+s (expires_in=[0-9]+s|expired) hits=[0-9]+( dnsbl=-?[0-9]+)?$' <<<"$OUT")" -eq 5
-for a in 198.51.100.20 198.51.100.30 2001:db8::25 203.0.113.0/24 192.0.2.99; do
+check "list: one line per entry ($(lines) lines)" test "$(lines)" -eq 8
+check "list: every line in lookup's format" test "$(grep -cE "$FORMAT" <<<"$OUT")" -eq 8
+for a in $ALL; do
 	check "list: shows $a" out_matches "^$a "
 done
-check "list: the same line as lookup" out_has_line "$line"
+check "list: window_left on the 3 greylist lines, and only there" \
+	test "$(grep -c ' window_left=' <<<"$OUT")" -eq 3 -a \
+	"$(grep -c ' greylist .* window_left=[0-9]*s$' <<<"$OUT")" -eq 3
+check "list: no config map, no retry_after" test "$(grep -c 'retry_after=' <<<"$OUT")" -eq 0
+check "list: the same line as lookup (a block entry)" same_as_list 198.51.100.20
+check "list: the same line as lookup (a greylist entry, no delay known)" same_as_list 2001:db8::25
+# A config map no daemon has written (no port) gives no delay either.
+config_map 45 0 || not_ok "config map written with bpftool (port 0)"
+run -c "$CONF" list
+check "list: a config map without a port (never written): still no retry_after" \
+	test "$RC" -eq 0 -a "$(grep -c 'retry_after=' <<<"$OUT")" -eq 0 -a "$(lines)" -eq 8
+
+# The greylist clock: greylist_delay 45 s. 2001:db8::25 was seen 60 s ago
+# (may retry now), 198.51.100.40 5 s ago (40 s to go), 198.51.100.41 60 s
+# ago with a window that closed 15 s ago.
+config_map 45 || not_ok "config map written with bpftool (greylist_delay 45s)"
+timed -c "$CONF" list
+check "list: with the delay known, every greylist line has retry_after, then window_left" \
+	test "$(grep -cE ' greylist .* retry_after=[0-9]+s window_left=[0-9]+s$' <<<"$OUT")" -eq 3 -a \
+	"$(grep -c 'retry_after=' <<<"$OUT")" -eq 3
+check "list: ... and every line still in lookup's format" test "$(grep -cE "$FORMAT" <<<"$OUT")" -eq 8
+l=$(line_of 198.51.100.40)
+due=$((now - 5 * NS + 45 * NS))
+lo=$(ceil_s $((due - T1))) hi=$(ceil_s $((due - T0 + JIFFY)))
+check "list: retry_after = greylist_delay - time since first contact, rounded up ($lo..$hi: $l)" \
+	between "$(field retry_after "$l")" "$lo" "$hi"
+lo=$(floor_s $((now + 2700 * NS - T1))) hi=$(floor_s $((now + 2700 * NS - T0 + JIFFY)))
+check "list: window_left = time to expires_ns ($lo..$hi: $l)" \
+	between "$(field window_left "$l")" "$lo" "$hi"
+l=$(line_of 2001:db8::25)
+check "list: retry_after=0s once the delay has passed ($l)" test "$(field retry_after "$l")" = 0
+lo=$(floor_s $((now + 600 * NS - T1))) hi=$(floor_s $((now + 600 * NS - T0 + JIFFY)))
+check "list: ... window_left of that entry ($lo..$hi)" between "$(field window_left "$l")" "$lo" "$hi"
+l=$(line_of 198.51.100.41)
+check "list: a greylist entry whose window closed: expired, retry_after=0s window_left=0s ($l)" \
+	grep -qE '^198\.51\.100\.41 greylist reasons=s25r0 age=[0-9]+s expired hits=4 retry_after=0s window_left=0s$' <<<"$l"
+check "list: no clock on other actions ($(line_of 198.51.100.50))" \
+	grep -qE '^198\.51\.100\.50 tarpit reasons=pregreet age=[0-9]+s expires_in=[0-9]+s hits=0$' <<<"$(line_of 198.51.100.50)"
+check "list: the same line as lookup (a greylist entry with its clock)" same_as_list 198.51.100.40
+check "list: the same line as lookup (an expired greylist entry)" same_as_list 198.51.100.41
+
+# --- list --action
+run -c "$CONF" list --action greylist
+check "list --action greylist: exit 0" rc_is 0
+check "list --action greylist: the 3 greylist entries ($(lines) lines)" test "$(lines)" -eq 3
+check "list --action greylist: only greylist lines, each with its clock" \
+	test "$(grep -cE '^[0-9a-f.:/]+ greylist .* retry_after=[0-9]+s window_left=[0-9]+s$' <<<"$OUT")" -eq 3
+for a in 2001:db8::25 198.51.100.40 198.51.100.41; do
+	check "list --action greylist: shows $a" out_matches "^$a greylist "
+done
+run -c "$CONF" list --action block
+check "list --action block: the 3 block entries, nothing else" \
+	test "$RC" -eq 0 -a "$(lines)" -eq 3 -a "$(grep -c '^[^ ]* block ' <<<"$OUT")" -eq 3
+for a in 198.51.100.20 203.0.113.0/24 192.0.2.99; do
+	check "list --action block: shows $a" out_matches "^$a block "
+done
+run -c "$CONF" list --action=tarpit
+check "list --action=tarpit: the one tarpit entry ($OUT)" \
+	test "$RC" -eq 0 -a "$(lines)" -eq 1 -a "$(line_of 198.51.100.50)" = "$OUT"
+run -c "$CONF" --action pass list
+check "--action before the command: the one pass entry ($OUT)" \
+	test "$RC" -eq 0 -a "$(lines)" -eq 1 -a -n "$(line_of 198.51.100.30)"
+run -c "$CONF" list --action throttle
+check "list --action throttle: no entry, no output, exit 0" test "$RC" -eq 0 -a -z "$OUT"
+for args in "list --action bogus" "list --action none" "list --action GREYLIST" "list --action" \
+	"list --action pass --action block" "lookup 198.51.100.20 --action block" "stats --action pass"; do
+	# shellcheck disable=SC2086 # the words are the arguments
+	run -c "$CONF" $args
+	check "usage error: mxgatectl $args: exit 2, one 'mxgatectl: ' line, nothing on stdout ($ERR)" \
+		test "$RC" -eq 2 -a -z "$OUT" -a "$(grep -c '' <<<"$ERR")" -eq 1 -a "${ERR#mxgatectl: }" != "$ERR"
+done
+run -c "$CONF" list --action bogus
+check "list --action bogus: the line names the word and the actions ($ERR)" \
+	err_has '"bogus" is not an action (pass, block, greylist, tarpit, throttle)'
+rm "$PIN/config"
+run -c "$CONF" list --action greylist
+check "list --action greylist: config map gone: retry_after left out, window_left kept" \
+	test "$RC" -eq 0 -a "$(lines)" -eq 3 -a "$(grep -c 'retry_after=' <<<"$OUT")" -eq 0 -a \
+	"$(grep -c ' window_left=[0-9]*s$' <<<"$OUT")" -eq 3
+config_map 45 || not_ok "config map written again with bpftool"
 
 # --- stats
 ncpus=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-");
 	c += n == 2 ? r[2] - r[1] + 1 : 1 } } END { print c }' /sys/devices/system/cpu/possible)
-if ! { count stats 1 5 && count stats $((STAT_ACTION + BLOCK)) 3 &&
+# breakdown - the last run's breakdown block (up to the blank line), with
+# runs of spaces squeezed and leading ones dropped
+breakdown() { sed -n '/^$/q; s/  */ /g; s/^ //; p' <<<"$OUT"; }
+# bd_has LINE - the breakdown has LINE (spaces squeezed)
+bd_has() { grep -qxF "$1" <<<"$(breakdown)"; }
+# counters - the last run's lines after the blank line
+counters() { sed '1,/^$/d' <<<"$OUT"; }
+# aligned - the breakdown's numbers end in one column
+aligned() {
+	[ "$(sed -n '/^$/q; /^greylist:/d; p' <<<"$OUT" |
+		awk '{ match($0, /: *[0-9]+/); print RSTART + RLENGTH }' | sort -u | wc -l)" -eq 1 ]
+}
+CAUSES=("S25R+greylist" DNSBL country "static tables" throttle other)
+
+run -c "$CONF" stats
+check "stats, all zero: exit 0" rc_is 0
+check "stats, all zero: connections (SYNs): 0" bd_has "connections (SYNs): 0"
+check "stats, all zero: accepted 0, no share ('-')" bd_has "accepted: 0 -"
+check "stats, all zero: refused 0, no share ('-')" bd_has "refused: 0 -"
+for c in "${CAUSES[@]}"; do
+	check "stats, all zero: $c: 0 - of refused" bd_has "$c: 0 - of refused"
+done
+check "stats, all zero: the greylist line" \
+	bd_has "greylist: first contacts 0, promoted 0, expired 0, sent to responder 0"
+check "stats, all zero: no nan or inf" test -z "$(grep -iE 'nan|inf' <<<"$OUT")"
+check "stats, all zero: 10 breakdown lines, a blank line, then the counters" \
+	test "$(breakdown | grep -c '')" -eq 10 -a "$(sed -n 11p <<<"$OUT")" = "" -a \
+	"$(sed -n 12p <<<"$OUT")" = "packets 0"
+
+# The daemon's counters (the decisions map): the seeds' kind of numbers.
+if ! { count decisions "$STAT_ACCEPTED" 4321 &&
+	count decisions "$STAT_REFUSED_GREYLIST" 5000 &&
+	count decisions "$STAT_REFUSED_DNSBL" 2000 &&
+	count decisions "$STAT_REFUSED_COUNTRY" 900 &&
+	count decisions "$STAT_REFUSED_TABLE" 100 &&
+	count decisions "$STAT_REFUSED_THROTTLE" 20 &&
+	count decisions "$STAT_REFUSED_OTHER" 4 &&
+	count decisions "$STAT_GREYLIST_FIRST" 300 &&
+	count decisions "$STAT_PROMOTED" 120 &&
+	count decisions "$STAT_GREYLIST_EXPIRED" 40 &&
+	count decisions "$STAT_TO_RESPONDER" 800; }; then
+	not_ok "decisions counters written with bpftool"
+fi
+run -c "$CONF" stats
+check "stats: connections = accepted + refused (12345)" bd_has "connections (SYNs): 12345"
+check "stats: accepted 4321, 35.0% of the connections" bd_has "accepted: 4321 35.0%"
+check "stats: refused 8024 (the sum of the causes), 65.0%" bd_has "refused: 8024 65.0%"
+check "stats: S25R+greylist 5000, 62.3% of refused" bd_has "S25R+greylist: 5000 62.3% of refused"
+check "stats: DNSBL 2000, 24.9% of refused" bd_has "DNSBL: 2000 24.9% of refused"
+check "stats: country 900, 11.2% of refused" bd_has "country: 900 11.2% of refused"
+check "stats: static tables 100, 1.2% of refused" bd_has "static tables: 100 1.2% of refused"
+check "stats: throttle 20, 0.2% of refused" bd_has "throttle: 20 0.2% of refused"
+check "stats: other 4, 0.0% of refused" bd_has "other: 4 0.0% of refused"
+check "stats: the greylist line" \
+	bd_has "greylist: first contacts 300, promoted 120, expired 40, sent to responder 800"
+check "stats: the causes are indented under refused" \
+	test "$(grep -cE '^  [A-Za-z0-9+ ]+: +[0-9]+ ' <<<"$OUT")" -eq 6
+check "stats: the numbers are right-aligned in one column" aligned
+check "stats: no breakdown line reads as a 'name value' counter" \
+	test "$(breakdown | grep -cE '^[a-z0-9_]+ [0-9]+$')" -eq 0
+
+# The tc program's per-CPU counters add to the daemon's.
+if ! { count stats "$STAT_ACCEPTED" 1 && count stats "$STAT_REFUSED_COUNTRY" 2; }; then
+	not_ok "breakdown counters written with bpftool"
+fi
+run -c "$CONF" stats
+# pct PART WHOLE - PART as a share of WHOLE, one decimal: "35.0%"
+pct() { awk -v a="$1" -v t="$2" 'BEGIN { printf "%.1f%%", 100 * a / t }'; }
+acc=$((4321 + ncpus)) ref=$((8024 + 2 * ncpus)) cty=$((900 + 2 * ncpus))
+tot=$((acc + ref))
+check "stats: kernel and daemon summed: connections $tot" bd_has "connections (SYNs): $tot"
+check "stats: ... accepted $acc $(pct $acc $tot)" bd_has "accepted: $acc $(pct $acc $tot)"
+check "stats: ... refused $ref $(pct $ref $tot)" bd_has "refused: $ref $(pct $ref $tot)"
+check "stats: ... country $cty $(pct $cty $ref) of refused" \
+	bd_has "country: $cty $(pct $cty $ref) of refused"
+check "stats: ... and in the counter list (accepted $acc)" grep -qxF "accepted $acc" <<<"$(counters)"
+
+if ! { count stats "$STAT_SYN" 5 && count stats $((STAT_ACTION + BLOCK)) 3 &&
 	count stats $((STAT_REASON + 1)) 2 && count rule_hits 1 4; }; then
 	not_ok "counters written with bpftool"
 fi
 run -c "$CONF" stats
+OUT_ALL=$OUT OUT=$(counters)
 check "stats: exit 0" rc_is 0
-check "stats: every counter, zeros too ($(lines) lines: $STAT_MAX + $((S25R_ALL + 1)) rules)" \
+check "stats: after the blank line every counter, zeros too ($(lines) lines: $STAT_MAX + $((S25R_ALL + 1)) rules)" \
 	test "$(lines)" -eq $((STAT_MAX + S25R_ALL + 1))
 check "stats: 'name value' lines" test "$(grep -cE '^[a-z0-9_]+ [0-9]+$' <<<"$OUT")" -eq "$(lines)"
 check "stats: no name twice" test -z "$(cut -d' ' -f1 <<<"$OUT" | sort | uniq -d)"
 check "stats: per-CPU counters summed (syn = 5 x $ncpus CPUs)" out_has_line "syn $((5 * ncpus))"
 check "stats: action_block = 3 x $ncpus" out_has_line "action_block $((3 * ncpus))"
 check "stats: reason_s25r1 = 2 x $ncpus" out_has_line "reason_s25r1 $((2 * ncpus))"
+check "stats: the daemon's counters listed (refused_greylist 5000)" \
+	out_has_line "refused_greylist 5000"
+check "stats: ... (to_responder 800)" out_has_line "to_responder 800"
 check "stats: zeros printed (packets 0)" out_has_line "packets 0"
 check "stats: unassigned reason slots printed (reason_bit31 0)" out_has_line "reason_bit31 0"
+check "stats: the new reasons have names (reason_waited 0)" out_has_line "reason_waited 0"
 check "stats: the daemon's rule counters (rule_s25r1 4)" out_has_line "rule_s25r1 4"
+OUT=$OUT_ALL
 
 # --- forget
 run -c "$CONF" forget 198.51.100.20
@@ -224,7 +483,7 @@ check "forget: ... with one 'mxgatectl: ' line ($ERR)" one_error
 run -c "$CONF" forget 203.0.113.0/24
 check "forget: a prefix entry" rc_is 0
 run -c "$CONF" list
-check "forget: list shows the 3 left" test "$RC" -eq 0 -a "$(lines)" -eq 3
+check "forget: list shows the 6 left" test "$RC" -eq 0 -a "$(lines)" -eq 6
 check "forget: nothing was written outside the test directory" test ! -e "$TMP/state"
 
 # --- check: no daemon, no maps needed
