@@ -353,3 +353,250 @@ log_has() { grep -q -- "$1" "$DAEMON_LOG"; }
 
 # not CMD... - succeed when CMD fails
 not() { ! "$@"; }
+
+# --- More clients, a sending Postfix, raw SMTP probes (issue 4) ---------
+
+# Extra clients' forward names live in this zone (written before nsd).
+ISP_ZONE=isp.example
+
+# add_client HOST [LABEL] - one more client address 198.51.100.HOST in the
+# client namespace; with LABEL, its PTR is LABEL.$ISP_ZONE and that name
+# has an A record back to the address (forward-confirmed). Call after
+# setup_network and before start_nsd (nsd reads its zones at start). Each
+# reverse entry is a zone of its own (HOST.100.51.198.in-addr.arpa), which
+# nsd answers from before the /24 zone write_zones owns.
+add_client() {
+	local host=$1 label=${2:-} z=$TMP/zones soa
+	soa='$TTL 60
+@ IN SOA ns.test.example. hostmaster.test.example. 1 3600 600 86400 60
+@ IN NS ns.test.example.'
+	in_ns "$NS_C" ip addr add "$(v4 "$host")/24" dev c0 || return 1
+	[ -n "$label" ] || return 0
+	mkdir -p "$z"
+	[ -f "$z/$ISP_ZONE" ] || printf '%s\n' "$soa" > "$z/$ISP_ZONE"
+	printf '%s IN A %s\n' "$label" "$(v4 "$host")" >> "$z/$ISP_ZONE"
+	printf '%s\n@ IN PTR %s.%s.\n' "$soa" "$label" "$ISP_ZONE" \
+		> "$z/$host.100.51.198.in-addr.arpa"
+}
+
+# wait_long SECONDS WHAT CMD... - like wait_for, for up to SECONDS
+wait_long() {
+	local n=$(($1 * 10)) what=$2 _
+	shift 2
+	for _ in $(seq 1 "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "timed out after $n/10 s waiting for: $what" >&2
+	return 1
+}
+
+# now_s - wall clock in seconds, with a fraction
+now_s() { date +%s.%N; }
+
+# elapsed_ge T0 T1 SECONDS - T1 - T0 >= SECONDS
+elapsed_ge() { awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { exit !(b - a >= s) }'; }
+
+# start_sender HOST - a second, real Postfix as a sending MTA on client
+# HOST: own config, queue and data directories under $TMP/sender-HOST,
+# its smtpd on 198.51.100.HOST:25 only (for submissions from the client
+# namespace), its smtp client bound to that address and relaying
+# everything to [$MTA4] with fast retries. Its log is sender_log HOST.
+# The cleanup kills it with everything else in the client namespace.
+start_sender() {
+	local host=$1 d=$TMP/sender-$1 addr
+	addr=$(v4 "$host")
+	mkdir -p "$d/etc" "$d/queue" "$d/data"
+	chown postfix "$d/data"
+	cp /usr/share/postfix/master.cf.dist "$d/etc/master.cf"
+	cat > "$d/etc/main.cf" <<-EOC
+	compatibility_level = 3.6
+	queue_directory = $d/queue
+	data_directory = $d/data
+	mail_owner = postfix
+	setgid_group = postdrop
+	myhostname = sender$host.test.example
+	mydestination =
+	inet_interfaces = $addr
+	inet_protocols = ipv4
+	mynetworks = 127.0.0.0/8 $addr/32
+	smtpd_peername_lookup = no
+	smtp_bind_address = $addr
+	relayhost = [$MTA4]
+	smtp_dns_support_level = disabled
+	maillog_file = $d/maillog
+	maillog_file_prefixes = $TMP
+	alias_maps =
+	alias_database =
+	smtputf8_enable = no
+	queue_run_delay = 2s
+	minimal_backoff_time = 2s
+	maximal_backoff_time = 4s
+	smtp_connect_timeout = 5s
+	smtp_helo_timeout = 30s
+	EOC
+	if ! in_ns "$NS_C" postfix -c "$d/etc" start >"$d/start.log" 2>&1; then
+		cat "$d/start.log" >&2
+		return 1
+	fi
+	wait_for "sender postfix on $addr listens" in_ns "$NS_C" sh -c \
+		"ss -ltn | grep -q '$addr:25 '"
+}
+
+# stop_sender HOST - stop that sending Postfix
+stop_sender() { in_ns "$NS_C" postfix -c "$TMP/sender-$1/etc" stop >/dev/null 2>&1; }
+
+# sender_log HOST - the sending Postfix's log file
+sender_log() { echo "$TMP/sender-$1/maillog"; }
+
+# sender_submit HOST TAG - hand a message to client HOST's Postfix; the
+# swaks transcript is $TMP/swaks-TAG.log, so queue_id TAG is the id the
+# *sender* gave the message
+sender_submit() {
+	local addr
+	addr=$(v4 "$1")
+	in_ns "$NS_C" swaks --server "$addr" --local-interface "$addr" \
+		--helo "sender$1.test.example" --from "sender@sender$1.test.example" \
+		--to user@mx.example --header "X-Mxgate-Test: $2" \
+		--timeout 10 >"$TMP/swaks-$2.log" 2>&1
+}
+
+# sender_has HOST TAG REGEX - a line of the sender's log about TAG's
+# message (its queue id) matches REGEX
+sender_has() {
+	local qid
+	qid=$(queue_id "$2")
+	[ -n "$qid" ] && grep -q " $qid: .*$3" "$(sender_log "$1")"
+}
+
+# sender_deferrals HOST TAG - how many times the sender deferred TAG
+sender_deferrals() {
+	local qid
+	qid=$(queue_id "$2")
+	[ -n "$qid" ] || { echo 0; return; }
+	grep -c " $qid: .*status=deferred" "$(sender_log "$1")"
+}
+
+# relayed HOST TAG - the sender relayed TAG's message to the MTA
+# (status=sent, "queued as MTAID") and the MTA delivered it (MTAID
+# status=sent in its own log)
+relayed() {
+	local qid mid
+	qid=$(queue_id "$2")
+	[ -n "$qid" ] || return 1
+	mid=$(sed -n "s/.* $qid: .*relay=[^ ]*$MTA4\]:25.* status=sent .*queued as \([0-9A-Za-z]*\).*/\1/p" \
+		"$(sender_log "$1")" | head -n 1)
+	[ -n "$mid" ] && grep -q " $mid: .* status=sent" "$MAILLOG"
+}
+
+# mta_connects ADDR - how many connections Postfix logged from ADDR
+# ("connect from", not "disconnect from")
+mta_connects() { grep -c ": connect from [^ ]*\[$1\]" "$MAILLOG" 2>/dev/null; }
+
+# wipe_maps - what a reboot does to mxgate's kernel side: stop mxgated,
+# detach the tc program, drop the pinned maps (as test_state.sh does)
+wipe_maps() {
+	stop_mxgated 15
+	in_ns "$NS_G" tc filter del dev gc ingress 2>/dev/null
+	umount -l "$PIN"
+	mount -t bpf bpf "$PIN"
+}
+
+# smtp_probe HOST MODE [ARG] - a raw SMTP client from 198.51.100.HOST to
+# the MTA's address, port 25, printing what it saw, one "key=value" a
+# line (connect=ok|timeout|refused|reset, banner=..., banner_s=...,
+# reply=..., end=closed|reset|timeout|held). MODE:
+#   pregreet     send EHLO right after connecting, then read what comes
+#   hangup SECS  read for SECS, then hang up
+#   wait         read the whole banner line (timing it), EHLO, QUIT
+#   hold SECS    read the banner, then keep the session open SECS
+#   quick SECS   connect with a SECS timeout, read the banner, QUIT
+# Exit 0 when it connected.
+smtp_probe() {
+	local py=$TMP/smtp_probe.py
+	[ -f "$py" ] || cat > "$py" <<-'EOP'
+	import socket, sys, time
+	src, dst, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+	arg = float(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else 0.0
+	def out(k, v):
+	    print("%s=%s" % (k, v), flush=True)
+	def readline(s, limit):
+	    # one CRLF-terminated line, or what came before close/timeout
+	    buf, end = b"", "line"
+	    deadline = time.monotonic() + limit
+	    while not buf.endswith(b"\n"):
+	        left = deadline - time.monotonic()
+	        if left <= 0:
+	            end = "timeout"; break
+	        s.settimeout(left)
+	        try:
+	            c = s.recv(1)
+	        except socket.timeout:
+	            end = "timeout"; break
+	        except ConnectionResetError:
+	            end = "reset"; break
+	        if not c:
+	            end = "closed"; break
+	        buf += c
+	    return buf.decode("latin-1").rstrip("\r\n"), end
+	def reply(s, limit):
+	    # a possibly multi-line SMTP reply; its last line
+	    while True:
+	        line, end = readline(s, limit)
+	        if end != "line" or len(line) < 4 or line[3] != "-":
+	            return line, end
+	ctimeout = arg if mode == "quick" else 5.0
+	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	s.bind((src, 0))
+	s.settimeout(ctimeout)
+	try:
+	    s.connect((dst, 25))
+	except socket.timeout:
+	    out("connect", "timeout"); sys.exit(1)
+	except ConnectionRefusedError:
+	    out("connect", "refused"); sys.exit(1)
+	except ConnectionResetError:
+	    out("connect", "reset"); sys.exit(1)
+	except OSError as e:
+	    out("connect", "error " + str(e)); sys.exit(1)
+	out("connect", "ok")
+	t0 = time.monotonic()
+	if mode == "pregreet":
+	    s.sendall(b"EHLO pregreet.test.example\r\n")
+	    while True:
+	        line, end = readline(s, 15)
+	        if line:
+	            out("line", line)
+	        if end != "line":
+	            out("end", end); break
+	elif mode == "hangup":
+	    line, end = readline(s, arg)
+	    out("partial", line)
+	    out("end", "hungup")
+	elif mode == "hold":
+	    line, end = reply(s, 15)
+	    out("banner", line)
+	    out("banner_s", "%.2f" % (time.monotonic() - t0))
+	    if end == "line":
+	        time.sleep(arg)
+	        out("end", "held")
+	    else:
+	        out("end", end)
+	else:   # wait, quick
+	    line, end = reply(s, 30 if mode == "wait" else 5)
+	    out("banner", line)
+	    out("banner_s", "%.2f" % (time.monotonic() - t0))
+	    if end != "line":
+	        out("end", end); sys.exit(0)
+	    if mode == "wait":
+	        s.sendall(b"EHLO probe.test.example\r\n")
+	        line, end = reply(s, 15)
+	        out("reply", line)
+	    s.sendall(b"QUIT\r\n")
+	    line, end = reply(s, 15)
+	    out("quit", line)
+	    out("end", "closed" if end in ("line", "closed") else end)
+	s.close()
+	EOP
+	in_ns "$NS_C" python3 "$py" "$(v4 "$1")" "$MTA4" "$2" "${3:-}"
+}

@@ -1,34 +1,133 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# test_greylist.sh - the greylist clock in the kernel: an S25R client is
-# refused on first contact and while it retries too early; a retry after
-# greylist_delay and inside greylist_window is promoted to pass by the tc
-# program itself and delivered; a client that never retries stays
-# greylisted. (Delays shortened to seconds for the test.)
+# test_greylist.sh - S25R + greylisting as a mail admin sees it, with a
+# real sending Postfix on a dynamic-looking, forward-confirmed address:
+# its first attempt gets the responder's "450 4.7.1 ... S25R check, be
+# patient" and is deferred, the MTA never sees it; Postfix retries on its
+# own schedule and the message is delivered once greylist_delay has
+# passed, promoted in the kernel (no SYN queued), logged and kept on disk
+# by mxgated; a second message goes through at once. A bot that never
+# retries only ever gets the 450. The clock survives a restart of
+# mxgated mid-greylist, and an allowlisted sender survives a wipe of the
+# kernel maps. (Delays shortened to seconds for the test.)
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+DELAY=6			# greylist_delay; the sender retries every 2-4 s
+SENDER=60		# a sending Postfix on a dynamic-looking line
+WAITER=61		# another one, greylisted across a restart of mxgated
+CONF="greylist_delay = ${DELAY}s
+greylist_window = 60s
+responder_port = 10025"
+
 setup_network || { echo "greylist: 0 passed, 1 failed"; exit 1; }
-start_nsd && start_postfix && start_mxgated "greylist_delay = 5s
-greylist_window = 60s" ||
-	{ not_ok "test world started"; summary greylist; exit 1; }
-dyn=$(v4 $DYNAMIC)
+# FCrDNS-confirmed names that trip S25R rule 1 (NTT OCN style).
+if ! { add_client $SENDER p2166-ipngn100106kobe.hyogo &&
+	add_client $WAITER p2201-ipngn100107kobe.hyogo &&
+	start_nsd && start_postfix && start_mxgated "$CONF" &&
+	start_sender $SENDER && start_sender $WAITER; }; then
+	not_ok "test world started"
+	summary greylist
+	exit 1
+fi
+snd=$(v4 $SENDER) wtr=$(v4 $WAITER) dyn=$(v4 $DYNAMIC) noptr=$(v4 $NOPTR)
 
-# First contact; its SYN retransmits (1 s, 2 s) come too early.
-send_mail $DYNAMIC 4 first 3
-check "first contact is refused" not grep -q "X-Mxgate-Test: first" "$MAILBOX"
-check "... greylisted by S25R rule 1 for the window" \
-	log_has "verdict action=greylist client=$dyn .* rule=s25r1 reasons=s25r1,fcrdns ttl=60 "
-sleep 4		# past greylist_delay, as a real MTA's retry is
+# promotion_logged ADDR [FROM_LINE] - mxgated logged that ADDR came back in
+# time ("promoted ... client=ADDR ... retried"), from line FROM on
+promotion_logged() {
+	tail -n +"${2:-1}" "$DAEMON_LOG" | grep -Eq "promoted .*client=$1 .*retried"
+}
+
+# --- A real sending MTA is greylisted, retries, and is let in.
+t0=$(now_s)
+sender_submit $SENDER a1
+check "the sending Postfix accepted the message (queue id $(queue_id a1))" test -n "$(queue_id a1)"
+wait_long 20 "first deferral of a1" sender_has $SENDER a1 'status=deferred'
 q=$(queued_total)
-send_mail $DYNAMIC 4 retry
-check "the retry after the delay is delivered" delivered retry
-check "... promoted in the kernel, without asking the daemon (queued $q -> $(queued_total))" \
+check "first attempt deferred by the sender with the responder's 450: $(grep -o '450 4\.7\.1[^)]*' "$(sender_log $SENDER)" | head -n 1)" \
+	sender_has $SENDER a1 'status=deferred .*450 4\.7\.1 .*S25R check, be patient'
+check "... the MTA has not seen the client" not mta_saw "$snd"
+check "... and the message is not in the mailbox" not grep -q "X-Mxgate-Test: a1\$" "$MAILBOX"
+check "log: greylisted by S25R rule 1 for the window" \
+	log_has "verdict action=greylist client=$snd ptr=p2166-ipngn100106kobe.hyogo.isp.example fcrdns=pass rule=s25r1 reasons=s25r1,fcrdns ttl=60 "
+check "lookup: greylist, S25R rule 1" lookup_has "$snd" " greylist reasons=s25r1,fcrdns "
+wait_long 60 "a1 relayed by the sender's own retries" relayed $SENDER a1
+t1=$(now_s)
+check "Postfix's own retry delivered it to the MTA (sent, and sent by the MTA)" relayed $SENDER a1
+check "... not before greylist_delay ($DELAY s; took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s)" \
+	elapsed_ge "$t0" "$t1" "$DELAY"
+check "... after $(sender_deferrals $SENDER a1) deferral(s), each a 450 from the responder" \
+	test "$(sender_deferrals $SENDER a1)" -ge 1 -a \
+	"$(grep -c " $(queue_id a1): .*status=deferred .*450 4\.7\.1" "$(sender_log $SENDER)")" -eq "$(sender_deferrals $SENDER a1)"
+check "... the MTA logged the client once it was let in" mta_saw "$snd"
+check "... retries and promotion never woke the daemon (queued $q -> $(queued_total))" \
 	test "$(queued_total)" -eq "$q"
-check "lookup: pass, with the reason retried" lookup_has "$dyn" " pass reasons=s25r1,fcrdns,retried "
+check "lookup: pass, with the reason retried" lookup_has "$snd" " pass reasons=s25r1,fcrdns,retried "
+check "mxgated logged the promotion (promoted ... client=$snd ... retried)" wait_for "promotion log" promotion_logged "$snd"
 check "stats: one promotion" test "$(stat_value promoted)" -eq 1
+check "stats: greylist clocks started (greylist_first >= 1)" test "$(stat_value greylist_first)" -ge 1
+check "stats: SYNs sent to the responder (to_responder >= 2)" test "$(stat_value to_responder)" -ge 2
 
-send_mail $NOPTR 4 never 3
-check "a client that never comes back stays greylisted" lookup_has "$(v4 $NOPTR)" " greylist reasons=s25r0 "
+q=$(queued_total)
+sender_submit $SENDER a2
+check "a second message is delivered" wait_long 20 "a2 relayed" relayed $SENDER a2
+check "... at once, never deferred" test "$(sender_deferrals $SENDER a2)" -eq 0
+check "... without its SYN going to the daemon (queued $q -> $(queued_total))" test "$(queued_total)" -eq "$q"
 
+# --- A bot: no retry after the delay, only ever the 450.
+send_mail $DYNAMIC 4 bot 10
+check "bot (swaks from $dyn) failed" not send_mail $DYNAMIC 4 bot-again 10
+check "bot was answered 450 4.7.1 ... S25R check, be patient" \
+	grep -q '<\*\* *450 4\.7\.1 .*S25R check, be patient' "$TMP/swaks-bot.log"
+check "... also on its immediate second try" \
+	grep -q '<\*\* *450 4\.7\.1 .*S25R check, be patient' "$TMP/swaks-bot-again.log"
+check "... after the responder's 220 ESMTP mxgate banner" \
+	grep -q '<- *220 .*ESMTP mxgate' "$TMP/swaks-bot.log"
+check "bot never reached the MTA" not mta_saw "$dyn"
+check "bot's mail was not delivered" not grep -q "X-Mxgate-Test: bot" "$MAILBOX"
+check "lookup: the bot is greylisted, S25R rule 1" lookup_has "$dyn" " greylist reasons=s25r1,fcrdns "
+send_mail $NOPTR 4 never 10
+check "a client without PTR gets the 450 too" grep -q '<\*\* *450 4\.7\.1' "$TMP/swaks-never.log"
+
+# --- Restart mxgated while a sender waits out its greylist.
+t0=$(now_s)
+sender_submit $WAITER b1
+wait_long 20 "first deferral of b1" sender_has $WAITER b1 'status=deferred'
+check "second sender deferred with 450 on first contact" \
+	sender_has $WAITER b1 'status=deferred .*450 4\.7\.1 .*S25R check, be patient'
+pid=$MXGATED_PID
+stop_mxgated 15
+check "mxgated stopped (SIGTERM) mid-greylist" not kill -0 "$pid"
+from=$(($(wc -l < "$DAEMON_LOG") + 1))
+start_mxgated "$CONF" || not_ok "mxgated started again"
+check "after the restart the clock is still running (lookup: greylist)" \
+	lookup_has "$wtr" " greylist reasons=s25r1,fcrdns "
+wait_long 60 "b1 relayed" relayed $WAITER b1
+t1=$(now_s)
+check "the waiting sender is delivered by its own retries" relayed $WAITER b1
+check "... not before greylist_delay (took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s)" \
+	elapsed_ge "$t0" "$t1" "$DELAY"
+check "... promoted: lookup pass, retried" lookup_has "$wtr" " pass reasons=s25r1,fcrdns,retried "
+check "... and the restarted mxgated logged the promotion" \
+	wait_for "promotion log" promotion_logged "$wtr" "$from"
+check "stats: two promotions" test "$(stat_value promoted)" -eq 2
+check "the bot, which never came back, never reached the MTA" not mta_saw "$dyn"
+check "the client without PTR, which never came back, stays greylisted" \
+	lookup_has "$noptr" " greylist reasons=s25r0 "
+
+# --- Wipe the kernel maps (as a reboot does): the allowlisted sender is
+# restored from disk and passes at once.
+wipe_maps
+check "after the wipe the kernel has no verdict for $snd" not ctl lookup "$snd"
+start_mxgated "$CONF" || not_ok "mxgated started after the wipe"
+check "restored from disk: lookup pass, retried" lookup_has "$snd" " pass reasons=s25r1,fcrdns,retried "
+q=$(queued_total)
+sender_submit $SENDER a3
+check "the allowlisted sender is delivered after the wipe" wait_long 20 "a3 relayed" relayed $SENDER a3
+check "... at once, never deferred" test "$(sender_deferrals $SENDER a3)" -eq 0
+check "... without its SYN going to the daemon (queued $q -> $(queued_total))" test "$(queued_total)" -eq "$q"
+
+stop_sender $SENDER
+stop_sender $WAITER
 summary greylist
