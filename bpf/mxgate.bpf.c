@@ -262,15 +262,15 @@ static __always_inline int throttle_ok(const struct mxg_key *src, __u64 now,
 	return 1;
 }
 
-/* report_promotion - tell mxgated, which logs it and writes it to disk */
-static __always_inline void report_promotion(const struct mxg_key *key,
-					     const struct mxg_verdict *v)
+/* report - tell mxgated what the program changed, for its log and disk */
+static __always_inline void report(__u32 type, const struct mxg_key *key,
+				   const struct mxg_verdict *v)
 {
 	struct mxg_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e)
 		return;		/* daemon behind: the map still holds it */
-	e->type = MXG_EV_PROMOTED;
+	e->type = type;
 	e->key = *key;
 	e->verdict = *v;
 	bpf_ringbuf_submit(e, 0);
@@ -341,7 +341,7 @@ int mxgate_ingress(struct __sk_buff *skb)
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
 			count(MXG_STAT_PROMOTED);
 			count(MXG_STAT_ACCEPTED);
-			report_promotion(&key, v);
+			report(MXG_EV_PROMOTED, &key, v);
 			set_mark(skb, cfg, cfg->mark_pass);
 			return TC_ACT_OK;
 		}
@@ -363,9 +363,15 @@ int mxgate_ingress(struct __sk_buff *skb)
 		set_mark(skb, cfg, cfg->mark_pass);
 		return TC_ACT_OK;
 	case MXG_ACT_PASS:
-		/* A client that earned its pass keeps it while it comes back. */
-		if (v->reasons & MXG_R_RETRIED)
+		/* A client that earned its pass keeps it while it comes back;
+		 * the disk copy hears of it once a day (set_ns: last report). */
+		if (v->reasons & MXG_R_RETRIED) {
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
+			if (now - v->set_ns >= MXG_RENEW_REPORT_NS) {
+				v->set_ns = now;
+				report(MXG_EV_RENEWED, &key, v);
+			}
+		}
 		count(MXG_STAT_ACCEPTED);
 		set_mark(skb, cfg, cfg->mark_pass);
 		return TC_ACT_OK;

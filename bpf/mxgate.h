@@ -152,7 +152,12 @@ struct mxg_config {
  * daemon to log and write to the on-disk store. */
 enum mxg_event_type {
 	MXG_EV_PROMOTED = 1,	/* greylisted client retried in time: PASS */
+	MXG_EV_RENEWED,		/* an allowlisted client came back: its new
+				 * expiry, at most once per MXG_RENEW_REPORT_NS */
 };
+/* The tc program renews an allowlisted client's pass at every SYN; it
+ * tells the daemon (for the disk copy) only this often per client. */
+#define MXG_RENEW_REPORT_NS	(86400ULL * 1000000000ULL)
 
 struct mxg_event {
 	__u32 type;		/* enum mxg_event_type */

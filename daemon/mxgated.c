@@ -250,13 +250,18 @@ static void on_dnsbl(void *arg, int score)
 }
 
 /* on_kernel_event - the tc program promoted a greylisted client: log it
- * and keep it on disk, as if the daemon had decided it */
+ * and keep it on disk, as if the daemon had decided it; or it renewed an
+ * allowlisted client's pass: refresh the disk copy */
 static void on_kernel_event(void *ctx, const struct mxg_event *e)
 {
 	char addr[ADDR_STRLEN], why[256];
 	__u64 now = now_ns();
 
 	(void)ctx;
+	if (e->type == MXG_EV_RENEWED) {	/* quietly: once a day a client */
+		store_put(&store, &e->key, &e->verdict);
+		return;
+	}
 	if (e->type != MXG_EV_PROMOTED)
 		return;
 	addr_format(&e->key, addr, sizeof(addr));

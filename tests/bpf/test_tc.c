@@ -334,6 +334,7 @@ TEST(tc_promoted_pass_is_renewed_by_later_syns)
 	struct mxg_key k = key_of(6), other = key_of(4);
 	struct pkt_spec s = syn_spec(6), s4 = syn_spec(4);
 	struct mxg_verdict v;
+	struct events ev;
 	__u64 t0, t1, old_set;
 	__u32 mark;
 
@@ -341,7 +342,6 @@ TEST(tc_promoted_pass_is_renewed_by_later_syns)
 		/* A client promoted long ago whose pass has an hour left. */
 		put_at(&w, &k, MXG_ACT_PASS, MXG_R_S25R1 | MXG_R_RETRIED,
 		       -19 * (__s64)DAY, 60 * MINUTE);
-		old_set = get(&w, &k).set_ns;
 		t0 = now_ns();
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
 		t1 = now_ns();
@@ -349,15 +349,28 @@ TEST(tc_promoted_pass_is_renewed_by_later_syns)
 		v = get(&w, &k);
 		CHECK_EQ_INT(v.action, MXG_ACT_PASS);
 		CHECK(v.expires_ns >= t0 + ALLOWLIST_TTL && v.expires_ns <= t1 + ALLOWLIST_TTL);
-		CHECK_EQ_INT(v.set_ns, old_set);	/* only the expiry moves */
+		/* Last reported more than a day ago: reported now, for the
+		 * daemon's disk copy, and set_ns says when. */
+		CHECK(v.set_ns >= t0 && v.set_ns <= t1);
 		CHECK_EQ_INT(v.hits, 1);
+		CHECK_EQ_INT(drain_events(&w, &ev), 1);
+		CHECK_EQ_INT(ev.ev[0].type, MXG_EV_RENEWED);
+		CHECK(memcmp(&ev.ev[0].key, &k, sizeof(k)) == 0);
+		CHECK_EQ_INT(ev.ev[0].verdict.expires_ns, v.expires_ns);
+		/* Back within the day: renewed again, not reported again. */
+		old_set = v.set_ns;
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		v = get(&w, &k);
+		CHECK(v.expires_ns >= t1 + ALLOWLIST_TTL);
+		CHECK_EQ_INT(v.set_ns, old_set);
+		CHECK_EQ_INT(drain_events(&w, &ev), 0);
 		/* A pass the daemon gave (no retry) keeps its own expiry. */
 		put_at(&w, &other, MXG_ACT_PASS, MXG_R_FCRDNS, 0, 60 * MINUTE);
 		old_set = get(&w, &other).expires_ns;
 		CHECK_EQ_INT(run(&w, &s4, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 		CHECK_EQ_INT(get(&w, &other).expires_ns, old_set);
-		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 2);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 3);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 0);
 	}
 	world_down(&w);
