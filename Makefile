@@ -30,7 +30,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # mxgated, mxgatectl and the unit tests.
 CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
-	daemon/country.c daemon/policy.c daemon/responder.c
+	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
 	daemon/verdict.c daemon/store.c daemon/bpf_load.c daemon/rules.c \

@@ -52,22 +52,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stats SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	/* The country set in force; must come last. */
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-		__uint(max_entries, MXG_MAX_COUNTRY_PREFIXES);
-		/* Sizes, not types: a nested map's types reach BTF only as
-		 * forward declarations, which libbpf cannot size. */
-		__uint(key_size, sizeof(struct mxg_lpm_key));
-		__uint(value_size, sizeof(struct mxg_country));
-		__uint(map_flags, BPF_F_NO_PREALLOC);
-	});
-} countries SEC(".maps");
+/* The countries map and country_blocks(). tests/bench/country_trie.bpf.c
+ * builds this program with the stock LPM trie the table replaced, to
+ * measure both in one run. */
+#ifndef MXG_BENCH_STOCK_TRIE
+#include "country_lookup.h"
+#endif
 
 /* rule_hits: decisions per S25R rule number (0 = no confirmed name),
  * kept by mxgated and read by mxgatectl stats; the program never uses it,
@@ -137,7 +127,8 @@ static __always_inline void count_reasons(__u32 reasons)
 {
 	int bit;
 
-	for (bit = 0; bit < MXG_REASON_BITS; bit++)
+	/* Stop at the highest reason set: most verdicts have two or three. */
+	for (bit = 0; bit < MXG_REASON_BITS && (reasons >> bit); bit++)
 		if (reasons & (1u << bit))
 			count(MXG_STAT_REASON + bit);
 }
@@ -147,24 +138,6 @@ static __always_inline void set_mark(struct __sk_buff *skb,
 				     const struct mxg_config *cfg, __u32 mark)
 {
 	skb->mark = (skb->mark & ~cfg->mark_mask) | mark;
-}
-
-/* country_blocks - is the source in a country set whose action is block?
- * Other country actions need a clock or a bucket: mxgated applies them
- * when it decides the source, as a verdict with reason "country". */
-static __always_inline int country_blocks(const struct mxg_key *src)
-{
-	struct mxg_lpm_key lk = { .prefixlen = 128 };
-	struct mxg_country *c;
-	__u32 zero = 0;
-	void *set;
-
-	set = bpf_map_lookup_elem(&countries, &zero);
-	if (!set)
-		return 0;
-	__builtin_memcpy(lk.addr, src->addr, sizeof(lk.addr));
-	c = bpf_map_lookup_elem(set, &lk);
-	return c && c->action == MXG_ACT_BLOCK;
 }
 
 /* prefix_key - key with the host bits beyond plen cleared */

@@ -103,9 +103,8 @@ struct mxg_verdict {
 };
 
 /*
- * countries: an array of one map, holding the LPM trie of the country set
- * in force. The daemon builds a new trie for every change and swaps it in
- * with one update, so no lookup ever sees a half-loaded set.
+ * A prefix of a country file, as the daemon reads it (struct country_set)
+ * and as the country table is built from it.
  */
 struct mxg_lpm_key {
 	__u32 prefixlen;	/* over the 128-bit form (IPv4: 96 + len) */
@@ -117,6 +116,51 @@ struct mxg_country {
 	__u8 action;		/* enum mxg_action */
 	__u8 pad;		/* zero */
 };
+
+/*
+ * countries: an array of one map, holding the country table in force. The
+ * daemon builds a new table for every change (daemon/country_table.c) and
+ * swaps it in with one update, so no lookup ever sees a half-loaded set.
+ *
+ * The table is a multibit trie with fixed strides in one BPF array whose
+ * elements are nodes of 256 entries: 16 bits at the root, then 8 bits a
+ * level (IPv4: 16-8-8, IPv6: 16-8-8-...-8, down to /128). The root is 256
+ * consecutive nodes per family: node ROOT + first byte, entry second byte.
+ * Every prefix is expanded into the entries of the level where it ends
+ * (controlled prefix expansion, the longest prefix wins), so a lookup is
+ * one array lookup per level it goes down: an IPv4 /16-/24 costs two, an
+ * IPv6 /48 five. A key is IPv4 when IPv4-mapped (::ffff:a.b.c.d), as in
+ * the 128-bit form; an IPv6 prefix shorter than /96 that covers
+ * ::ffff:0:0/96 also covers every IPv4 address, as it would in an LPM trie.
+ *
+ * An entry is 0 (no country), MXG_CT_CHILD | node (go down), or
+ * MXG_CT_LEAF | action << 16 | cc[0] << 8 | cc[1].
+ */
+#define MXG_CT_FANOUT		256
+#define MXG_CT_ROOT_V4		0	/* nodes 0..255 */
+#define MXG_CT_ROOT_V6		256	/* nodes 256..511 */
+#define MXG_CT_ROOT_NODES	512
+#define MXG_CT_MAX_NODES	(1u << 18)	/* 256 MiB: refused beyond */
+#define MXG_CT_CHILD		0x80000000u
+#define MXG_CT_LEAF		0x40000000u
+#define MXG_CT_NODE_MASK	0x3fffffffu
+
+struct mxg_ct_node {
+	__u32 e[MXG_CT_FANOUT];
+};
+
+/* mxg_ct_leaf - the entry of a country */
+static inline __u32 mxg_ct_leaf(const struct mxg_country *c)
+{
+	return MXG_CT_LEAF | (__u32)c->action << 16 |
+	       (__u32)(__u8)c->cc[0] << 8 | (__u8)c->cc[1];
+}
+
+/* mxg_ct_leaf_action - the action of a leaf entry */
+static inline __u32 mxg_ct_leaf_action(__u32 e)
+{
+	return (e >> 16) & 0xff;
+}
 
 /* Marks the tc program puts on skb->mark, within mark_mask. */
 #define MXG_DEFAULT_MARK_PASS	0x00000100

@@ -115,6 +115,41 @@ static int check_pins(struct mxgate_bpf *skel)
 	return bad ? -1 : 0;
 }
 
+/* drop_old_countries - a countries map pinned by an mxgate from before
+ * the country table holds LPM tries, and the verifier judges the program
+ * by the pinned map's inner map: unpin it, libbpf makes a new one. It
+ * holds nothing learned; mxgated fills it from countries_dir at start. */
+static void drop_old_countries(struct mxgate_bpf *skel)
+{
+	const char *path = bpf_map__pin_path(skel->maps.countries);
+	struct bpf_map_info info;
+	__u32 len = sizeof(info), zero = 0, id;
+	int fd, inner, old = 1;
+
+	if (!path || (fd = bpf_obj_get(path)) < 0)
+		return;
+	if (bpf_map_lookup_elem(fd, &zero, &id) < 0) {
+		close(fd);	/* empty: its layout cannot be told, nothing lost */
+		unlink(path);
+		return;
+	}
+	inner = bpf_map_get_fd_by_id(id);
+	memset(&info, 0, sizeof(info));
+	if (inner >= 0 && bpf_obj_get_info_by_fd(inner, &info, &len) == 0 &&
+	    info.type == BPF_MAP_TYPE_ARRAY &&
+	    info.value_size == sizeof(struct mxg_ct_node) &&
+	    (info.map_flags & BPF_F_INNER_MAP))
+		old = 0;
+	if (inner >= 0)
+		close(inner);
+	close(fd);
+	if (old) {
+		msg_info("countries: the map pinned at %s is of an older layout; "
+			 "replaced (the country set is loaded again)", path);
+		unlink(path);
+	}
+}
+
 /* bpf_load - open and load the skeleton, maps pinned (or reused) by name */
 struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
 {
@@ -136,6 +171,7 @@ struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
 			 strerror(-err));
 		goto bad;
 	}
+	drop_old_countries(skel);
 	if (check_pins(skel) < 0)
 		goto bad;
 	err = mxgate_bpf__load(skel);

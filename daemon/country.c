@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* country.c - country CIDR files into an LPM trie; see country.h. */
+/* country.c - country CIDR files into the country table; see country.h. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "addr.h"
 #include "country.h"
+#include "country_table.h"
 #include "log.h"
 #include "names.h"
 
@@ -171,25 +172,16 @@ int country_load(const char *dir, const char *actions, unsigned default_action,
 	return bad;
 }
 
-/* country_install - a new trie with set, swapped in with one update */
+/* country_install - a new table with set, swapped in with one update */
 int country_install(int countries_fd, const struct country_set *set)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	__u32 zero = 0;
-	int fd, err = 0;
+	struct country_table t;
+	int err = country_table_build(set, &t);
 
-	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "country_set",
-			    sizeof(struct mxg_lpm_key), sizeof(struct mxg_country),
-			    MXG_MAX_COUNTRY_PREFIXES, &opts);
-	if (fd < 0)
-		return -errno;
-	for (size_t i = 0; i < set->n && !err; i++)
-		if (bpf_map_update_elem(fd, &set->entries[i].key,
-					&set->entries[i].value, BPF_ANY))
-			err = -errno;
-	if (!err && bpf_map_update_elem(countries_fd, &zero, &fd, BPF_ANY))
-		err = -errno;
-	close(fd);	/* the countries map holds the new set; the old one goes */
+	if (err)
+		return err;
+	err = country_table_install(countries_fd, &t);
+	country_table_free(&t);
 	return err;
 }
 
@@ -198,9 +190,8 @@ int country_install(int countries_fd, const struct country_set *set)
 int country_lookup(int countries_fd, const struct mxg_key *key,
 		   struct mxg_country *out)
 {
-	struct mxg_lpm_key lk = { .prefixlen = 128 };
-	__u32 zero = 0, id;
-	int fd, found;
+	__u32 zero = 0, id, e;
+	int fd;
 
 	/* From user space an array of maps yields the inner map's id. */
 	if (countries_fd < 0 || bpf_map_lookup_elem(countries_fd, &zero, &id))
@@ -208,10 +199,15 @@ int country_lookup(int countries_fd, const struct mxg_key *key,
 	fd = bpf_map_get_fd_by_id(id);
 	if (fd < 0)
 		return -1;
-	memcpy(lk.addr, key->addr, sizeof(lk.addr));
-	found = bpf_map_lookup_elem(fd, &lk, out) == 0;
+	e = country_table_lookup_fd(fd, key);
 	close(fd);
-	return found ? 0 : -1;
+	if (!e)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->cc[0] = (char)(e >> 8 & 0xff);
+	out->cc[1] = (char)(e & 0xff);
+	out->action = (__u8)mxg_ct_leaf_action(e);
+	return 0;
 }
 
 /* country_set_free - the entries */

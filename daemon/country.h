@@ -22,9 +22,11 @@
  *	country_load() reads every file into set and returns the number of
  *	bad lines (each reported as "FILE:LINE: reason", or "DIR: reason");
  *	on any error set is empty, and the caller keeps the set in force.
- *	country_install() builds a new LPM trie from set and swaps it into
- *	the pinned countries map in one update: lookups see the old set or
- *	the new one, never a part. Returns 0 or -errno. country_lookup()
+ *	country_install() builds a new country table from set (see
+ *	country_table.h) and swaps it into the pinned countries map in one
+ *	update: lookups see the old set or the new one, never a part.
+ *	Returns 0 or -errno (-E2BIG: the set needs more than
+ *	MXG_CT_MAX_NODES nodes). country_lookup()
  *	finds the entry (country code, action) an address is listed under in
  *	the set in force: 0, or -1 when there is none.
  */
