@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/netfilter.h>
 #include "addr.h"
@@ -83,6 +84,7 @@ static struct mxg_conf conf;
 static const char *conf_path = MXG_DEFAULT_CONF;
 static struct table_set tables;		/* client_access */
 static int countries_fd = -1;		/* the pinned countries map */
+static long countries_n = -1;		/* prefixes in force; -1: unknown */
 static int countries_watch = -1;	/* inotify on countries_dir */
 static __u64 countries_due;		/* reload then; 0 = nothing pending */
 static struct verdict_maps maps = { -1, -1, -1, -1, 0 };
@@ -95,6 +97,16 @@ static struct responder *responder;	/* greylisted and tarpitted clients */
 static struct mxgate_bpf *kernel;	/* the loaded tc program and maps */
 
 static void write_kernel_config(void);
+
+/* fine_ns - a precise monotonic clock for overhead_us; now_ns() is the
+ * coarse clock verdict times use, a few ms a tick */
+static __u64 fine_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NS_PER_S + (__u64)ts.tv_nsec;
+}
 
 /* report_conf_error - conf_load's reporter: every bad line is a warning */
 static void report_conf_error(const char *msg)
@@ -179,7 +191,11 @@ static void count_released(const struct decision *d, unsigned syns)
 		stats_add(&maps, MXG_STAT_TO_RESPONDER, syns);
 }
 
-/* decide - write the verdict, release the held SYNs, log, forget p */
+/* decide - write the verdict, release the held SYNs, log, forget p.
+ * overhead_us on the log line is what the daemon itself added to the
+ * first SYN's wait, DNS time excluded: from its arrival in on_packet to
+ * the lookups started, plus from here (the last answer in, or the
+ * deadline) to the verdict written and the SYNs released. */
 static void decide(struct pending *p)
 {
 	const struct fcrdns_result *r = &p->fcrdns;
@@ -187,10 +203,12 @@ static void decide(struct pending *p)
 	struct mxg_key key = p->key;
 	struct mxg_country country;
 	struct decision d;
-	__u64 now = now_ns();
+	__u64 now = now_ns(), t0 = fine_ns(), overhead_ns;
 
 	policy_decide(&conf, &tables, &p->key, r, p->dnsbl_score, &d);
-	if (country_lookup(countries_fd, &p->key, &country) == 0)
+	/* With no country prefixes in force there is nothing to find, and
+	 * the lookup costs 4 syscalls (array, map fd by id, lookup, close). */
+	if (countries_n != 0 && country_lookup(countries_fd, &p->key, &country) == 0)
 		policy_apply_country(&conf, country.action, r, &d);
 	if (d.action == MXG_ACT_GREYLIST)
 		key = greylist_key(&p->key);
@@ -200,6 +218,7 @@ static void decide(struct pending *p)
 	addr_format(&p->key, addr, sizeof(addr));
 	for (unsigned i = 0; i < p->n_held; i++)
 		release_one(p->held_ids[i], p->held_marks[i], d.action);
+	overhead_ns = (p->dns_started_ns - p->arrived_ns) + (fine_ns() - t0);
 	count_released(&d, p->n_held);
 	stats.decided[d.action]++;
 	if (d.rule >= 0)
@@ -213,10 +232,11 @@ static void decide(struct pending *p)
 		snprintf(by + strlen(by), sizeof(by) - strlen(by), " dnsbl=%d",
 			 p->dnsbl_score);
 	msg_info("verdict action=%s client=%s ptr=%s fcrdns=%s rule=%s "
-		 "reasons=%s ttl=%u elapsed_ms=%llu syns=%u%s",
+		 "reasons=%s ttl=%u elapsed_ms=%llu syns=%u%s overhead_us=%llu",
 		 action_name(d.action), addr, r->name[0] ? r->name : "-",
 		 fcrdns_name(r->status), rule_name, why, d.ttl_s,
-		 (unsigned long long)((now - p->started_ns) / NS_PER_MS), p->syns, by);
+		 (unsigned long long)((now - p->started_ns) / NS_PER_MS), p->syns, by,
+		 (unsigned long long)(overhead_ns / 1000));
 	pending_remove(&pending, p);
 }
 
@@ -378,7 +398,7 @@ static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t 
 	const struct table_rule *a;
 	struct mxg_pkt pkt;
 	struct pending *p;
-	__u64 now;
+	__u64 arrived = fine_ns(), now;
 
 	(void)arg;
 	stats.queued++;
@@ -414,11 +434,13 @@ static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t 
 		return;
 	}
 	pending_hold(p, id, mark);
+	p->arrived_ns = arrived;
 	/* An address an access table allows needs no DNS at all. */
 	a = table_match_addr(&tables, &pkt.key, NULL);
 	if (a && a->action == MXG_ACT_PASS) {
 		p->fcrdns = skipped;
 		p->fcrdns_done = p->dnsbl_done = 1;
+		p->dns_started_ns = fine_ns();
 		decide(p);
 		return;
 	}
@@ -431,6 +453,7 @@ static void on_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t 
 	if (dnsbl_start(&pkt.key, on_dnsbl, p, (struct dnsbl_req **)&p->dnsbl,
 			&p->dnsbl_score) == 0)
 		p->dnsbl_done = 1;
+	p->dns_started_ns = fine_ns();
 	maybe_decide(p);
 }
 
@@ -479,6 +502,12 @@ static int next_timeout_ms(void)
 	}
 	if (responder) {
 		int due = responder_next_timeout_ms(responder, now_ns());
+
+		if (due >= 0 && due < ms)
+			ms = due;
+	}
+	{
+		int due = store_next_flush_ms(&store, now_ns());
 
 		if (due >= 0 && due < ms)
 			ms = due;
@@ -536,6 +565,8 @@ static void load_countries(void)
 		return;
 	}
 	err = country_install(countries_fd, &set);
+	if (!err)
+		countries_n = (long)set.n;
 	if (err)
 		msg_warn("countries: cannot install %zu prefixes: %s; the set in "
 			 "force stays", set.n, strerror(-err));
@@ -699,6 +730,7 @@ static void run_loop(int epfd, int sigfd)
 		resolve_process(-1, 0);
 		dnsbl_tick(now_ns());
 		responder_tick(responder, now_ns());
+		store_tick(&store, now_ns());
 		expire_pending();
 	}
 }
@@ -865,7 +897,8 @@ int main(int argc, char **argv)
 	kernel_events = events_open(bpf_map__fd(skel->maps.events), epfd,
 				    EV_EVENTS, on_kernel_event, NULL);
 	events_process(kernel_events);	/* promotions while we were down */
-	qfd = queue_open(conf.queue);
+	/* Every pending source may hold PENDING_MAX_HELD SYNs in the queue. */
+	qfd = queue_open(conf.queue, conf.max_pending * PENDING_MAX_HELD);
 	if (qfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, qfd, &ev) < 0)
 		msg_fatal("cannot listen on NFQUEUE %u", conf.queue);
 	if (rules_run(&conf, "load") != 0)

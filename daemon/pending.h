@@ -40,6 +40,9 @@
 struct pending {
 	struct mxg_key key;		/* the source being classified */
 	__u64 started_ns;		/* first SYN queued */
+	__u64 arrived_ns;		/* first SYN's arrival in on_packet */
+	__u64 dns_started_ns;		/* its DNS lookups started (or, with
+					 * none to start, decide() reached) */
 	__u64 deadline_ns;		/* decide by then with what we have */
 	__u32 held_ids[PENDING_MAX_HELD]; /* NFQUEUE packet ids to release */
 	__u32 held_marks[PENDING_MAX_HELD]; /* their skb marks on arrival */

@@ -42,8 +42,9 @@ static int send_cfg(struct nlmsghdr *nlh)
 	return mnl_cb_run(buf, (size_t)n, 0, portid, NULL, NULL) < 0 ? -1 : 0;
 }
 
-/* queue_open - bind queue_num in copy-packet mode, fail-open on overflow */
-int queue_open(unsigned queue_num)
+/* queue_open - bind queue_num in copy-packet mode, long enough for every
+ * held SYN, fail-open on overflow */
+int queue_open(unsigned queue_num, unsigned max_held)
 {
 	struct nlmsghdr *nlh;
 	int fd, size = QUEUE_RCVBUF;
@@ -71,6 +72,7 @@ int queue_open(unsigned queue_num)
 	/* Queue full or socket overrun: let the SYN through, never stop mail. */
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_FAIL_OPEN));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_FAIL_OPEN));
+	mnl_attr_put_u32(nlh, NFQA_CFG_QUEUE_MAXLEN, htonl(max_held + QUEUE_SLACK));
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	if (send_cfg(nlh) < 0) {
 		msg_warn("nfqueue: configure queue %u: %s", qnum, strerror(errno));

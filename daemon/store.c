@@ -13,6 +13,8 @@
 
 #define NS_PER_S	1000000000ULL
 #define STORE_MAPSIZE	(1ULL << 30)	/* address space, not disk: sparse */
+#define STORE_BATCH_MAX	512		/* records a commit at most */
+#define STORE_BATCH_NS	(100ULL * 1000000)	/* a batch waits this long at most */
 
 /* On disk: the verdict with wall-clock times, fixed layout. */
 struct stored_verdict {
@@ -86,17 +88,58 @@ int store_put(struct store *s, const struct mxg_key *k, const struct mxg_verdict
 		.action = (__u32)v->action,
 	};
 	MDB_val key = { sizeof(*k), (void *)k }, val = { sizeof(sv), &sv };
-	MDB_txn *txn;
 	int rc;
 
 	if (!s->env)
 		return -1;
-	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-	if (rc)
+	if (!s->txn) {
+		rc = mdb_txn_begin(s->env, NULL, 0, (MDB_txn **)&s->txn);
+		if (rc) {
+			s->txn = NULL;
+			return fail(s, "write", rc);
+		}
+		s->flush_due_ns = now_m + STORE_BATCH_NS;
+	}
+	rc = mdb_put(s->txn, s->dbi, &key, &val, 0);
+	if (rc) {
+		/* The transaction is unusable now: what it held is lost. */
+		mdb_txn_abort(s->txn);
+		s->txn = NULL;
+		s->batched = 0;
 		return fail(s, "write", rc);
-	rc = mdb_put(txn, s->dbi, &key, &val, 0);
-	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
-	return rc ? fail(s, "write", rc) : 0;
+	}
+	if (++s->batched >= STORE_BATCH_MAX)
+		return store_flush(s);
+	return 0;
+}
+
+/* store_flush - commit the open batch, if any */
+int store_flush(struct store *s)
+{
+	int rc;
+
+	if (!s->txn)
+		return 0;
+	rc = mdb_txn_commit(s->txn);
+	s->txn = NULL;
+	s->batched = 0;
+	return rc ? fail(s, "commit", rc) : 0;
+}
+
+/* store_tick - commit the batch once it is STORE_BATCH_NS old */
+void store_tick(struct store *s, __u64 now)
+{
+	if (s->txn && now >= s->flush_due_ns)
+		store_flush(s);
+}
+
+/* store_next_flush_ms - how long the event loop may sleep; -1: no batch */
+int store_next_flush_ms(const struct store *s, __u64 now)
+{
+	if (!s->txn)
+		return -1;
+	return now >= s->flush_due_ns ? 0 :
+		(int)((s->flush_due_ns - now + 999999) / 1000000);
 }
 
 /* store_delete - forget one key; absent is fine */
@@ -106,7 +149,7 @@ int store_delete(struct store *s, const struct mxg_key *k)
 	MDB_txn *txn;
 	int rc;
 
-	if (!s->env)
+	if (!s->env || store_flush(s) < 0)
 		return -1;
 	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc)
@@ -130,6 +173,8 @@ int store_restore(struct store *s, int verdicts_fd, unsigned *restored,
 
 	*restored = *expired = 0;
 	if (!s->env)
+		return -1;
+	if (store_flush(s) < 0)
 		return -1;
 	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (!rc)
@@ -171,7 +216,9 @@ int store_restore(struct store *s, int verdicts_fd, unsigned *restored,
 /* store_close - close the environment */
 void store_close(struct store *s)
 {
-	if (s->env)
+	if (s->env) {
+		store_flush(s);
 		mdb_env_close(s->env);
+	}
 	s->env = NULL;
 }

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
+#include <lmdb.h>
 #include "addr.h"
 #include "store.h"
 #include "test.h"
@@ -72,5 +74,77 @@ TEST(store_survives_reopen_and_restores_what_the_map_lacks)
 	store_close(&s);
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_EQ_INT(system(cmd), 0);
+}
+
+/* committed_count - the records another process sees in dir's store
+ * (a read transaction never waits for the writer) */
+static int committed_count(const char *dir)
+{
+	char path[256];
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_stat st;
+
+		snprintf(path, sizeof(path), "%s/verdicts.lmdb", dir);
+		if (mdb_env_create(&env) || mdb_env_set_mapsize(env, 1ULL << 30) ||
+		    mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY, 0600) ||
+		    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) ||
+		    mdb_dbi_open(txn, NULL, 0, &dbi) || mdb_stat(txn, dbi, &st))
+			_exit(255);
+		_exit(st.ms_entries > 250 ? 250 : (int)st.ms_entries);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST(store_batches_commits_and_flushes_them_in_time)
+{
+	char dir[] = "/tmp/mxgate-store-test.XXXXXX", cmd[128];
+	struct mxg_verdict v = verdict(MXG_ACT_GREYLIST, MXG_R_S25R1, 3600);
+	struct mxg_key k;
+	struct store s;
+	__u64 t;
+	int ms;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_EQ_INT(store_open(&s, dir), 0);
+	CHECK_EQ_INT(store_next_flush_ms(&s, now_ns()), -1);	/* nothing open */
+	addr_parse("198.51.100.20", &k);
+	t = now_ns();
+	CHECK_EQ_INT(store_put(&s, &k, &v), 0);
+	ms = store_next_flush_ms(&s, t);
+	CHECK(ms > 0 && ms <= 100);
+	/* Not committed yet: another process does not see it. */
+	CHECK_EQ_INT(committed_count(dir), 0);
+	store_tick(&s, t + 50 * 1000000ULL);		/* too early */
+	CHECK(store_next_flush_ms(&s, t) >= 0);
+	store_tick(&s, t + 101 * 1000000ULL);		/* due */
+	CHECK_EQ_INT(store_next_flush_ms(&s, t), -1);
+	CHECK_EQ_INT(committed_count(dir), 1);
+	/* A full batch commits at once, without waiting for the tick. */
+	for (int i = 0; i < 512; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "2001:db8::%x", i + 1);
+		addr_parse(a, &k);
+		CHECK_EQ_INT(store_put(&s, &k, &v), 0);
+	}
+	CHECK_EQ_INT(store_next_flush_ms(&s, now_ns()), -1);
+	CHECK_EQ_INT(committed_count(dir), 250);	/* 513, capped by exit status */
+	/* Close commits what is open. */
+	addr_parse("192.0.2.1", &k);
+	CHECK_EQ_INT(store_put(&s, &k, &v), 0);
+	store_close(&s);
+	CHECK_EQ_INT(store_open(&s, dir), 0);
+	CHECK(store_next_flush_ms(&s, now_ns()) == -1);
+	store_close(&s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CHECK_EQ_INT(system(cmd), 0);
 }
