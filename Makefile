@@ -89,13 +89,49 @@ $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
 		daemon/bpf_load.c daemon/verdict.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
 
 # Benchmarks print numbers; they never pass or fail.
-$(BUILD)/tc_bench: tests/bench/tc_bench.c $(SKEL) $(HDRS) | $(BUILD)
+# Benchmark-only BPF objects, built like mxgate.bpf.o: the baselines the
+# tc program is measured against, and the tc program drawing random
+# sources (tests/bench/*.bpf.c). Never installed or loaded by mxgated.
+BENCH_BPF := $(BUILD)/bench_baseline.bpf.o $(BUILD)/bench_mxgate_rand.bpf.o
+BENCH_SKELS := $(BENCH_BPF:.bpf.o=.skel.h)
+
+$(BUILD)/bench_%.bpf.o: tests/bench/%.bpf.c tests/bench/bench_rand.h bpf/mxgate.bpf.c \
+		$(HDRS) $(BUILD)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		-Ibpf -I$(BUILD) -c $< -o $@
+
+$(BUILD)/bench_%.skel.h: $(BUILD)/bench_%.bpf.o
+	$(BPFTOOL) gen skeleton $< name bench_$*_bpf > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/tc_bench: tests/bench/tc_bench.c tests/bench/bench_rand.h $(SKEL) $(BENCH_BPF) \
+		$(BENCH_SKELS) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/bench/tc_bench.c \
 		daemon/bpf_load.c daemon/verdict.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
 
+# Fills a running mxgated's pinned verdicts map and on-disk store, and
+# holds SYNs from many sources (tests/bench/bench_memory.sh).
+$(BUILD)/mem_fill: tests/bench/mem_fill.c tests/bench/bench_rand.h $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tests/bench/mem_fill.c daemon/verdict.c daemon/store.c \
+		daemon/log.c $(PKG_LIBS)
+
+# SYNs from many IPv6 sources at a set rate, for bench_nfqueue.sh.
+$(BUILD)/syn_flood: tests/bench/syn_flood.c | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $<
+
+# The country lookup at world scale: the tc program with the country table
+# and with the stock LPM trie it replaced, sources drawn from a pool
+# (tests/bench/country_*.bpf.c, built by the bench_% rule above).
+COUNTRY_BENCH_BPF := $(BUILD)/bench_country_table.bpf.o $(BUILD)/bench_country_trie.bpf.o
+$(COUNTRY_BENCH_BPF): tests/bench/country_pool.h tests/bench/country_trie.h
+
+$(BUILD)/country_bench: tests/bench/country_bench.c $(COUNTRY_BENCH_BPF) $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/bench/country_bench.c \
+		$(CORE_SRCS) $(PKG_LIBS) -lpthread
+
 # Every benchmark, one table each (tests/bench/run.sh runs bench_*.sh in
 # name order). Not part of check: numbers, not pass/fail.
-bench: all $(BUILD)/tc_bench
+bench: all $(BUILD)/tc_bench $(BUILD)/syn_flood $(BUILD)/mem_fill $(BUILD)/country_bench
 	BUILD=$(BUILD) tests/bench/run.sh
 
 unit-test: $(BUILD)/unit_tests
