@@ -34,7 +34,7 @@ CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
 	daemon/verdict.c daemon/store.c daemon/bpf_load.c daemon/rules.c \
-	daemon/events.c
+	daemon/events.c daemon/learn.c
 CTL_SRCS := daemon/mxgatectl.c daemon/verdict.c daemon/store.c daemon/dryrun.c \
 	daemon/resolve.c daemon/dnsbl.c
 

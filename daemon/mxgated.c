@@ -43,6 +43,7 @@
 #include "country.h"
 #include "dnsbl.h"
 #include "events.h"
+#include "learn.h"
 #include "log.h"
 #include "names.h"
 #include "parse.h"
@@ -139,58 +140,6 @@ static void release_one(__u32 id, __u32 mark, enum mxg_action action)
 	}
 }
 
-/* greylist_key - the key a greylist clock for client is kept under: the
- * client itself, or its /len pool when greylist_prefix_v4/_v6 is set */
-static struct mxg_key greylist_key(const struct mxg_key *client)
-{
-	struct mxg_key k = *client;
-	unsigned plen = addr_is_v4(client) ?
-		(conf.greylist_prefix_v4 ? 96 + conf.greylist_prefix_v4 : 0) :
-		conf.greylist_prefix_v6;
-
-	if (plen && plen < 128)
-		addr_prefix(&k, plen);
-	return k;
-}
-
-/* learn - write a verdict into the kernel and, for what is worth keeping
- * across a reboot (passes and greylist clocks), to disk; 0 or -errno */
-static int learn(const struct mxg_key *key, enum mxg_action action,
-		 __u32 reasons, int score, __u64 ttl_ns)
-{
-	char addr[ADDR_STRLEN];
-	__u64 now = now_ns();
-	int err = verdict_put(&maps, key, action, reasons, score, ttl_ns);
-
-	if (err) {
-		addr_format(key, addr, sizeof(addr));
-		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
-	}
-	/* Bots are cheap to learn again; senders are not. */
-	if (action == MXG_ACT_PASS || action == MXG_ACT_GREYLIST) {
-		struct mxg_verdict v = { .set_ns = now, .reasons = reasons,
-			.expires_ns = now + ttl_ns, .action = action,
-			.dnsbl_score = score };
-
-		store_put(&store, key, &v);
-	}
-	if (action == MXG_ACT_GREYLIST)
-		stats_add(&maps, MXG_STAT_GREYLIST_FIRST, 1);
-	return err;
-}
-
-/* count_released - the breakdown for SYNs the daemon itself decided */
-static void count_released(const struct decision *d, unsigned syns)
-{
-	if (d->action == MXG_ACT_PASS || d->action == MXG_ACT_THROTTLE) {
-		stats_add(&maps, MXG_STAT_ACCEPTED, syns);
-		return;
-	}
-	stats_add(&maps, mxg_refusal_stat(d->reasons, d->action), syns);
-	if (d->action == MXG_ACT_GREYLIST || d->action == MXG_ACT_TARPIT)
-		stats_add(&maps, MXG_STAT_TO_RESPONDER, syns);
-}
-
 /* decide - write the verdict, release the held SYNs, log, forget p.
  * overhead_us on the log line is what the daemon itself added to the
  * first SYN's wait, DNS time excluded: from its arrival in on_packet to
@@ -211,15 +160,15 @@ static void decide(struct pending *p)
 	if (countries_n != 0 && country_lookup(countries_fd, &p->key, &country) == 0)
 		policy_apply_country(&conf, country.action, r, &d);
 	if (d.action == MXG_ACT_GREYLIST)
-		key = greylist_key(&p->key);
+		key = learn_greylist_key(&p->key);
 	/* Map first: a retransmit racing the release must meet the verdict
 	 * in the kernel, not start a second lookup. */
-	learn(&key, d.action, d.reasons, p->dnsbl_score, d.ttl_s * NS_PER_S);
+	learn_verdict(&key, d.action, d.reasons, p->dnsbl_score, d.ttl_s * NS_PER_S);
 	addr_format(&p->key, addr, sizeof(addr));
 	for (unsigned i = 0; i < p->n_held; i++)
 		release_one(p->held_ids[i], p->held_marks[i], d.action);
 	overhead_ns = (p->dns_started_ns - p->arrived_ns) + (fine_ns() - t0);
-	count_released(&d, p->n_held);
+	learn_count_released(&d, p->n_held);
 	stats.decided[d.action]++;
 	if (d.rule >= 0)
 		rule_hit(&maps, d.rule);
@@ -269,85 +218,12 @@ static void on_dnsbl(void *arg, int score)
 	maybe_decide(p);
 }
 
-/* on_kernel_event - the tc program promoted a greylisted client: log it
- * and keep it on disk, as if the daemon had decided it; or it renewed an
- * allowlisted client's pass: refresh the disk copy */
-static void on_kernel_event(void *ctx, const struct mxg_event *e)
-{
-	char addr[ADDR_STRLEN], why[256];
-	__u64 now = now_ns();
-
-	(void)ctx;
-	if (e->type == MXG_EV_RENEWED) {	/* quietly: once a day a client */
-		store_put(&store, &e->key, &e->verdict);
-		return;
-	}
-	if (e->type != MXG_EV_PROMOTED)
-		return;
-	addr_format(&e->key, addr, sizeof(addr));
-	reasons_format(e->verdict.reasons, why, sizeof(why));
-	msg_info("promoted action=pass client=%s reasons=%s ttl=%llu "
-		 "(retried after the greylist delay)", addr, why,
-		 (unsigned long long)(e->verdict.expires_ns > now ?
-				      (e->verdict.expires_ns - now) / NS_PER_S : 0));
-	store_put(&store, &e->key, &e->verdict);
-}
-
-/* responder_classify - greylist or tarpit, by the verdict that sent the
- * client here (its own, or its pool's) */
-static enum responder_mode responder_classify(void *ctx, const struct mxg_key *client,
-					      __u32 *reasons)
-{
-	struct mxg_key pool = greylist_key(client);
-	struct mxg_verdict v;
-
-	(void)ctx;
-	if (verdict_get(&maps, client, &v) != 0 && verdict_get(&maps, &pool, &v) != 0) {
-		*reasons = 0;	/* forgotten meanwhile: a plain greylist */
-		return RESPONDER_GREYLIST;
-	}
-	*reasons = v.reasons;
-	return v.action == MXG_ACT_TARPIT ? RESPONDER_TARPIT : RESPONDER_GREYLIST;
-}
-
-/* responder_outcome - taRgrey: a tarpitted client that cannot wait for the
- * banner is a bot; one that waits it out starts a greylist clock */
-static void responder_outcome(void *ctx, const struct mxg_key *client,
-			      enum responder_outcome o)
-{
-	char addr[ADDR_STRLEN], why[256];
-	enum mxg_action action = MXG_ACT_BLOCK;
-	__u32 reasons = 0, bit = MXG_R_PREGREET;
-	unsigned ttl_s = conf.verdict_ttl_block;
-	struct mxg_verdict v;
-
-	(void)ctx;
-	if (o == RESPONDER_DONE)
-		return;
-	if (verdict_get(&maps, client, &v) == 0)
-		reasons = v.reasons;
-	if (o == RESPONDER_TARPIT_HANGUP)
-		bit = MXG_R_HANGUP;
-	if (o == RESPONDER_TARPIT_WAITED) {
-		action = MXG_ACT_GREYLIST;
-		bit = MXG_R_WAITED;
-		ttl_s = conf.greylist_window;
-	}
-	reasons = (reasons & ~(MXG_R_PREGREET | MXG_R_HANGUP | MXG_R_WAITED)) | bit;
-	/* Under the client's own key: its tarpit verdict lives there. */
-	learn(client, action, reasons, 0, ttl_s * NS_PER_S);
-	addr_format(client, addr, sizeof(addr));
-	reasons_format(reasons, why, sizeof(why));
-	msg_info("verdict action=%s client=%s reasons=%s ttl=%u (tarpit)",
-		 action_name(action), addr, why, ttl_s);
-}
-
 /* open_responder - listen on responder_port; a port in use is fatal,
  * said plainly, rather than a gateway that silently resets greylisted
  * senders */
 static void open_responder(int epfd)
 {
-	static const struct responder_ops ops = { responder_classify, responder_outcome };
+	static const struct responder_ops ops = { learn_responder_classify, learn_responder_outcome };
 	static char hostname[256];
 	struct responder_params rp = {
 		.port = conf.responder_port,
@@ -883,6 +759,7 @@ int main(int argc, char **argv)
 
 	skel = setup_kernel();
 	restore_state();
+	learn_init(&conf, &maps, &store);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || (sigfd = open_signals(epfd)) < 0)
 		msg_fatal("epoll/signalfd: %s", strerror(errno));
@@ -895,7 +772,7 @@ int main(int argc, char **argv)
 	watch_countries(epfd);
 	open_responder(epfd);
 	kernel_events = events_open(bpf_map__fd(skel->maps.events), epfd,
-				    EV_EVENTS, on_kernel_event, NULL);
+				    EV_EVENTS, learn_kernel_event, NULL);
 	events_process(kernel_events);	/* promotions while we were down */
 	/* Every pending source may hold PENDING_MAX_HELD SYNs in the queue. */
 	qfd = queue_open(conf.queue, conf.max_pending * PENDING_MAX_HELD);
