@@ -72,43 +72,6 @@ bench_zones() {
 	done
 }
 
-# bench_start_nsd - lib.sh's start_nsd with response rate limiting off:
-# nsd's default (200 answers a second to one address) would drop or
-# truncate most answers to mxgated, the only client here
-bench_start_nsd() {
-	local conf=$TMP/nsd.conf z
-	write_zones
-	cat > "$conf" <<-EOC
-	server:
-	  ip-address: $DNS4
-	  ip-address: $DNS6
-	  port: 53
-	  username: ""
-	  chroot: ""
-	  zonesdir: "$TMP/zones"
-	  database: ""
-	  zonelistfile: "$TMP/nsd.zonelist"
-	  xfrdfile: "$TMP/nsd.xfrd"
-	  xfrdir: "$TMP"
-	  pidfile: "$TMP/nsd.pid"
-	  logfile: "$TMP/nsd.log"
-	  server-count: 1
-	  verbosity: 1
-	  rrl-ratelimit: 0
-	  rrl-whitelist-ratelimit: 0
-	remote-control:
-	  control-enable: no
-	EOC
-	for z in "$TMP"/zones/*; do
-		printf 'zone:\n  name: %s\n  zonefile: %s\n' "${z##*/}" "$z" >> "$conf"
-	done
-	ip netns exec "$NS_S" nsd -d -c "$conf" >>"$TMP/nsd.log" 2>&1 &
-	# shellcheck disable=SC2034 # lib.sh's cleanup stops it
-	NSD_PID=$!
-	wait_for "nsd answers" in_ns "$NS_G" dig +short +time=1 +tries=1 \
-		@"$DNS4" -x 2001:db8:100::1
-}
-
 # proc_cpu_ticks PID - utime + stime, clock ticks
 proc_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
@@ -142,7 +105,7 @@ in_ns "$NS_S" nft add table inet bench
 in_ns "$NS_S" nft add chain inet bench in '{ type filter hook input priority 0; }'
 in_ns "$NS_S" nft add rule inet bench in ip6 saddr 2001:db8:100::/48 tcp dport 25 counter
 bench_zones
-bench_start_nsd || die "nsd did not start"
+start_nsd || die "nsd did not start"
 start_mxgated "dnsbl_sites = bl1.bench.example=127.0.0.[2..11]*3, bl2.bench.example*2
 unknown_client_action = $ACTION" || die "mxgated did not start"
 wait_for "list probes" sh -c "[ \$(grep -c 'passes its probe' '$DAEMON_LOG') -ge 2 ]" ||

@@ -195,6 +195,10 @@ start_nsd() {
 	  logfile: "$TMP/nsd.log"
 	  server-count: 1
 	  verbosity: 1
+	  # nsd's response rate limiting (200 answers a second to one
+	  # address) would starve mxgated, the only client, under load.
+	  rrl-ratelimit: 0
+	  rrl-whitelist-ratelimit: 0
 	remote-control:
 	  control-enable: no
 	EOC
