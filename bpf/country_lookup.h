@@ -51,8 +51,7 @@ static __always_inline __u32 ct_find(void *table, const struct mxg_key *key)
 	__u32 idx, e;
 	int i;
 
-	if (a[10] == 0xff && a[11] == 0xff &&
-	    !(a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7] | a[8] | a[9])) {
+	if (mxg_key_is_v4(key)) {
 		idx = MXG_CT_ROOT_V4 + a[12];
 		n = bpf_map_lookup_elem(table, &idx);
 		if (!n)

@@ -140,42 +140,17 @@ static __always_inline void set_mark(struct __sk_buff *skb,
 	skb->mark = (skb->mark & ~cfg->mark_mask) | mark;
 }
 
-/* prefix_key - key with the host bits beyond plen cleared */
-static __always_inline void prefix_key(struct mxg_key *key, __u32 plen)
-{
-	int i;
-
-	key->plen = plen;
-	for (i = 0; i < 16; i++) {
-		if (plen >= 8 * (i + 1))
-			continue;
-		if (plen <= 8 * i)
-			key->addr[i] = 0;
-		else
-			key->addr[i] &= (__u8)(0xff00 >> (plen - 8 * i));
-	}
-}
-
-/* is_v4 - an IPv4-mapped key (::ffff:a.b.c.d) */
-static __always_inline int is_v4(const struct mxg_key *key)
-{
-	return key->addr[10] == 0xff && key->addr[11] == 0xff &&
-	       !(key->addr[0] | key->addr[1] | key->addr[2] | key->addr[3] |
-		 key->addr[4] | key->addr[5] | key->addr[6] | key->addr[7] |
-		 key->addr[8] | key->addr[9]);
-}
-
 /* lookup_verdict - the source's own verdict, else its pool's (greylist
  * prefix aggregation), else NULL; *key is left at the entry found */
 static __always_inline struct mxg_verdict *
 lookup_verdict(struct mxg_key *key, const struct mxg_config *cfg)
 {
 	struct mxg_verdict *v = bpf_map_lookup_elem(&verdicts, key);
-	__u32 plen = is_v4(key) ? cfg->greylist_plen_v4 : cfg->greylist_plen_v6;
+	__u32 plen = mxg_key_is_v4(key) ? cfg->greylist_plen_v4 : cfg->greylist_plen_v6;
 
 	if (v || plen == 0 || plen >= 128)
 		return v;
-	prefix_key(key, plen);
+	mxg_key_prefix(key, plen);
 	return bpf_map_lookup_elem(&verdicts, key);
 }
 
@@ -224,7 +199,7 @@ static __always_inline int throttle_ok(const struct mxg_key *src, __u64 now,
 	struct mxg_key pool = *src;
 	struct gcra_bucket own, shared;
 
-	prefix_key(&pool, is_v4(src) ? MXG_THROTTLE_PLEN_V4 : MXG_THROTTLE_PLEN_V6);
+	mxg_key_prefix(&pool, mxg_key_is_v4(src) ? MXG_THROTTLE_PLEN_V4 : MXG_THROTTLE_PLEN_V6);
 	if (!bucket_allows(src, now, cfg->throttle_interval_ns,
 			   cfg->throttle_tolerance_ns, &own) ||
 	    !bucket_allows(&pool, now, cfg->throttle_prefix_interval_ns,

@@ -87,6 +87,33 @@ struct mxg_key {
 	__u8 pad[3];		/* zero */
 };
 
+/* mxg_key_is_v4 - an IPv4-mapped key (::ffff:a.b.c.d)? Shared, like the
+ * helpers below, so that the kernel and the daemon agree to the bit. */
+static inline int mxg_key_is_v4(const struct mxg_key *k)
+{
+	const __u8 *a = k->addr;
+
+	return a[10] == 0xff && a[11] == 0xff &&
+	       !(a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7] | a[8] | a[9]);
+}
+
+/* mxg_key_prefix - k becomes its /plen prefix (over the 128-bit form, at
+ * most 128): host bits cleared, so a prefix has exactly one spelling */
+static inline void mxg_key_prefix(struct mxg_key *k, __u32 plen)
+{
+	int i;
+
+	k->plen = (__u8)plen;
+	for (i = 0; i < 16; i++) {
+		if (plen >= 8 * (__u32)(i + 1))
+			continue;
+		if (plen <= 8 * (__u32)i)
+			k->addr[i] = 0;
+		else
+			k->addr[i] &= (__u8)(0xff00 >> (plen - 8 * (__u32)i));
+	}
+}
+
 /*
  * verdicts map value. For GREYLIST, set_ns is the first contact and
  * expires_ns the end of the window in which a retry is accepted; the tc

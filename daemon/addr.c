@@ -20,7 +20,7 @@ static const __u8 v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0
 /* addr_is_v4 - an IPv4-mapped key? */
 int addr_is_v4(const struct mxg_key *key)
 {
-	return memcmp(key->addr, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0;
+	return mxg_key_is_v4(key);
 }
 
 /* parse_plen - "/N" with 0 <= N <= max; -1 if not a number in range */
@@ -71,12 +71,7 @@ int addr_parse(const char *text, struct mxg_key *key)
 /* addr_prefix - key becomes its /plen prefix (plen over the 128-bit form) */
 void addr_prefix(struct mxg_key *key, unsigned plen)
 {
-	if (plen > 128)
-		plen = 128;
-	key->plen = (__u8)plen;
-	/* Host bits cleared: a prefix entry has exactly one spelling. */
-	for (unsigned bit = plen; bit < 128; bit++)
-		key->addr[bit / 8] &= (__u8)~(0x80 >> (bit % 8));
+	mxg_key_prefix(key, plen > 128 ? 128 : plen);
 }
 
 /* addr_format - the address as a person writes it, "/plen" for prefixes */
