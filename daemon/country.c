@@ -173,7 +173,8 @@ int country_load(const char *dir, const char *actions, unsigned default_action,
 }
 
 /* country_install - a new table with set, swapped in with one update */
-int country_install(int countries_fd, const struct country_set *set)
+int country_install(int countries_fd, const struct country_set *set,
+		    struct country_table *in_force)
 {
 	struct country_table t;
 	int err = country_table_build(set, &t);
@@ -181,6 +182,11 @@ int country_install(int countries_fd, const struct country_set *set)
 	if (err)
 		return err;
 	err = country_table_install(countries_fd, &t);
+	if (!err && in_force) {
+		country_table_free(in_force);
+		*in_force = t;
+		return 0;
+	}
 	country_table_free(&t);
 	return err;
 }

@@ -6,7 +6,8 @@
  *	int country_load(const char *dir, const char *actions,
  *			 unsigned default_action, struct country_set *set,
  *			 void (*report)(const char *msg));
- *	int country_install(int countries_fd, const struct country_set *set);
+ *	int country_install(int countries_fd, const struct country_set *set,
+ *			    struct country_table *in_force);
  *	int country_lookup(int countries_fd, const struct mxg_key *key,
  *			   struct mxg_country *out);
  *	int country_actions_valid(const char *actions, char *why, size_t len);
@@ -26,7 +27,9 @@
  *	country_table.h) and swaps it into the pinned countries map in one
  *	update: lookups see the old set or the new one, never a part.
  *	Returns 0 or -errno (-E2BIG: the set needs more than
- *	MXG_CT_MAX_NODES nodes). country_lookup()
+ *	MXG_CT_MAX_NODES nodes). When in_force is not NULL, it takes the
+ *	installed table on success (its old one is freed), so that the
+ *	daemon can look clients up in memory, without a syscall. country_lookup()
  *	finds the entry (country code, action) an address is listed under in
  *	the set in force: 0, or -1 when there is none.
  */
@@ -50,7 +53,9 @@ struct country_set {
 
 int country_load(const char *dir, const char *actions, unsigned default_action,
 		 struct country_set *set, void (*report)(const char *msg));
-int country_install(int countries_fd, const struct country_set *set);
+struct country_table;
+int country_install(int countries_fd, const struct country_set *set,
+		    struct country_table *in_force);
 int country_lookup(int countries_fd, const struct mxg_key *key,
 		   struct mxg_country *out);
 int country_actions_valid(const char *actions, char *why, size_t len);

@@ -159,7 +159,7 @@ static __u32 walk(const struct mxg_key *key,
 	const __u8 *a = key->addr;
 	const struct mxg_ct_node *n;
 	struct mxg_ct_node buf;
-	int v4 = !memcmp(a, v4_mapped, sizeof(v4_mapped)), nbytes = 16;
+	int v4 = mxg_key_is_v4(key), nbytes = 16;
 	__u32 e;
 
 	if (v4) {

@@ -41,6 +41,7 @@
 #include "bpf_load.h"
 #include "config.h"
 #include "country.h"
+#include "country_table.h"
 #include "dnsbl.h"
 #include "events.h"
 #include "learn.h"
@@ -85,7 +86,7 @@ static struct mxg_conf conf;
 static const char *conf_path = MXG_DEFAULT_CONF;
 static struct table_set tables;		/* client_access */
 static int countries_fd = -1;		/* the pinned countries map */
-static long countries_n = -1;		/* prefixes in force; -1: unknown */
+static struct country_table countries_in_force; /* the kernel's, in memory */
 static int countries_watch = -1;	/* inotify on countries_dir */
 static __u64 countries_due;		/* reload then; 0 = nothing pending */
 static struct verdict_maps maps = { -1, -1, -1, -1, 0 };
@@ -150,15 +151,13 @@ static void decide(struct pending *p)
 	const struct fcrdns_result *r = &p->fcrdns;
 	char addr[ADDR_STRLEN], why[256], rule_name[16] = "none", by[PATH_MAX + 16] = "";
 	struct mxg_key key = p->key;
-	struct mxg_country country;
+	__u32 country = country_table_find(&countries_in_force, &p->key);
 	struct decision d;
 	__u64 now = now_ns(), t0 = fine_ns(), overhead_ns;
 
 	policy_decide(&conf, &tables, &p->key, r, p->dnsbl_score, &d);
-	/* With no country prefixes in force there is nothing to find, and
-	 * the lookup costs 4 syscalls (array, map fd by id, lookup, close). */
-	if (countries_n != 0 && country_lookup(countries_fd, &p->key, &country) == 0)
-		policy_apply_country(&conf, country.action, r, &d);
+	if (country)
+		policy_apply_country(&conf, mxg_ct_leaf_action(country), r, &d);
 	if (d.action == MXG_ACT_GREYLIST)
 		key = learn_greylist_key(&p->key);
 	/* Map first: a retransmit racing the release must meet the verdict
@@ -354,40 +353,32 @@ static void expire_pending(void)
 	}
 }
 
-/* next_timeout_ms - sleep until the first pending deadline or DNS timer */
+/* ms_until - milliseconds from now to due, rounded up; 0 if past */
+static int ms_until(__u64 due, __u64 now)
+{
+	return due <= now ? 0 : (int)((due - now + NS_PER_MS - 1) / NS_PER_MS);
+}
+
+/* sooner - the earlier of two timeouts in ms; -1 means none */
+static int sooner(int ms, int due)
+{
+	return due >= 0 && due < ms ? due : ms;
+}
+
+/* next_timeout_ms - sleep until the first pending deadline or timer: the
+ * countries settling, the responder's, the store's batch, DNS's */
 static int next_timeout_ms(void)
 {
 	struct pending *p = pending_oldest(&pending);
+	__u64 now = now_ns();
 	int ms = 1000;
 
-	if (p) {
-		__u64 now = now_ns();
-
-		ms = p->deadline_ns <= now ? 0 :
-			(int)((p->deadline_ns - now + NS_PER_MS - 1) / NS_PER_MS);
-		if (ms > 1000)
-			ms = 1000;
-	}
-	if (countries_due) {
-		__u64 now = now_ns();
-		int due = countries_due <= now ? 0 :
-			(int)((countries_due - now + NS_PER_MS - 1) / NS_PER_MS);
-
-		if (due < ms)
-			ms = due;
-	}
-	if (responder) {
-		int due = responder_next_timeout_ms(responder, now_ns());
-
-		if (due >= 0 && due < ms)
-			ms = due;
-	}
-	{
-		int due = store_next_flush_ms(&store, now_ns());
-
-		if (due >= 0 && due < ms)
-			ms = due;
-	}
+	if (p)
+		ms = sooner(ms, ms_until(p->deadline_ns, now));
+	if (countries_due)
+		ms = sooner(ms, ms_until(countries_due, now));
+	ms = sooner(ms, responder_next_timeout_ms(responder, now));
+	ms = sooner(ms, store_next_flush_ms(&store, now));
 	return resolve_timeout_ms(ms);
 }
 
@@ -440,9 +431,7 @@ static void load_countries(void)
 			 bad, conf.countries_dir);
 		return;
 	}
-	err = country_install(countries_fd, &set);
-	if (!err)
-		countries_n = (long)set.n;
+	err = country_install(countries_fd, &set, &countries_in_force);
 	if (err)
 		msg_warn("countries: cannot install %zu prefixes: %s; the set in "
 			 "force stays", set.n, strerror(-err));
@@ -805,6 +794,7 @@ int main(int argc, char **argv)
 	verdict_close(&maps);
 	store_close(&store);
 	bpf_unload(skel);
+	country_table_free(&countries_in_force);
 	pending_free(&pending);
 	table_set_free(&tables);
 	s25r_free();

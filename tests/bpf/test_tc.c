@@ -680,7 +680,7 @@ TEST(tc_country_block_counts_in_the_breakdown)
 
 		set.entries = e;
 		set.n = 2;
-		CHECK_EQ_INT(country_install(fd, &set), 0);
+		CHECK_EQ_INT(country_install(fd, &set, NULL), 0);
 		/* Blocked country, no verdict: dropped and counted. */
 		CHECK_EQ_INT(run(&w, &s4, 0, 0, &mark), TC_ACT_SHOT);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_COUNTRY), 1);
@@ -695,11 +695,11 @@ TEST(tc_country_block_counts_in_the_breakdown)
 		CHECK_EQ_INT(run(&w, &s6, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 		e[1].value.action = MXG_ACT_THROTTLE;
-		CHECK_EQ_INT(country_install(fd, &set), 0);
+		CHECK_EQ_INT(country_install(fd, &set, NULL), 0);
 		CHECK_EQ_INT(run(&w, &s6, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 		e[1].value.action = MXG_ACT_TARPIT;
-		CHECK_EQ_INT(country_install(fd, &set), 0);
+		CHECK_EQ_INT(country_install(fd, &set, NULL), 0);
 		CHECK_EQ_INT(run(&w, &s6, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_COUNTRY), 1);
@@ -866,14 +866,14 @@ TEST(tc_country_set_drops_before_any_verdict)
 		CHECK_EQ_INT(run(&w, &s4, 0, 0, NULL), TC_ACT_OK);
 		set.entries = e;
 		set.n = 2;
-		CHECK_EQ_INT(country_install(fd, &set), 0);
+		CHECK_EQ_INT(country_install(fd, &set, NULL), 0);
 		/* The country wins even over a cached pass. */
 		CHECK_EQ_INT(run(&w, &s4, 0, 0, NULL), TC_ACT_SHOT);
 		CHECK_EQ_INT(run(&w, &s6, 0, 0, NULL), TC_ACT_SHOT);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_COUNTRY), 2);
 		/* An empty set swapped in lifts it at once. */
 		set.n = 0;
-		CHECK_EQ_INT(country_install(fd, &set), 0);
+		CHECK_EQ_INT(country_install(fd, &set, NULL), 0);
 		CHECK_EQ_INT(run(&w, &s4, 0, 0, NULL), TC_ACT_OK);
 		CHECK_EQ_INT(run(&w, &s6, 0, 0, NULL), TC_ACT_OK);
 	}
