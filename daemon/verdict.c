@@ -132,30 +132,29 @@ int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX])
 	return err;
 }
 
-/* rule_hit - one more decision in which rule fired */
-void rule_hit(struct verdict_maps *m, int rule)
-{
-	__u32 key = (__u32)rule;
-	__u64 n = 0;
-
-	if (rule < 0 || rule >= MXG_RULE_SLOTS)
-		return;
-	bpf_map_lookup_elem(m->rule_hits_fd, &key, &n);
-	n++;
-	bpf_map_update_elem(m->rule_hits_fd, &key, &n, BPF_ANY);
-}
-
-/* stats_add - count n more under counter id, from user space; the
- * daemon is the only writer of the decisions map, so no update is lost */
-void stats_add(struct verdict_maps *m, __u32 id, __u64 n)
+/* counter_add - n more in slot key of a counter array only the daemon
+ * writes (so no update is lost between the read and the write) */
+static void counter_add(int fd, __u32 key, __u64 n)
 {
 	__u64 v = 0;
 
-	if (id >= MXG_STAT_MAX)
-		return;
-	bpf_map_lookup_elem(m->decisions_fd, &id, &v);
+	bpf_map_lookup_elem(fd, &key, &v);
 	v += n;
-	bpf_map_update_elem(m->decisions_fd, &id, &v, BPF_ANY);
+	bpf_map_update_elem(fd, &key, &v, BPF_ANY);
+}
+
+/* rule_hit - one more decision in which rule fired */
+void rule_hit(struct verdict_maps *m, int rule)
+{
+	if (rule >= 0 && rule < MXG_RULE_SLOTS)
+		counter_add(m->rule_hits_fd, (__u32)rule, 1);
+}
+
+/* stats_add - count n more under counter id, in the daemon's own map */
+void stats_add(struct verdict_maps *m, __u32 id, __u64 n)
+{
+	if (id < MXG_STAT_MAX)
+		counter_add(m->decisions_fd, id, n);
 }
 
 /* rule_hits_read - every rule's decisions */
