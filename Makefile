@@ -33,9 +33,9 @@ CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
-	daemon/verdict.c daemon/store.c daemon/bpf_load.c daemon/rules.c \
+	daemon/maps.c daemon/store.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/learn.c
-CTL_SRCS := daemon/mxgatectl.c daemon/verdict.c daemon/store.c daemon/dryrun.c \
+CTL_SRCS := daemon/mxgatectl.c daemon/maps.c daemon/store.c daemon/dryrun.c \
 	daemon/resolve.c daemon/dnsbl.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
@@ -86,7 +86,7 @@ $(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(HDRS) | $(BUILD)
 
 $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c \
-		daemon/bpf_load.c daemon/verdict.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c daemon/maps.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
 
 # Benchmarks print numbers; they never pass or fail.
 # Benchmark-only BPF objects, built like mxgate.bpf.o: the baselines the
@@ -107,12 +107,12 @@ $(BUILD)/bench_%.skel.h: $(BUILD)/bench_%.bpf.o
 $(BUILD)/tc_bench: tests/bench/tc_bench.c tests/bench/bench_rand.h $(SKEL) $(BENCH_BPF) \
 		$(BENCH_SKELS) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/bench/tc_bench.c \
-		daemon/bpf_load.c daemon/verdict.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c daemon/maps.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
 
 # Fills a running mxgated's pinned verdicts map and on-disk store, and
 # holds SYNs from many sources (tests/bench/bench_memory.sh).
 $(BUILD)/mem_fill: tests/bench/mem_fill.c tests/bench/bench_rand.h $(HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) -o $@ tests/bench/mem_fill.c daemon/verdict.c daemon/store.c \
+	$(CC) $(CFLAGS) -o $@ tests/bench/mem_fill.c daemon/maps.c daemon/store.c \
 		daemon/log.c $(PKG_LIBS)
 
 # SYNs from many IPv6 sources at a set rate, for bench_nfqueue.sh.

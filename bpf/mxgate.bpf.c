@@ -297,7 +297,7 @@ int mxgate_ingress(struct __sk_buff *skb)
 	case MXG_ACT_TARPIT:
 		refuse(v);
 		count(MXG_STAT_TO_RESPONDER);
-		set_mark(skb, cfg, cfg->mark_tarpit);
+		set_mark(skb, cfg, cfg->mark_responder);
 		return TC_ACT_OK;
 	case MXG_ACT_BLOCK:
 		refuse(v);

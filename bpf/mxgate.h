@@ -191,7 +191,7 @@ static inline __u32 mxg_ct_leaf_action(__u32 e)
 
 /* Marks the tc program puts on skb->mark, within mark_mask. */
 #define MXG_DEFAULT_MARK_PASS	0x00000100
-#define MXG_DEFAULT_MARK_TARPIT	0x00000200
+#define MXG_DEFAULT_MARK_RESPONDER	0x00000200
 #define MXG_DEFAULT_MARK_MASK	0x00000f00
 
 /*
@@ -206,7 +206,7 @@ static inline __u32 mxg_ct_leaf_action(__u32 e)
 struct mxg_config {
 	__u16 ports[MXG_MAX_PORTS];	/* host order; 0 = unused slot */
 	__u32 mark_pass;
-	__u32 mark_tarpit;		/* to the responder (nftables redirect) */
+	__u32 mark_responder;		/* to the responder (nftables redirect) */
 	__u32 mark_mask;		/* bits of skb->mark mxgate owns */
 	__u8 greylist_plen_v4;		/* 0 = off, else 96 + /len: pool key */
 	__u8 greylist_plen_v6;		/* 0 = off, else /len */

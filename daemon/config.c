@@ -454,7 +454,9 @@ static const struct key_def keys[] = {
 	{ "max_sources", KEY_UINT, FIELD(max_sources), 1024, 16777216, NULL },
 	{ "max_pending", KEY_UINT, FIELD(max_pending), 1, 1000000, NULL },
 	{ "mark_pass", KEY_MARK, FIELD(mark_pass), 0, 0xffffffffULL, NULL },
-	{ "mark_tarpit", KEY_MARK, FIELD(mark_tarpit), 0, 0xffffffffULL, NULL },
+	{ "mark_responder", KEY_MARK, FIELD(mark_responder), 0, 0xffffffffULL, NULL },
+	/* The name before 0.9: it marks greylisted clients too. */
+	{ "mark_tarpit", KEY_MARK, FIELD(mark_responder), 0, 0xffffffffULL, NULL },
 	{ "mark_mask", KEY_MARK, FIELD(mark_mask), 0, 0xffffffffULL, NULL },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -527,7 +529,7 @@ void conf_defaults(struct mxg_conf *c)
 	c->max_sources = MXG_DEFAULT_MAX_SOURCES;
 	c->max_pending = 4096;
 	c->mark_pass = MXG_DEFAULT_MARK_PASS;
-	c->mark_tarpit = MXG_DEFAULT_MARK_TARPIT;
+	c->mark_responder = MXG_DEFAULT_MARK_RESPONDER;
 	c->mark_mask = MXG_DEFAULT_MARK_MASK;
 	/* The seeds' recipe: S25R hits are greylisted, not refused. */
 	c->s25r_action = MXG_ACT_GREYLIST;
@@ -623,10 +625,10 @@ static void check_whole(struct parse_ctx *ctx, const struct mxg_conf *c)
 {
 	ctx->line = 0;			/* "FILE: reason": the file as a whole */
 	check_mark(ctx, "mark_pass", c->mark_pass, c->mark_mask);
-	check_mark(ctx, "mark_tarpit", c->mark_tarpit, c->mark_mask);
+	check_mark(ctx, "mark_responder", c->mark_responder, c->mark_mask);
 	/* The nftables rules tell the two apart by value under the mask. */
-	if (c->mark_pass && c->mark_pass == c->mark_tarpit)
-		bad(ctx, "mark_pass and mark_tarpit must be different (both 0x%x)",
+	if (c->mark_pass && c->mark_pass == c->mark_responder)
+		bad(ctx, "mark_pass and mark_responder must be different (both 0x%x)",
 		    c->mark_pass);
 	if (c->greylist_delay >= c->greylist_window)
 		bad(ctx, "greylist_delay (%us) must be shorter than greylist_window "

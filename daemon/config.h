@@ -47,7 +47,7 @@ struct mxg_conf {
 	unsigned verdict_ttl_block;	/* seconds; default 1 h */
 	unsigned max_sources;		/* verdicts map size */
 	unsigned max_pending;		/* sources being resolved at once */
-	__u32 mark_pass, mark_tarpit, mark_mask;
+	__u32 mark_pass, mark_responder, mark_mask;
 	char client_access[1024];	/* "type:path ..." access tables */
 	unsigned s25r_action;		/* enum mxg_action for rules 1-6 */
 	unsigned unknown_client_action;	/* ... for rule 0 (no confirmed name) */

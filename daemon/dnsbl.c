@@ -16,7 +16,7 @@
 #include "dnsbl_sites.h"
 #include "log.h"
 #include "resolve.h"
-#include "verdict.h"
+#include "maps.h"
 
 #define NS_PER_S	1000000000ULL
 #define CACHE_SLOTS	8192		/* power of two; a cache, not a table */

@@ -14,7 +14,7 @@
 #include "policy.h"
 #include "resolve.h"
 #include "s25r.h"
-#include "verdict.h"
+#include "maps.h"
 
 #define NS_PER_MS 1000000ULL
 #define PROBE_WAIT_MS 3000

@@ -15,11 +15,11 @@
 #define NS_PER_S	1000000000ULL
 
 static const struct mxg_conf *conf;	/* the daemon's, reloads included */
-static struct verdict_maps *maps;
+static struct pinned_maps *maps;
 static struct store *store;
 
 /* learn_init - remember where the configuration, maps and store are */
-void learn_init(const struct mxg_conf *c, struct verdict_maps *m, struct store *s)
+void learn_init(const struct mxg_conf *c, struct pinned_maps *m, struct store *s)
 {
 	conf = c;
 	maps = m;

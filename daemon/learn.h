@@ -3,7 +3,7 @@
  * NAME
  *	learn - what mxgated learns about clients, into the kernel and to disk
  * SYNOPSIS
- *	void learn_init(const struct mxg_conf *conf, struct verdict_maps *maps,
+ *	void learn_init(const struct mxg_conf *conf, struct pinned_maps *maps,
  *			struct store *store);
  *	struct mxg_key learn_greylist_key(const struct mxg_key *client);
  *	int learn_verdict(const struct mxg_key *key, enum mxg_action action,
@@ -43,9 +43,9 @@
 #include "policy.h"
 #include "responder.h"
 #include "store.h"
-#include "verdict.h"
+#include "maps.h"
 
-void learn_init(const struct mxg_conf *conf, struct verdict_maps *maps,
+void learn_init(const struct mxg_conf *conf, struct pinned_maps *maps,
 		struct store *store);
 struct mxg_key learn_greylist_key(const struct mxg_key *client);
 int learn_verdict(const struct mxg_key *key, enum mxg_action action,

@@ -31,7 +31,7 @@
 #include "names.h"
 #include "s25r.h"
 #include "store.h"
-#include "verdict.h"
+#include "maps.h"
 
 #define EXIT_NO		1
 #define EXIT_ERROR	2
@@ -84,10 +84,10 @@ static const char *missing_map(const char *pin_dir, char *path, size_t len)
 }
 
 /* open_maps - the pinned maps, or a message saying what to check */
-static int open_maps(struct verdict_maps *m, const char *pin_dir)
+static int open_maps(struct pinned_maps *m, const char *pin_dir)
 {
 	char path[PATH_MAX + 32];
-	int err = verdict_open(m, pin_dir);
+	int err = maps_open(m, pin_dir);
 
 	if (err == -ENOENT)
 		fprintf(stderr, "mxgatectl: %s does not exist: mxgated has never "
@@ -171,7 +171,7 @@ static int parse_addr(const char *text, struct mxg_key *k)
 }
 
 /* cmd_lookup - one client's verdict */
-static int cmd_lookup(struct verdict_maps *m, const char *text)
+static int cmd_lookup(struct pinned_maps *m, const char *text)
 {
 	struct mxg_verdict v;
 	struct mxg_key k;
@@ -209,7 +209,7 @@ static __u32 map_size(int fd)
 static int list_action = -1;	/* list --action: only these; -1 = all */
 
 /* cmd_list - every verdict in the map, or those with list_action */
-static int cmd_list(struct verdict_maps *m, const char *unused)
+static int cmd_list(struct pinned_maps *m, const char *unused)
 {
 	struct mxg_key k, next;
 	struct mxg_verdict v;
@@ -293,7 +293,7 @@ static void print_breakdown(const __u64 t[MXG_STAT_MAX])
 }
 
 /* cmd_stats - the breakdown, a blank line, then "name value", every counter */
-static int cmd_stats(struct verdict_maps *m, const char *unused)
+static int cmd_stats(struct pinned_maps *m, const char *unused)
 {
 	__u64 totals[MXG_STAT_MAX], hits[MXG_RULE_SLOTS];
 	char name[32];
@@ -335,7 +335,7 @@ static void forget_stored(const struct mxg_key *k)
 }
 
 /* cmd_forget - delete one verdict, in the kernel and on disk */
-static int cmd_forget(struct verdict_maps *m, const char *text)
+static int cmd_forget(struct pinned_maps *m, const char *text)
 {
 	struct mxg_key k;
 	int err;
@@ -360,7 +360,7 @@ static int cmd_forget(struct verdict_maps *m, const char *text)
 static const struct {
 	const char *name;
 	int with_addr;				/* takes an ADDR argument */
-	int (*run)(struct verdict_maps *m, const char *addr);
+	int (*run)(struct pinned_maps *m, const char *addr);
 } map_commands[] = {
 	{ "lookup", 1, cmd_lookup },
 	{ "forget", 1, cmd_forget },
@@ -435,7 +435,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pin_opt = NULL, *conf_path = NULL, *action_opt = NULL, *cmd;
-	struct verdict_maps maps;
+	struct pinned_maps maps;
 	struct mxg_conf conf;
 	struct mxg_key client;
 	size_t cmd_i;
@@ -505,6 +505,6 @@ int main(int argc, char **argv)
 	state_dir = conf.state_dir;
 	load_greylist_delay(conf.pin_dir);
 	rc = map_commands[cmd_i].run(&maps, argv[optind + 1]);
-	verdict_close(&maps);
+	maps_close(&maps);
 	return rc;
 }

@@ -57,7 +57,7 @@
 #include "s25r.h"
 #include "store.h"
 #include "table.h"
-#include "verdict.h"
+#include "maps.h"
 #include "mxgate.skel.h"
 
 #define NS_PER_MS	1000000ULL
@@ -89,7 +89,7 @@ static int countries_fd = -1;		/* the pinned countries map */
 static struct country_table countries_in_force; /* the kernel's, in memory */
 static int countries_watch = -1;	/* inotify on countries_dir */
 static __u64 countries_due;		/* reload then; 0 = nothing pending */
-static struct verdict_maps maps = { -1, -1, -1, -1, 0 };
+static struct pinned_maps maps = { -1, -1, -1, -1, 0 };
 static struct store store;		/* learned verdicts on disk */
 static struct pending_table pending;
 static struct daemon_stats stats;
@@ -128,7 +128,7 @@ static void release_one(__u32 id, __u32 mark, enum mxg_action action)
 	case MXG_ACT_GREYLIST:
 	case MXG_ACT_TARPIT:
 		/* The nftables dstnat rule sends it to the responder. */
-		queue_verdict(id, NF_REPEAT, 1, keep | conf.mark_tarpit);
+		queue_verdict(id, NF_REPEAT, 1, keep | conf.mark_responder);
 		break;
 	case MXG_ACT_PASS:
 	case MXG_ACT_THROTTLE:
@@ -478,7 +478,7 @@ static void restart_needed(const struct mxg_conf *next)
 	    next->max_sources != conf.max_sources ||
 	    next->max_pending != conf.max_pending ||
 	    next->mark_pass != conf.mark_pass || next->mark_mask != conf.mark_mask ||
-	    next->mark_tarpit != conf.mark_tarpit ||
+	    next->mark_responder != conf.mark_responder ||
 	    next->responder_port != conf.responder_port ||
 	    next->responder_max_connections != conf.responder_max_connections ||
 	    next->responder_timeout_ms != conf.responder_timeout_ms ||
@@ -524,7 +524,7 @@ static void reload(void)
 	next.max_sources = conf.max_sources;
 	next.max_pending = conf.max_pending;
 	next.mark_pass = conf.mark_pass;
-	next.mark_tarpit = conf.mark_tarpit;
+	next.mark_responder = conf.mark_responder;
 	next.mark_mask = conf.mark_mask;
 	next.responder_port = conf.responder_port;
 	next.responder_max_connections = conf.responder_max_connections;
@@ -607,7 +607,7 @@ static void kernel_config(struct mxg_config *kc)
 	for (int i = 0; i < conf.n_ports; i++)
 		kc->ports[i] = conf.ports[i];
 	kc->mark_pass = conf.mark_pass;
-	kc->mark_tarpit = conf.mark_tarpit;
+	kc->mark_responder = conf.mark_responder;
 	kc->mark_mask = conf.mark_mask;
 	kc->greylist_delay_ns = conf.greylist_delay * NS_PER_S;
 	kc->allowlist_ttl_ns = conf.allowlist_ttl * NS_PER_S;
@@ -647,7 +647,7 @@ static struct mxgate_bpf *setup_kernel(void)
 			msg_fatal("cannot attach the tc program to %s",
 				  conf.interfaces[i]);
 	}
-	if (verdict_open(&maps, conf.pin_dir) < 0)
+	if (maps_open(&maps, conf.pin_dir) < 0)
 		msg_fatal("cannot open the maps pinned under %s", conf.pin_dir);
 	countries_fd = bpf_map__fd(skel->maps.countries);
 	return skel;
@@ -791,7 +791,7 @@ int main(int argc, char **argv)
 	dnsbl_free();
 	unlink(conf.pid_file);
 	queue_close();
-	verdict_close(&maps);
+	maps_close(&maps);
 	store_close(&store);
 	bpf_unload(skel);
 	country_table_free(&countries_in_force);

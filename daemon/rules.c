@@ -19,7 +19,7 @@ int rules_run(const struct mxg_conf *c, const char *verb)
 	char line[512];
 	char *argv[] = { (char *)c->rules_cmd, (char *)verb,
 		"--queue", queue, "--ports", ports, "--mark-mask", mask,
-		"--mark-pass", pass, "--mark-tarpit", tarpit,
+		"--mark-pass", pass, "--mark-responder", tarpit,
 		"--responder-port", responder, "--conn-limit", limit, NULL };
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status, rc = -1;
@@ -35,7 +35,7 @@ int rules_run(const struct mxg_conf *c, const char *verb)
 				      i ? "," : "", c->ports[i]);
 	snprintf(mask, sizeof(mask), "0x%x", c->mark_mask);
 	snprintf(pass, sizeof(pass), "0x%x", c->mark_pass);
-	snprintf(tarpit, sizeof(tarpit), "0x%x", c->mark_tarpit);
+	snprintf(tarpit, sizeof(tarpit), "0x%x", c->mark_responder);
 	snprintf(responder, sizeof(responder), "%u", c->responder_port);
 	snprintf(limit, sizeof(limit), "%u", c->client_connection_limit);
 

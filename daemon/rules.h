@@ -6,7 +6,7 @@
  *	int rules_run(const struct mxg_conf *c, const char *verb);
  * DESCRIPTION
  *	Runs "rules_cmd VERB --queue N --ports P,... --mark-mask M
- *	--mark-pass P --mark-tarpit T --responder-port R --conn-limit L"
+ *	--mark-pass P --mark-responder T --responder-port R --conn-limit L"
  *	(VERB is load or unload), logs each
  *	line it prints with msg_info (so the log says whether the native
  *	nftables rule or the iptables-nft fallback was used), and returns its

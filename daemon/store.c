@@ -9,7 +9,7 @@
 #include <bpf/bpf.h>
 #include "log.h"
 #include "store.h"
-#include "verdict.h"
+#include "maps.h"
 
 #define NS_PER_S	1000000000ULL
 #define STORE_MAPSIZE	(1ULL << 30)	/* address space, not disk: sparse */

@@ -398,7 +398,7 @@ static int open_variant(struct variant *v, const char *name, const char *path,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	struct mxg_config cfg = { .ports = { 25 }, .mark_pass = MXG_DEFAULT_MARK_PASS,
-		.mark_tarpit = MXG_DEFAULT_MARK_TARPIT, .mark_mask = MXG_DEFAULT_MARK_MASK };
+		.mark_responder = MXG_DEFAULT_MARK_RESPONDER, .mark_mask = MXG_DEFAULT_MARK_MASK };
 	__u32 zero = 0;
 
 	v->name = name;

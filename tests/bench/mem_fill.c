@@ -27,7 +27,7 @@
 #include <bpf/bpf.h>
 #include "log.h"
 #include "store.h"
-#include "verdict.h"
+#include "maps.h"
 #include "bench_rand.h"
 
 #define DAY_NS	(86400ULL * 1000000000ULL)

@@ -44,7 +44,7 @@
 #include "bench_baseline.skel.h"
 #include "bench_mxgate_rand.skel.h"
 #include "packets.h"
-#include "verdict.h"
+#include "maps.h"
 #include "bench_rand.h"
 
 #define REPEAT		1000000		/* runs per test run, part 1 and 2a */
@@ -212,7 +212,7 @@ static __u64 percpu_sum(int fd, __u32 id)
 static struct mxg_config bench_config(void)
 {
 	struct mxg_config cfg = { .ports = { 25 }, .mark_pass = MXG_DEFAULT_MARK_PASS,
-		.mark_tarpit = MXG_DEFAULT_MARK_TARPIT,
+		.mark_responder = MXG_DEFAULT_MARK_RESPONDER,
 		.mark_mask = MXG_DEFAULT_MARK_MASK,
 		.greylist_delay_ns = 25 * 60 * 1000000000ULL,	/* 25m: always early */
 		.allowlist_ttl_ns = 20 * 24 * HOUR_NS,
@@ -227,7 +227,7 @@ static struct mxg_config bench_config(void)
 
 /* part1 - every case, IPv4 and IPv6, against the empty program */
 static void part1(struct mxgate_bpf *skel, struct bench_baseline_bpf *base,
-		  struct verdict_maps *maps)
+		  struct pinned_maps *maps)
 {
 	static struct row rows[C_N][2], lru[2];
 	int fd = bpf_program__fd(skel->progs.mxgate_ingress);
@@ -393,7 +393,7 @@ int main(int argc, char **argv)
 	struct mxg_config cfg = bench_config();
 	struct bench_baseline_bpf *base;
 	struct bench_mxgate_rand_bpf *rnd;
-	struct verdict_maps maps;
+	struct pinned_maps maps;
 	struct mxgate_bpf *skel;
 	char rdir[sizeof(dir) + 8];
 	static const __u32 sizes[] = { 100000, 1000000 };	/* increasing */
@@ -408,7 +408,7 @@ int main(int argc, char **argv)
 	mounted = 1;
 	/* The real program as mxgated loads it, max_sources 1M. */
 	skel = bpf_load(dir, MANY_MAX);
-	if (!skel || bpf_write_config(skel, &cfg) < 0 || verdict_open(&maps, dir) < 0) {
+	if (!skel || bpf_write_config(skel, &cfg) < 0 || maps_open(&maps, dir) < 0) {
 		fprintf(stderr, "tc_bench: cannot load the tc program\n");
 		return 1;
 	}
@@ -453,7 +453,7 @@ int main(int argc, char **argv)
 out:
 	bench_mxgate_rand_bpf__destroy(rnd);
 	bench_baseline_bpf__destroy(base);
-	verdict_close(&maps);
+	maps_close(&maps);
 	bpf_unload(skel);
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include "addr.h"
 #include "store.h"
 #include "test.h"
-#include "verdict.h"
+#include "maps.h"
 
 #define SECOND 1000000000ULL
 

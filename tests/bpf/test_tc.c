@@ -22,7 +22,7 @@
 #include "mxgate.skel.h"
 #include "packets.h"
 #include "test.h"
-#include "verdict.h"
+#include "maps.h"
 #include "world.h"
 
 TEST(tc_unknown_source_passes_unmarked)
@@ -154,7 +154,7 @@ TEST(tc_greylist_clock)
 		 * the responder (450 again), not to the MTA. */
 		put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1, 0, 45 * MINUTE);
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
-		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_RESPONDER);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_ACTION + MXG_ACT_GREYLIST), 1);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 0);
 		/* 30 minutes later, inside the window: promoted to pass. */
@@ -182,7 +182,7 @@ TEST(tc_greylist_clock)
 		/* Tarpit goes to the responder. */
 		put(&w, 4, MXG_ACT_TARPIT, MXG_R_S25R1, 60 * SECOND);
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
-		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_RESPONDER);
 	}
 	world_down(&w);
 }
@@ -206,13 +206,13 @@ TEST(tc_greylist_early_syn_is_marked_for_the_responder)
 			before = get(&w, &k);
 			CHECK_EQ_INT(run(&w, &s, 0, 0x70000 | MXG_DEFAULT_MARK_PASS,
 					 &mark), TC_ACT_OK);
-			CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_TARPIT);
+			CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_RESPONDER);
 			/* One second short of the delay: still too early. */
 			put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1 | MXG_R_S25R3,
 			       -(__s64)GREYLIST_DELAY + (__s64)SECOND, 45 * MINUTE);
 			before = get(&w, &k);
 			CHECK_EQ_INT(run(&w, &s, 0, 0xf0000f00, &mark), TC_ACT_OK);
-			CHECK_EQ_INT(mark, 0xf0000000 | MXG_DEFAULT_MARK_TARPIT);
+			CHECK_EQ_INT(mark, 0xf0000000 | MXG_DEFAULT_MARK_RESPONDER);
 			/* The entry is left as it was, but for its hits. */
 			after = get(&w, &k);
 			CHECK_EQ_INT(after.action, MXG_ACT_GREYLIST);
@@ -254,7 +254,7 @@ TEST(tc_greylist_retry_in_window_is_promoted_and_reported)
 			put_at(&w, &k, MXG_ACT_GREYLIST, MXG_R_S25R1,
 			       -(__s64)GREYLIST_DELAY, 20 * MINUTE);
 			t0 = now_ns();
-			CHECK_EQ_INT(run(&w, &s, 0, 0x70000 | MXG_DEFAULT_MARK_TARPIT,
+			CHECK_EQ_INT(run(&w, &s, 0, 0x70000 | MXG_DEFAULT_MARK_RESPONDER,
 					 &mark), TC_ACT_OK);
 			t1 = now_ns();
 			CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_PASS);
@@ -392,7 +392,7 @@ TEST(tc_tarpit_is_marked_and_never_promoted)
 		for (int i = 0; i < 3; i++) {
 			CHECK_EQ_INT(run(&w, &s, 0, 0x10000 | MXG_DEFAULT_MARK_PASS,
 					 &mark), TC_ACT_OK);
-			CHECK_EQ_INT(mark, 0x10000 | MXG_DEFAULT_MARK_TARPIT);
+			CHECK_EQ_INT(mark, 0x10000 | MXG_DEFAULT_MARK_RESPONDER);
 		}
 		v = get(&w, &k);
 		CHECK_EQ_INT(v.action, MXG_ACT_TARPIT);
@@ -408,7 +408,7 @@ TEST(tc_tarpit_is_marked_and_never_promoted)
 		/* Manual tarpit of a client the delay does not apply to. */
 		put_at(&w, &k, MXG_ACT_TARPIT, MXG_R_MANUAL, -(__s64)DAY, MINUTE);
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
-		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_RESPONDER);
 		CHECK_EQ_INT(get(&w, &k).action, MXG_ACT_TARPIT);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_GREYLIST), 4);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 10), 1);	/* manual */
@@ -441,7 +441,7 @@ static void pool_case(int fam, unsigned plen, const struct mxg_key inside[3],
 		put_at(&w, &pool, MXG_ACT_GREYLIST, MXG_R_S25R2, 0, 45 * MINUTE);
 		s = syn_from(&inside[0]);
 		CHECK_EQ_INT(run(&w, &s, 0, 0x70000, &mark), TC_ACT_OK);
-		CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_TARPIT);
+		CHECK_EQ_INT(mark, 0x70000 | MXG_DEFAULT_MARK_RESPONDER);
 		CHECK_EQ_INT(get(&w, &pool).hits, 1);
 		CHECK(!has_verdict(&w, &inside[0]));	/* no entry of its own */
 		CHECK_EQ_INT(stat(&w, MXG_STAT_TO_RESPONDER), 1);
@@ -500,7 +500,7 @@ static void pool_case(int fam, unsigned plen, const struct mxg_key inside[3],
 		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 		s = syn_from(&inside[2]);
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
-		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_TARPIT);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_RESPONDER);
 		/* With aggregation off the pool entry is ignored. */
 		if (fam == 4)
 			w.cfg.greylist_plen_v4 = 0;

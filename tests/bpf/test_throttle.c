@@ -14,7 +14,7 @@
 #include "mxgate.skel.h"
 #include "packets.h"
 #include "test.h"
-#include "verdict.h"
+#include "maps.h"
 #include "world.h"
 
 #define INTERVAL	MINUTE		/* 1 SYN a minute */
@@ -67,7 +67,7 @@ static int syns(struct world *w, const struct mxg_key *k, int n)
 	__u32 mark;
 
 	for (int i = 0; i < n; i++) {
-		int r = run(w, &s, 0, 0x30000 | MXG_DEFAULT_MARK_TARPIT, &mark);
+		int r = run(w, &s, 0, 0x30000 | MXG_DEFAULT_MARK_RESPONDER, &mark);
 
 		if (r == TC_ACT_OK) {
 			passed++;

@@ -28,7 +28,7 @@
 #include "mxgate.skel.h"
 #include "packets.h"
 #include "test.h"
-#include "verdict.h"
+#include "maps.h"
 
 #define TC_ACT_OK	0
 #define TC_ACT_SHOT	2
@@ -42,7 +42,7 @@
 struct world {
 	char dir[64];			/* private bpffs mount point */
 	struct mxgate_bpf *skel;	/* loaded program and maps */
-	struct verdict_maps maps;	/* the pinned maps, as mxgated sees them */
+	struct pinned_maps maps;	/* the pinned maps, as mxgated sees them */
 	struct mxg_config cfg;		/* what the config map holds */
 };
 
@@ -51,7 +51,7 @@ struct world {
 static inline struct mxg_config default_config(void)
 {
 	struct mxg_config cfg = { .mark_pass = MXG_DEFAULT_MARK_PASS,
-		.mark_tarpit = MXG_DEFAULT_MARK_TARPIT,
+		.mark_responder = MXG_DEFAULT_MARK_RESPONDER,
 		.mark_mask = MXG_DEFAULT_MARK_MASK,
 		.greylist_delay_ns = GREYLIST_DELAY,
 		.allowlist_ttl_ns = ALLOWLIST_TTL };
@@ -73,7 +73,7 @@ static inline int world_up_cfg(struct world *w, const struct mxg_config *cfg)
 	}
 	w->skel = bpf_load(w->dir, 1024);
 	if (!w->skel || bpf_write_config(w->skel, &w->cfg) < 0 ||
-	    verdict_open(&w->maps, w->dir) < 0) {
+	    maps_open(&w->maps, w->dir) < 0) {
 		test_fail(__FILE__, __LINE__, "cannot load the tc program");
 		return -1;
 	}
@@ -99,7 +99,7 @@ static inline void reconfigure(struct world *w)
 /* world_down - free everything and unmount */
 static inline void world_down(struct world *w)
 {
-	verdict_close(&w->maps);
+	maps_close(&w->maps);
 	if (w->skel)
 		bpf_unload(w->skel);
 	umount2(w->dir, MNT_DETACH);

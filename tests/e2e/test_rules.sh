@@ -239,7 +239,7 @@ if [ $MODE = fallback ]; then
 	done
 fi
 
-rules load --queue 3 --ports 25,587 --mark-mask 0xff00 --mark-pass 0x100 --mark-tarpit 0x200
+rules load --queue 3 --ports 25,587 --mark-mask 0xff00 --mark-pass 0x100 --mark-responder 0x200
 expect "load with new options exits 0" 0 "$RC"
 check "load reports the new queue and ports" grep -q '(queue 3, ports 25,587, responder port 10025, conn limit 20)$' "$TMP/out"
 rules status
@@ -288,7 +288,7 @@ check "... and nothing else changed" same_ruleset
 # --- bad arguments, dry run, finding mxgate.nft -----------------------------
 
 for bad in "--queue 65536" "--queue x" "--ports 0" "--ports 25,70000" "--ports 25,,587" \
-	"--ports 25,25" "--mark-mask zz" "--mark-pass 0x1000" "--mark-tarpit 0x100" \
+	"--ports 25,25" "--mark-mask zz" "--mark-pass 0x1000" "--mark-responder 0x100" \
 	"--queue" "--bogus" "--mark-mask 0x100000000"; do
 	# shellcheck disable=SC2086
 	rules load $bad
@@ -764,7 +764,7 @@ if [ $MODE = fallback ]; then
 fi
 
 # mxgated passes every option to unload too.
-rules unload --queue 7 --ports 25 --mark-mask 0xf00 --mark-pass 0x100 --mark-tarpit 0x200 \
+rules unload --queue 7 --ports 25 --mark-mask 0xf00 --mark-pass 0x100 --mark-responder 0x200 \
 	--responder-port 2600 --conn-limit 3
 expect "unload with mxgated's full argument list exits 0" 0 "$RC"
 expect "... table inet mxgate is gone" 0 "$(count '^table inet mxgate' ruleset)"

@@ -96,7 +96,7 @@ TEST(config_good_file)
 		"max_pending = 10\n"
 		"mark_mask = 0xf000\n"
 		"mark_pass = 0x1000\n"
-		"mark_tarpit = 0x2000\n"
+		"mark_responder = 0x2000\n"
 		"client_access = hash:/etc/mxgate/client_access, pcre:/etc/mxgate/s25r\n"
 		"s25r_action = greylist\n"
 		"unknown_client_action = tarpit\n"
@@ -217,20 +217,20 @@ TEST(config_marks_are_cross_checked)
 	conf_defaults(&c);
 	CHECK_EQ_INT(load_text(&c, "mark_pass = 0x200\n", path, sizeof(path)), 1);
 	/* Whole-file problems name the file without a line. */
-	CHECK(n_msgs == 1 && has_file_msg(path, "mark_pass and mark_tarpit must be "
+	CHECK(n_msgs == 1 && has_file_msg(path, "mark_pass and mark_responder must be "
 					  "different (both 0x200)"));
 	CHECK_EQ_INT(c.mark_pass, 0x100);
 	CHECK_EQ_INT(load_text(&c, "mark_pass = 0x10000\n", path, sizeof(path)), 1);
 	CHECK(has_file_msg(path, "mark_pass 0x10000 is outside mark_mask 0xf00"));
-	CHECK_EQ_INT(load_text(&c, "mark_tarpit = 0\n", path, sizeof(path)), 1);
-	CHECK(has_file_msg(path, "mark_tarpit must not be 0"));
+	CHECK_EQ_INT(load_text(&c, "mark_responder = 0\n", path, sizeof(path)), 1);
+	CHECK(has_file_msg(path, "mark_responder must not be 0"));
 	CHECK_EQ_INT(load_text(&c, "mark_mask = 0\n", path, sizeof(path)), 2);
 	CHECK_EQ_INT(c.mark_mask, 0xf00);
 	/* Hex or decimal; the file as a whole is what counts. */
-	CHECK_EQ_INT(load_text(&c, "mark_pass = 4096\nmark_tarpit = 0x2000\n"
+	CHECK_EQ_INT(load_text(&c, "mark_pass = 4096\nmark_responder = 0x2000\n"
 			       "mark_mask = 0XF000\n", path, sizeof(path)), 0);
 	CHECK_EQ_INT(c.mark_pass, 0x1000);
-	CHECK_EQ_INT(c.mark_tarpit, 0x2000);
+	CHECK_EQ_INT(c.mark_responder, 0x2000);
 	CHECK_EQ_INT(c.mark_mask, 0xf000);
 	CHECK_EQ_INT(load_text(&c, "mark_mask = 0x1ffffffff\n", path, sizeof(path)), 1);
 	CHECK(has_msg(path, 1, "mark_mask: \"0x1ffffffff\" is out of range"));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* verdict.c - the pinned verdicts and stats maps; see verdict.h. */
+/* maps.c - the maps mxgated pins: verdicts, counters, config; see maps.h. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "verdict.h"
+#include "maps.h"
 
 /* now_ns - CLOCK_MONOTONIC_COARSE, the clock of bpf_ktime_get_coarse_ns() */
 __u64 now_ns(void)
@@ -32,8 +32,8 @@ static int open_pinned(const char *pin_dir, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* verdict_open - open the pinned maps; -errno (ENOENT: never pinned) */
-int verdict_open(struct verdict_maps *m, const char *pin_dir)
+/* maps_open - open the pinned maps; -errno (ENOENT: never pinned) */
+int maps_open(struct pinned_maps *m, const char *pin_dir)
 {
 	int err;
 
@@ -63,12 +63,12 @@ int verdict_open(struct verdict_maps *m, const char *pin_dir)
 	}
 	return 0;
 bad:
-	verdict_close(m);
+	maps_close(m);
 	return err;
 }
 
-/* verdict_close - close whatever is open */
-void verdict_close(struct verdict_maps *m)
+/* maps_close - close whatever is open */
+void maps_close(struct pinned_maps *m)
 {
 	if (m->verdicts_fd >= 0)
 		close(m->verdicts_fd);
@@ -82,7 +82,7 @@ void verdict_close(struct verdict_maps *m)
 }
 
 /* verdict_put - write (or replace) the verdict for k, valid for ttl_ns */
-int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
+int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns)
 {
 	struct mxg_verdict v = { 0 };
@@ -96,21 +96,21 @@ int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
 }
 
 /* verdict_get - the verdict for k; -ENOENT when there is none */
-int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
+int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v)
 {
 	return bpf_map_lookup_elem(m->verdicts_fd, k, v) ? -errno : 0;
 }
 
 /* verdict_forget - delete the verdict for k; -ENOENT when there is none */
-int verdict_forget(struct verdict_maps *m, const struct mxg_key *k)
+int verdict_forget(struct pinned_maps *m, const struct mxg_key *k)
 {
 	return bpf_map_delete_elem(m->verdicts_fd, k) ? -errno : 0;
 }
 
 /* stats_read - every counter: the kernel's, summed over the CPUs, plus
  * the daemon's for the same id */
-int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX])
+int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX])
 {
 	__u64 *percpu = calloc((size_t)m->ncpus, sizeof(*percpu));
 	int err = 0;
@@ -144,21 +144,21 @@ static void counter_add(int fd, __u32 key, __u64 n)
 }
 
 /* rule_hit - one more decision in which rule fired */
-void rule_hit(struct verdict_maps *m, int rule)
+void rule_hit(struct pinned_maps *m, int rule)
 {
 	if (rule >= 0 && rule < MXG_RULE_SLOTS)
 		counter_add(m->rule_hits_fd, (__u32)rule, 1);
 }
 
 /* stats_add - count n more under counter id, in the daemon's own map */
-void stats_add(struct verdict_maps *m, __u32 id, __u64 n)
+void stats_add(struct pinned_maps *m, __u32 id, __u64 n)
 {
 	if (id < MXG_STAT_MAX)
 		counter_add(m->decisions_fd, id, n);
 }
 
 /* rule_hits_read - every rule's decisions */
-int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS])
+int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS])
 {
 	for (__u32 k = 0; k < MXG_RULE_SLOTS; k++)
 		if (bpf_map_lookup_elem(m->rule_hits_fd, &k, &hits[k]))

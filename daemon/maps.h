@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * NAME
- *	verdict - read and write the pinned verdicts and stats maps
+ *	maps - the pinned maps: verdicts, counters, the config map
  * SYNOPSIS
- *	int verdict_open(struct verdict_maps *m, const char *pin_dir);
- *	void verdict_close(struct verdict_maps *m);
- *	int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
+ *	int maps_open(struct pinned_maps *m, const char *pin_dir);
+ *	void maps_close(struct pinned_maps *m);
+ *	int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
  *			enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
- *	int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
+ *	int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
  *			struct mxg_verdict *v);
- *	int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
- *	int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX]);
- *	void stats_add(struct verdict_maps *m, __u32 id, __u64 n);
- *	void rule_hit(struct verdict_maps *m, int rule);
- *	int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS]);
+ *	int verdict_forget(struct pinned_maps *m, const struct mxg_key *k);
+ *	int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
+ *	void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
+ *	void rule_hit(struct pinned_maps *m, int rule);
+ *	int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS]);
  *	__u64 now_ns(void);
  *	int config_read(const char *pin_dir, struct mxg_config *c);
  * DESCRIPTION
@@ -29,13 +29,13 @@
  *	returns -ENOENT when the map is not pinned and -EINVAL when the
  *	pinned map's value is not this build's struct mxg_config.
  */
-#ifndef MXG_VERDICT_H
-#define MXG_VERDICT_H
+#ifndef MXG_MAPS_H
+#define MXG_MAPS_H
 
 #include <linux/types.h>
 #include "mxgate.h"
 
-struct verdict_maps {
+struct pinned_maps {
 	int verdicts_fd;	/* pinned LRU hash, -1 when closed */
 	int stats_fd;		/* pinned per-CPU array, -1 when closed */
 	int rule_hits_fd;	/* pinned array, -1 when closed */
@@ -43,18 +43,18 @@ struct verdict_maps {
 	int ncpus;		/* possible CPUs, for per-CPU values */
 };
 
-int verdict_open(struct verdict_maps *m, const char *pin_dir);
-void verdict_close(struct verdict_maps *m);
-int verdict_put(struct verdict_maps *m, const struct mxg_key *k,
+int maps_open(struct pinned_maps *m, const char *pin_dir);
+void maps_close(struct pinned_maps *m);
+int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
-int verdict_get(struct verdict_maps *m, const struct mxg_key *k,
+int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v);
-int verdict_forget(struct verdict_maps *m, const struct mxg_key *k);
-int stats_read(struct verdict_maps *m, __u64 totals[MXG_STAT_MAX]);
-void stats_add(struct verdict_maps *m, __u32 id, __u64 n);
-void rule_hit(struct verdict_maps *m, int rule);
-int rule_hits_read(struct verdict_maps *m, __u64 hits[MXG_RULE_SLOTS]);
+int verdict_forget(struct pinned_maps *m, const struct mxg_key *k);
+int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
+void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
+void rule_hit(struct pinned_maps *m, int rule);
+int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS]);
 __u64 now_ns(void);
 int config_read(const char *pin_dir, struct mxg_config *c);
 
-#endif /* MXG_VERDICT_H */
+#endif /* MXG_MAPS_H */
