@@ -30,13 +30,13 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # mxgated, mxgatectl and the unit tests.
 CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
-	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c
+	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
+	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c
 # The daemon's event loop and kernel plumbing.
-DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
+DAEMON_SRCS := daemon/mxgated.c daemon/queue.c \
 	daemon/maps.c daemon/store.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/learn.c
-CTL_SRCS := daemon/mxgatectl.c daemon/maps.c daemon/store.c daemon/dryrun.c \
-	daemon/resolve.c daemon/dnsbl.c
+CTL_SRCS := daemon/mxgatectl.c daemon/maps.c daemon/store.c daemon/dryrun.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)

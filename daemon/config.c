@@ -490,8 +490,8 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 	case KEY_ACTION:
 		action = action_parse(v);
 		if (action <= MXG_ACT_NONE) {
-			snprintf(why, len, "\"%s\" is not an action (pass, block, "
-				 "greylist, tarpit, throttle)", v);
+			snprintf(why, len, "\"%s\" is not an action (%s)", v,
+				 action_names());
 			return -1;
 		}
 		n = (unsigned)action;

@@ -1,181 +1,132 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* dryrun.c - mxgatectl check ADDR; see dryrun.h for the contract. */
+/*
+ * dryrun.c - mxgatectl check ADDR; see dryrun.h for the contract.
+ *
+ * The classifier itself (classify.h) runs here, on an event loop of its
+ * own, with a back end that writes nothing: what it prints is what
+ * mxgated would decide, stage by stage, from the same signal table.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "addr.h"
+#include "classify.h"
+#include "clock.h"
 #include "country.h"
-#include "dnsbl.h"
 #include "dryrun.h"
 #include "names.h"
-#include "policy.h"
-#include "resolve.h"
 #include "s25r.h"
-#include "maps.h"
 
-#define NS_PER_MS 1000000ULL
 #define PROBE_WAIT_MS 3000
 
-struct lookups {
-	struct fcrdns_result fcrdns;
-	int fcrdns_done;
-	int score;
-	int dnsbl_done;
+struct dry {
+	int countries_fd;		/* the pinned countries map, or -1 */
+	int decided;			/* record() was called */
+	struct evidence ev;		/* what the signals found */
+	struct decision dec;		/* and the policy's decision */
 };
 
-/* got_fcrdns, got_dnsbl - the answers, for run_until */
-static void got_fcrdns(void *arg, const struct fcrdns_result *r)
+/* dry_country - the pinned country set's entry for client */
+static __u32 dry_country(void *ctx, const struct mxg_key *client)
 {
-	struct lookups *l = arg;
-
-	l->fcrdns = *r;
-	l->fcrdns_done = 1;
-}
-
-static void got_dnsbl(void *arg, int score)
-{
-	struct lookups *l = arg;
-
-	l->score = score;
-	l->dnsbl_done = 1;
-}
-
-/* run_until - drive c-ares until *done is set or ms have passed */
-static void run_until(int epfd, const int *done, const int *done2, unsigned ms)
-{
-	__u64 deadline = now_ns() + ms * NS_PER_MS;
-	struct epoll_event ev[16];
-
-	while (!(*done && (!done2 || *done2)) && now_ns() < deadline) {
-		int n = epoll_wait(epfd, ev, 16, resolve_timeout_ms(50));
-
-		for (int i = 0; i < n; i++)
-			if (ev[i].data.u64 >> 32 == RESOLVE_EPOLL_TAG)
-				resolve_process((int)(__u32)ev[i].data.u64, ev[i].events);
-		resolve_process(-1, 0);
-	}
-}
-
-/* run_until_probed - drive c-ares until the DNSBL probes are in */
-static void run_until_probed(int epfd, int *never)
-{
-	__u64 deadline = now_ns() + PROBE_WAIT_MS * NS_PER_MS;
-
-	while (dnsbl_probing() && now_ns() < deadline)
-		run_until(epfd, never, NULL, 50);
-}
-
-/* print_country - the pinned country set's answer for client: its
- * action, or MXG_ACT_NONE */
-static enum mxg_action print_country(const char *pin_dir, const struct mxg_key *client)
-{
+	struct dry *dry = ctx;
 	struct mxg_country c;
+
+	if (dry->countries_fd < 0 || country_lookup(dry->countries_fd, client, &c) != 0)
+		return 0;
+	return mxg_ct_leaf(&c);
+}
+
+/* dry_release - no packet is held in a dry run */
+static void dry_release(void *ctx, __u32 id, __u32 mark, enum mxg_action a)
+{
+	(void)ctx, (void)id, (void)mark, (void)a;
+}
+
+/* dry_record - keep the outcome for printing; nothing is written */
+static void dry_record(void *ctx, const struct pending *p, const struct decision *d)
+{
+	struct dry *dry = ctx;
+
+	dry->ev = p->ev;
+	dry->dec = *d;
+	dry->decided = 1;
+}
+
+/* open_countries - the pinned countries map, or -1 with a line saying so */
+static int open_countries(const char *pin_dir)
+{
 	char path[4200];
-	int outer, found;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, MXG_MAP_COUNTRIES);
-	outer = bpf_obj_get(path);
-	if (outer < 0) {
+	fd = bpf_obj_get(path);
+	if (fd < 0)
 		printf("country:        unknown (no %s: mxgated has not run)\n", path);
-		return MXG_ACT_NONE;
-	}
-	found = country_lookup(outer, client, &c) == 0;
-	close(outer);
-	if (!found) {
-		printf("country:        none\n");
-		return MXG_ACT_NONE;
-	}
-	printf("country:        %.2s, %s%s\n", c.cc, action_name(c.action),
-	       c.action == MXG_ACT_BLOCK ? " (the kernel drops it before anything else)" : "");
-	return c.action < MXG_ACT_MAX ? (enum mxg_action)c.action : MXG_ACT_NONE;
+	return fd;
 }
 
-/* print_table - one table stage */
-static void print_table(const char *stage, const struct table *t,
-			const struct table_rule *r)
+/* run_for - drive the loop until *flag is set or ms have passed */
+static void run_for(struct loop *l, const int *flag, int (*busy)(const struct dnsbl *),
+		    const struct dnsbl *d, unsigned ms)
 {
-	if (!r)
-		printf("%-15s no match\n", stage);
-	else
-		printf("%-15s %s:%d %s%s%s\n", stage, t->path, r->line,
-		       r->action == MXG_ACT_NONE ? "dunno" : action_name(r->action),
-		       r->text[0] ? " " : "", r->text);
+	__u64 deadline = now_ns() + ms * NS_PER_MS;
+
+	while ((flag ? !*flag : busy(d)) && now_ns() < deadline)
+		loop_run_once(l, 50);
 }
 
 /* dryrun - every stage, then the verdict */
 int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
 	   const struct mxg_key *client)
 {
-	struct lookups l = { .fcrdns = { FCRDNS_TEMPFAIL, 1, "" } };
-	const struct table *t = NULL;
-	const struct table_rule *r;
-	struct dnsbl_req *req;
-	enum mxg_action country;
-	struct decision d;
+	struct dry dry = { .countries_fd = -1 };
+	struct classifier c = { .conf = conf, .tables = tables };
+	struct policy_env env = { conf, tables };
 	char addr[ADDR_STRLEN], why[256];
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	int rc = 2;
 
-	if (epfd < 0 || resolve_init(epfd, conf->dns_servers,
-				     conf->decision_timeout_ms / 3) < 0 ||
-	    dnsbl_init(conf->dnsbl_sites, conf->dnsbl_min_ttl, conf->dnsbl_max_ttl) < 0 ||
-	    s25r_init() < 0) {
+	c.loop = loop_new();
+	if (c.loop)
+		c.resolver = resolve_new(c.loop, conf->dns_servers, conf->decision_timeout_ms / 3);
+	if (c.resolver)
+		c.dnsbl = dnsbl_new(c.loop, resolve_query_a, c.resolver);
+	if (!c.dnsbl || dnsbl_configure(c.dnsbl, conf->dnsbl_sites, conf->dnsbl_min_ttl,
+					conf->dnsbl_max_ttl) < 0 ||
+	    s25r_init() < 0 || classify_init(&c, 1) < 0) {
 		fprintf(stderr, "mxgatectl: cannot set up the resolver\n");
-		return 2;
+		goto out;
 	}
 	addr_format(client, addr, sizeof(addr));
 	printf("client:         %s (dry run: nothing is written)\n", addr);
-	country = print_country(conf->pin_dir, client);
-	r = table_match_addr(tables, client, &t);
-	print_table("address table:", t, r);
-
-	if (r && r->action == MXG_ACT_PASS) {
-		l.fcrdns.status = FCRDNS_SKIPPED;
-		printf("dns:            skipped (an address table allows it)\n");
-	} else {
-		int never = 0;
-
-		/* Lists are used once their probe passed, as in mxgated. */
-		dnsbl_tick(now_ns());
-		if (dnsbl_probing())
-			run_until_probed(epfd, &never);
-		if (!resolve_start(client, got_fcrdns, &l))
-			l.fcrdns_done = 1;
-		if (dnsbl_start(client, got_dnsbl, &l, &req, &l.score) == 0)
-			l.dnsbl_done = 1;
-		run_until(epfd, &l.fcrdns_done, &l.dnsbl_done, conf->decision_timeout_ms);
-		if (!l.dnsbl_done)
-			l.score = dnsbl_cancel(req);
-		printf("ptr:            %s (fcrdns %s)\n",
-		       l.fcrdns.name[0] ? l.fcrdns.name : "-", fcrdns_name(l.fcrdns.status));
-		t = NULL;
-		r = table_match_name(tables, l.fcrdns.status == FCRDNS_PASS ?
-				     l.fcrdns.name : NULL, &t);
-		print_table("name table:", t, r);
-		if (conf->dnsbl_sites[0])
-			printf("dnsbl:          score %d (block at %d, allowlist at %d%s)\n",
-			       l.score, conf->dnsbl_threshold,
-			       conf->dnsbl_allowlist_threshold,
-			       conf->dnsbl_allowlist_threshold < 0 ? "" : ": off");
-		else
-			printf("dnsbl:          no lists configured\n");
+	dry.countries_fd = open_countries(conf->pin_dir);
+	c.be = (struct classify_backend){ .ctx = &dry, .country = dry_country,
+		.release = dry_release, .record = dry_record };
+	/* Lists are used once their probe passed, as in mxgated. */
+	run_for(c.loop, NULL, dnsbl_probing, c.dnsbl, PROBE_WAIT_MS);
+	classify_source(&c, client);
+	run_for(c.loop, &dry.decided, NULL, NULL, conf->decision_timeout_ms + 1000);
+	if (!dry.decided) {
+		fprintf(stderr, "mxgatectl: no decision within decision_timeout\n");
+		goto out;
 	}
-	policy_decide(conf, tables, client, &l.fcrdns, l.score, &d);
-	policy_apply_country(conf, country, &l.fcrdns, &d);
-	if (d.rule > 0)
-		printf("s25r:           %s %s\n", s25r_name(d.rule), s25r_pattern(d.rule));
-	else if (d.rule == 0)
-		printf("s25r:           s25r0 (no confirmed reverse name)\n");
-	else
-		printf("s25r:           clean\n");
-	reasons_format(d.reasons, why, sizeof(why));
-	printf("verdict:        %s reasons=%s ttl=%us\n", action_name(d.action), why,
-	       d.ttl_s);
-	resolve_shutdown();
-	dnsbl_free();
+	for (unsigned i = 0; i < SIG_MAX; i++)
+		if (i != SIG_COUNTRY || dry.countries_fd >= 0)
+			signal_table[i].show(&env, client, &dry.ev, stdout);
+	reasons_format(dry.dec.reasons, why, sizeof(why));
+	printf("verdict:        %s reasons=%s ttl=%us\n", action_name(dry.dec.action), why,
+	       dry.dec.ttl_s);
+	rc = dry.dec.action == MXG_ACT_PASS ? 0 : 1;
+out:
+	if (c.loop)
+		classify_free(&c);
+	resolve_free(c.resolver);	/* before the lists: see dnsbl.h */
+	dnsbl_free(c.dnsbl);
 	s25r_free();
-	close(epfd);
-	return d.action == MXG_ACT_PASS ? 0 : 1;
+	if (dry.countries_fd >= 0)
+		close(dry.countries_fd);
+	loop_free(c.loop);
+	return rc;
 }

@@ -18,6 +18,7 @@ struct events {
 	struct ring_buffer *rb;
 	void (*on_event)(void *ctx, const struct mxg_event *e);
 	void *ctx;
+	struct loop *loop;		/* where the ring's fd is watched */
 };
 
 /* one_record - libbpf's callback: check the size, hand the event on */
@@ -35,12 +36,18 @@ static int one_record(void *arg, void *data, size_t size)
 	return 0;
 }
 
-/* events_open - the reader, registered in epfd under tag */
-struct events *events_open(int ringbuf_fd, int epfd, __u64 tag,
+/* on_ready - the event loop: records are waiting */
+static void on_ready(void *ctx, int fd, __u32 events)
+{
+	(void)fd, (void)events;
+	events_process(ctx);
+}
+
+/* events_open - the reader, watched on the event loop */
+struct events *events_open(int ringbuf_fd, struct loop *loop,
 			   void (*on_event)(void *ctx, const struct mxg_event *e),
 			   void *ctx)
 {
-	struct epoll_event e = { .events = EPOLLIN, .data.u64 = tag };
 	struct events *ev = calloc(1, sizeof(*ev));
 
 	if (!ev)
@@ -48,7 +55,9 @@ struct events *events_open(int ringbuf_fd, int epfd, __u64 tag,
 	ev->on_event = on_event;
 	ev->ctx = ctx;
 	ev->rb = ring_buffer__new(ringbuf_fd, one_record, ev, NULL);
-	if (!ev->rb || epoll_ctl(epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(ev->rb), &e) < 0) {
+	ev->loop = loop;
+	if (!ev->rb || loop_watch(loop, ring_buffer__epoll_fd(ev->rb), EPOLLIN,
+				  on_ready, ev) < 0) {
 		msg_warn("events: cannot read the ring buffer: %s", strerror(errno));
 		events_close(ev);
 		return NULL;
@@ -67,6 +76,8 @@ void events_close(struct events *ev)
 {
 	if (!ev)
 		return;
+	if (ev->rb)
+		loop_unwatch(ev->loop, ring_buffer__epoll_fd(ev->rb));
 	ring_buffer__free(ev->rb);	/* NULL is fine */
 	free(ev);
 }

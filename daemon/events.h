@@ -3,7 +3,7 @@
  * NAME
  *	events - what the tc program decided on its own, read from its ring
  * SYNOPSIS
- *	struct events *events_open(int ringbuf_fd, int epfd, __u64 tag,
+ *	struct events *events_open(int ringbuf_fd, struct loop *loop,
  *				   void (*on_event)(void *ctx,
  *						    const struct mxg_event *e),
  *				   void *ctx);
@@ -14,8 +14,9 @@
  *	itself; it reports each promotion in the pinned "events" ring buffer
  *	so that mxgated can log it and write it to the on-disk store.
  *
- *	events_open() registers the ring buffer's fd in epfd with data.u64 =
- *	tag; NULL on error. events_process() calls on_event for every record
+ *	events_open() watches the ring buffer's fd on the event loop, which
+ *	then runs events_process(); NULL on error. events_process() (also
+ *	callable directly: at start and at exit) calls on_event for every record
  *	waiting (a record of the wrong size is skipped with a warning) and
  *	returns how many it read, or -errno. A record lost because the ring
  *	was full costs only the log line and the disk copy: the verdict map
@@ -25,11 +26,12 @@
 #define MXG_EVENTS_H
 
 #include <linux/types.h>
+#include "loop.h"
 #include "mxgate.h"
 
 struct events;
 
-struct events *events_open(int ringbuf_fd, int epfd, __u64 tag,
+struct events *events_open(int ringbuf_fd, struct loop *loop,
 			   void (*on_event)(void *ctx, const struct mxg_event *e),
 			   void *ctx);
 int events_process(struct events *ev);

@@ -6,30 +6,21 @@
  *	Implements learn.h (the contract is there).
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include "addr.h"
+#include "clock.h"
 #include "learn.h"
 #include "log.h"
 #include "names.h"
-
-#define NS_PER_S	1000000000ULL
-
-static const struct mxg_conf *conf;	/* the daemon's, reloads included */
-static struct pinned_maps *maps;
-static struct store *store;
-
-/* learn_init - remember where the configuration, maps and store are */
-void learn_init(const struct mxg_conf *c, struct pinned_maps *m, struct store *s)
-{
-	conf = c;
-	maps = m;
-	store = s;
-}
+#include "resolve.h"
 
 /* learn_greylist_key - the key a greylist clock for client is kept under: the
  * client itself, or its /len pool when greylist_prefix_v4/_v6 is set */
-struct mxg_key learn_greylist_key(const struct mxg_key *client)
+struct mxg_key learn_greylist_key(const struct learner *l, const struct mxg_key *client)
 {
+	const struct mxg_conf *conf = l->conf;
 	struct mxg_key k = *client;
 	unsigned plen = addr_is_v4(client) ?
 		(conf->greylist_prefix_v4 ? 96 + conf->greylist_prefix_v4 : 0) :
@@ -42,12 +33,12 @@ struct mxg_key learn_greylist_key(const struct mxg_key *client)
 
 /* learn_verdict - write a verdict into the kernel and, for what is worth keeping
  * across a reboot (passes and greylist clocks), to disk; 0 or -errno */
-int learn_verdict(const struct mxg_key *key, enum mxg_action action,
-		 __u32 reasons, int score, __u64 ttl_ns)
+int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action action,
+		  __u32 reasons, int score, __u64 ttl_ns)
 {
 	char addr[ADDR_STRLEN];
 	__u64 now = now_ns();
-	int err = verdict_put(maps, key, action, reasons, score, ttl_ns);
+	int err = verdict_put(l->maps, key, action, reasons, score, ttl_ns);
 
 	if (err) {
 		addr_format(key, addr, sizeof(addr));
@@ -59,59 +50,95 @@ int learn_verdict(const struct mxg_key *key, enum mxg_action action,
 			.expires_ns = now + ttl_ns, .action = action,
 			.dnsbl_score = score };
 
-		store_put(store, key, &v);
+		store_put(l->store, key, &v);
 	}
 	if (action == MXG_ACT_GREYLIST)
-		stats_add(maps, MXG_STAT_GREYLIST_FIRST, 1);
+		stats_add(l->maps, MXG_STAT_GREYLIST_FIRST, 1);
 	return err;
 }
 
 /* learn_count_released - the breakdown for SYNs the daemon itself decided */
-void learn_count_released(const struct decision *d, unsigned syns)
+void learn_count_released(struct learner *l, const struct decision *d, unsigned syns)
 {
 	if (d->action == MXG_ACT_PASS || d->action == MXG_ACT_THROTTLE) {
-		stats_add(maps, MXG_STAT_ACCEPTED, syns);
+		stats_add(l->maps, MXG_STAT_ACCEPTED, syns);
 		return;
 	}
-	stats_add(maps, mxg_refusal_stat(d->reasons, d->action), syns);
+	stats_add(l->maps, mxg_refusal_stat(d->reasons, d->action), syns);
 	if (d->action == MXG_ACT_GREYLIST || d->action == MXG_ACT_TARPIT)
-		stats_add(maps, MXG_STAT_TO_RESPONDER, syns);
+		stats_add(l->maps, MXG_STAT_TO_RESPONDER, syns);
+}
+
+/* learn_log - the verdict log line, one format whoever decided */
+void learn_log(const struct verdict_note *n)
+{
+	char line[1024 + PATH_MAX], addr[ADDR_STRLEN], why[256];
+	size_t o = 0;
+
+/* put - append to line, never past its end */
+#define put(...) do {							\
+	if (o < sizeof(line))						\
+		o += (size_t)snprintf(line + o, sizeof(line) - o, __VA_ARGS__); \
+} while (0)
+	addr_format(n->client, addr, sizeof(addr));
+	reasons_format(n->reasons, why, sizeof(why));
+	put("%s action=%s client=%s", n->event, action_name(n->action), addr);
+	if (n->ptr)
+		put(" ptr=%s", n->ptr[0] ? n->ptr : "-");
+	if (n->fcrdns >= 0)
+		put(" fcrdns=%s", fcrdns_name((enum fcrdns_status)n->fcrdns));
+	if (n->rule)
+		put(" rule=%s", n->rule);
+	put(" reasons=%s ttl=%llu", why, n->ttl_s);
+	if (n->elapsed_ms >= 0)
+		put(" elapsed_ms=%lld", n->elapsed_ms);
+	if (n->syns)
+		put(" syns=%u", n->syns);
+	if (n->table)
+		put(" table=%s:%d", n->table, n->table_line);
+	if (n->has_dnsbl)
+		put(" dnsbl=%d", n->dnsbl_score);
+	if (n->overhead_us >= 0)
+		put(" overhead_us=%lld", n->overhead_us);
+	if (n->note)
+		put(" %s", n->note);
+#undef put
+	msg_info("%s", line);
 }
 
 /* learn_kernel_event - the tc program promoted a greylisted client: log it
  * and keep it on disk, as if the daemon had decided it; or it renewed an
  * allowlisted client's pass: refresh the disk copy */
-void learn_kernel_event(void *ctx, const struct mxg_event *e)
+void learn_kernel_event(void *learner, const struct mxg_event *e)
 {
-	char addr[ADDR_STRLEN], why[256];
+	struct learner *l = learner;
 	__u64 now = now_ns();
+	struct verdict_note n = { .event = "promoted", .action = MXG_ACT_PASS,
+		.client = &e->key, .fcrdns = -1, .reasons = e->verdict.reasons,
+		.elapsed_ms = -1, .overhead_us = -1,
+		.note = "(retried after the greylist delay)" };
 
-	(void)ctx;
 	if (e->type == MXG_EV_RENEWED) {	/* quietly: once a day a client */
-		store_put(store, &e->key, &e->verdict);
+		store_put(l->store, &e->key, &e->verdict);
 		return;
 	}
 	if (e->type != MXG_EV_PROMOTED)
 		return;
-	addr_format(&e->key, addr, sizeof(addr));
-	reasons_format(e->verdict.reasons, why, sizeof(why));
-	msg_info("promoted action=pass client=%s reasons=%s ttl=%llu "
-		 "(retried after the greylist delay)", addr, why,
-		 (unsigned long long)(e->verdict.expires_ns > now ?
-				      (e->verdict.expires_ns - now) / NS_PER_S : 0));
-	store_put(store, &e->key, &e->verdict);
+	n.ttl_s = e->verdict.expires_ns > now ? (e->verdict.expires_ns - now) / NS_PER_S : 0;
+	learn_log(&n);
+	store_put(l->store, &e->key, &e->verdict);
 }
 
 /* learn_responder_classify - greylist or tarpit, by the verdict that sent the
  * client here (its own, or its pool's) */
-enum responder_mode learn_responder_classify(void *ctx, const struct mxg_key *client,
-					      __u32 *reasons)
+enum responder_mode learn_responder_classify(void *learner, const struct mxg_key *client,
+					     __u32 *reasons)
 {
-	struct mxg_key pool = learn_greylist_key(client);
+	struct learner *l = learner;
+	struct mxg_key pool = learn_greylist_key(l, client);
 	struct mxg_verdict v;
 
-	(void)ctx;
-	if (verdict_get(maps, client, &v) != 0 && verdict_get(maps, &pool, &v) != 0) {
+	if (verdict_get(l->maps, client, &v) != 0 && verdict_get(l->maps, &pool, &v) != 0) {
 		*reasons = 0;	/* forgotten meanwhile: a plain greylist */
 		return RESPONDER_GREYLIST;
 	}
@@ -121,33 +148,31 @@ enum responder_mode learn_responder_classify(void *ctx, const struct mxg_key *cl
 
 /* learn_responder_outcome - taRgrey: a tarpitted client that cannot wait for the
  * banner is a bot; one that waits it out starts a greylist clock */
-void learn_responder_outcome(void *ctx, const struct mxg_key *client,
-			      enum responder_outcome o)
+void learn_responder_outcome(void *learner, const struct mxg_key *client,
+			     enum responder_outcome o)
 {
-	char addr[ADDR_STRLEN], why[256];
+	struct learner *l = learner;
 	enum mxg_action action = MXG_ACT_BLOCK;
 	__u32 reasons = 0, bit = MXG_R_PREGREET;
-	unsigned ttl_s = conf->verdict_ttl_block;
+	unsigned ttl_s = l->conf->verdict_ttl_block;
 	struct mxg_verdict v;
 
-	(void)ctx;
 	if (o == RESPONDER_DONE)
 		return;
-	if (verdict_get(maps, client, &v) == 0)
+	if (verdict_get(l->maps, client, &v) == 0)
 		reasons = v.reasons;
 	if (o == RESPONDER_TARPIT_HANGUP)
 		bit = MXG_R_HANGUP;
 	if (o == RESPONDER_TARPIT_WAITED) {
 		action = MXG_ACT_GREYLIST;
 		bit = MXG_R_WAITED;
-		ttl_s = conf->greylist_window;
+		ttl_s = l->conf->greylist_window;
 	}
 	reasons = (reasons & ~(MXG_R_PREGREET | MXG_R_HANGUP | MXG_R_WAITED)) | bit;
 	/* Under the client's own key: its tarpit verdict lives there. */
-	learn_verdict(client, action, reasons, 0, ttl_s * NS_PER_S);
-	addr_format(client, addr, sizeof(addr));
-	reasons_format(reasons, why, sizeof(why));
-	msg_info("verdict action=%s client=%s reasons=%s ttl=%u (tarpit)",
-		 action_name(action), addr, why, ttl_s);
+	learn_verdict(l, client, action, reasons, 0, ttl_s * NS_PER_S);
+	learn_log(&(struct verdict_note){ .event = "verdict", .action = action,
+		  .client = client, .fcrdns = -1, .reasons = reasons, .ttl_s = ttl_s,
+		  .elapsed_ms = -1, .overhead_us = -1, .note = "(tarpit)" });
 }
 

@@ -3,20 +3,23 @@
  * NAME
  *	learn - what mxgated learns about clients, into the kernel and to disk
  * SYNOPSIS
- *	void learn_init(const struct mxg_conf *conf, struct pinned_maps *maps,
- *			struct store *store);
- *	struct mxg_key learn_greylist_key(const struct mxg_key *client);
- *	int learn_verdict(const struct mxg_key *key, enum mxg_action action,
- *			  __u32 reasons, int score, __u64 ttl_ns);
- *	void learn_count_released(const struct decision *d, unsigned syns);
- *	void learn_kernel_event(void *ctx, const struct mxg_event *e);
- *	enum responder_mode learn_responder_classify(void *ctx,
+ *	struct mxg_key learn_greylist_key(const struct learner *l,
+ *					  const struct mxg_key *client);
+ *	int learn_verdict(struct learner *l, const struct mxg_key *key,
+ *			  enum mxg_action action, __u32 reasons, int score,
+ *			  __u64 ttl_ns);
+ *	void learn_count_released(struct learner *l, const struct decision *d,
+ *				  unsigned syns);
+ *	void learn_log(const struct verdict_note *n);
+ *	void learn_kernel_event(void *learner, const struct mxg_event *e);
+ *	enum responder_mode learn_responder_classify(void *learner,
  *			const struct mxg_key *client, __u32 *reasons);
- *	void learn_responder_outcome(void *ctx, const struct mxg_key *client,
+ *	void learn_responder_outcome(void *learner, const struct mxg_key *client,
  *			enum responder_outcome o);
  * DESCRIPTION
- *	learn_init() names the running configuration (read at each call, so
- *	a reload takes effect), the pinned maps and the on-disk store.
+ *	A struct learner names the running configuration (read at each
+ *	call, so a reload takes effect), the pinned maps and the on-disk
+ *	store; every function works on the learner it is handed.
  *
  *	learn_greylist_key() is the key a client's greylist clock lives
  *	under: the client, or its pool with greylist_prefix_v4/_v6.
@@ -24,6 +27,11 @@
  *	worth keeping across a reboot (pass, greylist), to the store; 0 or
  *	-errno (logged). learn_count_released() counts the SYNs the daemon
  *	released for a decision in the seeds' breakdown.
+ *
+ *	learn_log() writes the one verdict log line, whoever decided
+ *	(classifier, tc program, responder): "EVENT action=A client=C" and
+ *	then, where known, ptr=, fcrdns=, rule=, reasons=, ttl=, elapsed_ms=,
+ *	syns=, table=, dnsbl=, overhead_us= and a note in parentheses.
  *
  *	learn_kernel_event() takes what the tc program decided on its own
  *	(events.h): a promotion is logged and stored, a renewal stored.
@@ -39,22 +47,47 @@
 
 #include <linux/types.h>
 #include "config.h"
+#include "maps.h"
 #include "mxgate.h"
 #include "policy.h"
 #include "responder.h"
 #include "store.h"
-#include "maps.h"
 
-void learn_init(const struct mxg_conf *conf, struct pinned_maps *maps,
-		struct store *store);
-struct mxg_key learn_greylist_key(const struct mxg_key *client);
-int learn_verdict(const struct mxg_key *key, enum mxg_action action,
+struct learner {
+	const struct mxg_conf *conf;	/* the daemon's, reloads included */
+	struct pinned_maps *maps;	/* verdicts and counters */
+	struct store *store;		/* learned verdicts on disk */
+};
+
+/* One verdict log line; fields left at their "unset" value are omitted. */
+struct verdict_note {
+	const char *event;		/* "verdict", "promoted" */
+	enum mxg_action action;
+	const struct mxg_key *client;
+	const char *ptr;		/* NULL: omitted; "": "-" */
+	int fcrdns;			/* enum fcrdns_status; -1: omitted */
+	const char *rule;		/* S25R rule name or "none"; NULL: omitted */
+	__u32 reasons;
+	unsigned long long ttl_s;
+	long long elapsed_ms;		/* -1: omitted */
+	unsigned syns;			/* 0: omitted */
+	const char *table;		/* deciding table's path, NULL: omitted */
+	int table_line;
+	int has_dnsbl;			/* print dnsbl= */
+	int dnsbl_score;
+	long long overhead_us;		/* -1: omitted */
+	const char *note;		/* "(tarpit)", NULL: omitted */
+};
+
+struct mxg_key learn_greylist_key(const struct learner *l, const struct mxg_key *client);
+int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action action,
 		  __u32 reasons, int score, __u64 ttl_ns);
-void learn_count_released(const struct decision *d, unsigned syns);
-void learn_kernel_event(void *ctx, const struct mxg_event *e);
-enum responder_mode learn_responder_classify(void *ctx, const struct mxg_key *client,
+void learn_count_released(struct learner *l, const struct decision *d, unsigned syns);
+void learn_log(const struct verdict_note *n);
+void learn_kernel_event(void *learner, const struct mxg_event *e);
+enum responder_mode learn_responder_classify(void *learner, const struct mxg_key *client,
 					     __u32 *reasons);
-void learn_responder_outcome(void *ctx, const struct mxg_key *client,
+void learn_responder_outcome(void *learner, const struct mxg_key *client,
 			     enum responder_outcome o);
 
 #endif /* MXG_LEARN_H */

@@ -11,15 +11,6 @@
 #include <bpf/libbpf.h>
 #include "maps.h"
 
-/* now_ns - CLOCK_MONOTONIC_COARSE, the clock of bpf_ktime_get_coarse_ns() */
-__u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /* open_pinned - fd of pin_dir/name, or -errno */
 static int open_pinned(const char *pin_dir, const char *name)
 {

@@ -14,7 +14,6 @@
  *	void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
  *	void rule_hit(struct pinned_maps *m, int rule);
  *	int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS]);
- *	__u64 now_ns(void);
  *	int config_read(const char *pin_dir, struct mxg_config *c);
  * DESCRIPTION
  *	Used by mxgated (writer) and mxgatectl (reader, forget), both through
@@ -23,8 +22,8 @@
  *	negative errno. stats_read() sums the per-CPU counters of the tc
  *	program and the daemon's own (stats_add(), the decisions map). rule_hit()
  *	counts one decision in which S25R rule `rule` fired (the daemon is
- *	the only writer); rule_hits_read() reads those counters. now_ns() is
- *	the clock of the tc program (see mxgate.h) in ns. config_read() reads
+ *	the only writer); rule_hits_read() reads those counters. now_ns()
+ *	(clock.h) is the clock of the tc program. config_read() reads
  *	the pinned config map on its own (mxgatectl: the greylist clock); it
  *	returns -ENOENT when the map is not pinned and -EINVAL when the
  *	pinned map's value is not this build's struct mxg_config.
@@ -33,6 +32,7 @@
 #define MXG_MAPS_H
 
 #include <linux/types.h>
+#include "clock.h"
 #include "mxgate.h"
 
 struct pinned_maps {
@@ -54,7 +54,6 @@ int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
 void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
 void rule_hit(struct pinned_maps *m, int rule);
 int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS]);
-__u64 now_ns(void);
 int config_read(const char *pin_dir, struct mxg_config *c);
 
 #endif /* MXG_MAPS_H */

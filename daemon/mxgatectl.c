@@ -43,25 +43,6 @@ static void report_conf_error(const char *msg)
 	fprintf(stderr, "mxgatectl: %s\n", msg);
 }
 
-/* usage - the synopsis on stderr */
-static int usage(void)
-{
-	fprintf(stderr,
-		"usage: mxgatectl [-c FILE] [-p PIN_DIR] COMMAND\n"
-		"  -c FILE         configuration (default " MXG_DEFAULT_CONF ")\n"
-		"  -p PIN_DIR      where mxgated pinned its maps (default: pin_dir)\n"
-		"  lookup ADDR     the verdict for one client\n"
-		"  list [--action ACTION]\n"
-		"                  every verdict, or those with ACTION (pass, block,\n"
-		"                  greylist, tarpit, throttle)\n"
-		"  stats           SYNs accepted and refused by cause, then every counter\n"
-		"  forget ADDR     drop a verdict; the next SYN is judged anew\n"
-		"  check HOSTNAME  which S25R rule a reverse name trips\n"
-		"  check ADDR      the whole classifier, dry run, stage by stage\n"
-		"  reload          make mxgated reread its configuration and tables\n");
-	return EXIT_ERROR;
-}
-
 /* missing_map - the first pinned map of pin_dir that is not there */
 static const char *missing_map(const char *pin_dir, char *path, size_t len)
 {
@@ -356,19 +337,6 @@ static int cmd_forget(struct pinned_maps *m, const char *text)
 	return 0;
 }
 
-/* The commands that work on the pinned maps. */
-static const struct {
-	const char *name;
-	int with_addr;				/* takes an ADDR argument */
-	int (*run)(struct pinned_maps *m, const char *addr);
-} map_commands[] = {
-	{ "lookup", 1, cmd_lookup },
-	{ "forget", 1, cmd_forget },
-	{ "list", 0, cmd_list },
-	{ "stats", 0, cmd_stats },
-};
-#define N_MAP_COMMANDS (sizeof(map_commands) / sizeof(map_commands[0]))
-
 /* cmd_check - the S25R rule a name trips, without daemon or maps */
 static int cmd_check(const char *hostname)
 {
@@ -427,26 +395,100 @@ static int pin_dir_from(const char *pin_opt, const char *conf_path,
 	return 0;
 }
 
-/* main - options, then one command */
+/* check_addr - check ADDR: the whole classifier as a dry run */
+static int check_addr(const struct mxg_conf *conf, const struct mxg_key *client)
+{
+	struct table_set tables;
+	int rc;
+
+	if (table_set_load(&tables, conf->client_access, report_conf_error) != 0)
+		return EXIT_ERROR;
+	rc = dryrun(conf, &tables, client);
+	table_set_free(&tables);
+	return rc;
+}
+
+/* What a command is handed: the configuration and, if it asked, the maps. */
+struct ctl {
+	const char *pin_opt, *conf_path;	/* -p, -c */
+	struct mxg_conf conf;
+	struct pinned_maps maps;
+};
+
+enum { NEED_CONF = 1, NEED_MAPS = 2 };
+
+static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
+static int run_forget(struct ctl *c, char **args) { return cmd_forget(&c->maps, args[0]); }
+static int run_list(struct ctl *c, char **args) { return cmd_list(&c->maps, args[0]); }
+static int run_stats(struct ctl *c, char **args) { return cmd_stats(&c->maps, args[0]); }
+static int run_reload(struct ctl *c, char **args) { (void)args; return cmd_reload(&c->conf); }
+
+/* run_check - an address is classified, anything else is a name */
+static int run_check(struct ctl *c, char **args)
+{
+	struct mxg_key client;
+
+	if (strchr(args[0], '/') || addr_parse(args[0], &client) != 0)
+		return cmd_check(args[0]);
+	if (pin_dir_from(c->pin_opt, c->conf_path, &c->conf) < 0)
+		return EXIT_ERROR;
+	return check_addr(&c->conf, &client);
+}
+
+/* Every command, one row: its name, arguments, help, needs and code. */
+static const struct command {
+	const char *name;
+	const char *args;		/* the usage's argument words */
+	const char *help;		/* one line */
+	int n_args;			/* exactly this many */
+	unsigned needs;			/* NEED_CONF, NEED_MAPS */
+	int (*run)(struct ctl *c, char **args);
+} commands[] = {
+	{ "lookup", "ADDR", "the verdict for one client", 1, NEED_CONF | NEED_MAPS,
+	  run_lookup },
+	{ "list", "[--action ACTION]", "every verdict, or those with ACTION (pass, "
+	  "block,\n\t\t\tgreylist, tarpit, throttle)", 0, NEED_CONF | NEED_MAPS, run_list },
+	{ "stats", "", "SYNs accepted and refused by cause, then every counter", 0,
+	  NEED_CONF | NEED_MAPS, run_stats },
+	{ "forget", "ADDR", "drop a verdict; the next SYN is judged anew", 1,
+	  NEED_CONF | NEED_MAPS, run_forget },
+	{ "check", "ADDR|HOSTNAME", "ADDR: the whole classifier, dry run, stage by "
+	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, 0, run_check },
+	{ "reload", "", "make mxgated reread its configuration and tables", 0, NEED_CONF,
+	  run_reload },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* usage - the synopsis on stderr, from the command table */
+static int usage(void)
+{
+	fprintf(stderr, "usage: mxgatectl [-c FILE] [-p PIN_DIR] COMMAND\n"
+		"  -c FILE         configuration (default " MXG_DEFAULT_CONF ")\n"
+		"  -p PIN_DIR      where mxgated pinned its maps (default: pin_dir)\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(stderr, "  %s %s\n\t\t\t%s\n", commands[i].name, commands[i].args,
+			commands[i].help);
+	return EXIT_ERROR;
+}
+
+/* main - options, then one command from the table */
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "action", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *pin_opt = NULL, *conf_path = NULL, *action_opt = NULL, *cmd;
-	struct pinned_maps maps;
-	struct mxg_conf conf;
-	struct mxg_key client;
-	size_t cmd_i;
+	const char *action_opt = NULL;
+	const struct command *cmd = NULL;
+	struct ctl c = { 0 };
 	int opt, rc;
 
 	log_open("mxgatectl", 1);
 	/* Leading ':': we say what is missing, as one "mxgatectl: " line. */
 	while ((opt = getopt_long(argc, argv, ":c:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': conf_path = optarg; break;
-		case 'p': pin_opt = optarg; break;
+		case 'c': c.conf_path = optarg; break;
+		case 'p': c.pin_opt = optarg; break;
 		case 'a':
 			if (action_opt) {
 				fprintf(stderr, "mxgatectl: --action given twice\n");
@@ -463,48 +505,33 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage();
-	cmd = argv[optind];
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (!cmd || argc - optind - 1 != cmd->n_args)
+		return usage();
 	if (action_opt) {
-		if (strcmp(cmd, "list") != 0) {
+		if (cmd->run != run_list) {
 			fprintf(stderr, "mxgatectl: --action goes with list only\n");
 			return EXIT_ERROR;
 		}
 		list_action = action_parse(action_opt);
 		if (list_action <= MXG_ACT_NONE) {
 			fprintf(stderr, "mxgatectl: --action: \"%s\" is not an action "
-				"(pass, block, greylist, tarpit, throttle)\n", action_opt);
+				"(%s)\n", action_opt, action_names());
 			return EXIT_ERROR;
 		}
 	}
-	if (strcmp(cmd, "check") == 0 && argc - optind == 2 &&
-	    !strchr(argv[optind + 1], '/') && addr_parse(argv[optind + 1], &client) == 0) {
-		struct table_set tables;
-
-		if (pin_dir_from(pin_opt, conf_path, &conf) < 0 ||
-		    table_set_load(&tables, conf.client_access, report_conf_error) != 0)
+	if ((cmd->needs & NEED_CONF) && pin_dir_from(c.pin_opt, c.conf_path, &c.conf) < 0)
+		return EXIT_ERROR;
+	if (cmd->needs & NEED_MAPS) {
+		if (open_maps(&c.maps, c.conf.pin_dir) < 0)
 			return EXIT_ERROR;
-		rc = dryrun(&conf, &tables, &client);
-		table_set_free(&tables);
-		return rc;
+		state_dir = c.conf.state_dir;
+		load_greylist_delay(c.conf.pin_dir);
 	}
-	if (strcmp(cmd, "check") == 0)
-		return argc - optind == 2 ? cmd_check(argv[optind + 1]) : usage();
-	if (pin_dir_from(pin_opt, conf_path, &conf) < 0)
-		return EXIT_ERROR;
-	if (strcmp(cmd, "reload") == 0)
-		return argc - optind == 1 ? cmd_reload(&conf) : usage();
-
-	for (cmd_i = 0; cmd_i < N_MAP_COMMANDS; cmd_i++)
-		if (strcmp(cmd, map_commands[cmd_i].name) == 0)
-			break;
-	if (cmd_i == N_MAP_COMMANDS ||
-	    argc - optind - 1 != (map_commands[cmd_i].with_addr ? 1 : 0))
-		return usage();
-	if (open_maps(&maps, conf.pin_dir) < 0)
-		return EXIT_ERROR;
-	state_dir = conf.state_dir;
-	load_greylist_delay(conf.pin_dir);
-	rc = map_commands[cmd_i].run(&maps, argv[optind + 1]);
-	maps_close(&maps);
+	rc = cmd->run(&c, argv + optind + 1);
+	if (cmd->needs & NEED_MAPS)
+		maps_close(&c.maps);
 	return rc;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 #include "names.h"
 
-static const char *const action_names[MXG_ACT_MAX] = {
+static const char *const action_words[MXG_ACT_MAX] = {
 	[MXG_ACT_NONE] = "none",
 	[MXG_ACT_PASS] = "pass",
 	[MXG_ACT_BLOCK] = "block",
@@ -50,14 +50,28 @@ static const char *const stat_names[MXG_STAT_ACTION] = {
 /* action_name - "pass", "block", ...; "?" for a value out of range */
 const char *action_name(unsigned action)
 {
-	return action < MXG_ACT_MAX && action_names[action] ? action_names[action] : "?";
+	return action < MXG_ACT_MAX && action_words[action] ? action_words[action] : "?";
+}
+
+/* action_names - every action a configuration may name, for messages:
+ * "pass, block, greylist, tarpit, throttle" */
+const char *action_names(void)
+{
+	static char list[128];
+	size_t o = 0;
+
+	if (!list[0])
+		for (int i = MXG_ACT_NONE + 1; i < MXG_ACT_MAX; i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+					      o ? ", " : "", action_words[i]);
+	return list;
 }
 
 /* action_parse - the action a word names, or -1 */
 int action_parse(const char *word)
 {
 	for (int i = 0; i < MXG_ACT_MAX; i++)
-		if (action_names[i] && strcmp(word, action_names[i]) == 0)
+		if (action_words[i] && strcmp(word, action_words[i]) == 0)
 			return i;
 	return -1;
 }

@@ -5,6 +5,7 @@
  * SYNOPSIS
  *	const char *action_name(unsigned action);      "pass", "block", ...
  *	int action_parse(const char *word);            -1 if unknown
+ *	const char *action_names(void);                "pass, block, ..."
  *	const char *reason_name(unsigned bit);         "s25r1", "fcrdns", ...
  *	size_t reasons_format(__u32 reasons, char *buf, size_t len);
  *	const char *stat_name(unsigned id, char *buf, size_t len);
@@ -24,6 +25,7 @@
 
 const char *action_name(unsigned action);
 int action_parse(const char *word);
+const char *action_names(void);
 const char *reason_name(unsigned bit);
 size_t reasons_format(__u32 reasons, char *buf, size_t len);
 const char *stat_name(unsigned id, char *buf, size_t len);

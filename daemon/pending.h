@@ -33,27 +33,31 @@
 
 #include <linux/types.h>
 #include "mxgate.h"
+#include "dnsbl.h"
+#include "policy.h"
 #include "resolve.h"
 
 #define PENDING_MAX_HELD 8
 
+struct classifier;
+
 struct pending {
 	struct mxg_key key;		/* the source being classified */
+	struct classifier *owner;	/* the pipeline it belongs to */
 	__u64 started_ns;		/* first SYN queued */
-	__u64 arrived_ns;		/* first SYN's arrival in on_packet */
-	__u64 dns_started_ns;		/* its DNS lookups started (or, with
-					 * none to start, decide() reached) */
+	__u64 arrived_ns;		/* first SYN's arrival (fine clock) */
+	__u64 dns_started_ns;		/* its lookups started (fine clock) */
 	__u64 deadline_ns;		/* decide by then with what we have */
+	__u64 deciding_ns;		/* the decision began (fine clock) */
 	__u32 held_ids[PENDING_MAX_HELD]; /* NFQUEUE packet ids to release */
 	__u32 held_marks[PENDING_MAX_HELD]; /* their skb marks on arrival */
 	unsigned n_held;		/* valid entries in held_ids */
 	unsigned syns;			/* SYNs seen, including dropped extras */
-	void *lookup;			/* FCrDNS request, NULL when done */
-	struct fcrdns_result fcrdns;	/* its outcome, once fcrdns_done */
-	int fcrdns_done;
-	void *dnsbl;			/* DNSBL request, NULL when done */
-	int dnsbl_score;		/* its outcome, once dnsbl_done */
-	int dnsbl_done;
+	unsigned todo;			/* SIG_BIT()s of signals started */
+	unsigned done;			/* ... and of those that answered */
+	struct evidence ev;		/* what the signals found so far */
+	struct resolve_req *fcrdns_req;	/* FCrDNS lookup, NULL when done */
+	struct dnsbl_req *dnsbl_req;	/* DNS list queries, NULL when done */
 	struct pending *hash_next;	/* bucket chain */
 	struct pending *older, *newer;	/* insertion (deadline) order */
 	struct pending *free_next;	/* free list link when unused */

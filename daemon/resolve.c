@@ -2,8 +2,9 @@
 /*
  * resolve.c - forward-confirmed reverse DNS with c-ares; see resolve.h.
  *
- * One channel for the whole daemon, driven by the daemon's epoll loop: no
- * threads. Each request is PTR, then A or AAAA of the PTR name. A request
+ * One channel per resolver handle, driven by the daemon's event loop
+ * (loop.h): its sockets are watched there and its retries run on a loop
+ * timer; no threads. Each request is PTR, then A or AAAA of the PTR name. A request
  * stays allocated while c-ares holds a callback for it, even after the
  * caller cancelled it, because c-ares will still call back.
  */
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include "clock.h"
 #include "addr.h"
 #include "log.h"
 #include "resolve.h"
@@ -31,6 +33,7 @@
 #define C_IN_CLASS 1
 
 struct resolve_req {
+	struct resolver *resolver;	/* the channel it was sent on */
 	struct mxg_key key;		/* the client address */
 	resolve_done_fn done;		/* NULL once cancelled */
 	void *arg;			/* passed to done */
@@ -38,19 +41,26 @@ struct resolve_req {
 	struct resolve_req *next_ready;	/* deferred delivery list */
 };
 
-static ares_channel channel;
-static int channel_ready;
-static int epfd = -1;
-static int in_start;			/* inside resolve_start() */
-static struct resolve_req *ready_head;	/* finished inside resolve_start */
-
 struct a_req {
+	struct resolver *resolver;	/* the channel it was sent on */
 	resolve_a_fn done;		/* the caller's callback */
 	void *arg;			/* and its argument */
 	int status;			/* kept when the answer must wait */
 	struct a_req *next_ready;	/* deferred delivery list */
 };
-static struct a_req *a_ready_head;	/* failed inside resolve_a */
+
+struct resolver {
+	ares_channel channel;
+	int channel_ready;		/* channel is initialised */
+	struct loop *loop;		/* where its sockets and timers live */
+	struct loop_timer timeout;	/* c-ares's next retry or timeout */
+	struct loop_timer deliver;	/* answers that completed too early */
+	int in_start;			/* inside a call that sends a query */
+	struct resolve_req *ready_head;	/* finished inside resolve_start */
+	struct a_req *a_ready_head;	/* failed inside resolve_a */
+};
+
+static void rearm(struct resolver *r);
 
 /* fcrdns_name - the word log lines use for an FCrDNS outcome */
 const char *fcrdns_name(enum fcrdns_status s)
@@ -65,66 +75,117 @@ const char *fcrdns_name(enum fcrdns_status s)
 	return "?";
 }
 
-/* sock_state - c-ares opened, changed or closed a socket: mirror in epoll */
-static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
+/* on_socket - c-ares socket activity, from the event loop */
+static void on_socket(void *ctx, int fd, __u32 events)
 {
-	struct epoll_event ev = { 0 };
+	struct resolver *r = ctx;
+	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
 
-	(void)data;
-	ev.data.u64 = ((__u64)RESOLVE_EPOLL_TAG << 32) | (__u32)fd;
-	ev.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
-	if (!readable && !writable) {
-		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		rfd = fd;
+	if (events & EPOLLOUT)
+		wfd = fd;
+	ares_process_fd(r->channel, rfd, wfd);
+	rearm(r);
+}
+
+/* on_timeout - c-ares's retry or timeout is due */
+static void on_timeout(void *ctx)
+{
+	struct resolver *r = ctx;
+
+	ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	rearm(r);
+}
+
+/* rearm - the timeout timer follows c-ares's next deadline */
+static void rearm(struct resolver *r)
+{
+	struct timeval tv, *t;
+
+	if (!r->channel_ready)
+		return;
+	t = ares_timeout(r->channel, NULL, &tv);
+	if (!t) {
+		loop_timer_cancel(r->loop, &r->timeout);
 		return;
 	}
-	if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT &&
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+	loop_timer_set(r->loop, &r->timeout, now_ns() +
+		       (__u64)t->tv_sec * NS_PER_S + (__u64)t->tv_usec * 1000);
+}
+
+/* sock_state - c-ares opened, changed or closed a socket: mirror it */
+static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct resolver *r = data;
+
+	if (!readable && !writable) {
+		loop_unwatch(r->loop, fd);
+		return;
+	}
+	if (loop_watch(r->loop, fd, (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0),
+		       on_socket, r) < 0)
 		msg_warn("dns: cannot watch socket %d: %s", fd, strerror(errno));
 }
 
-/* resolve_init - create the channel with our servers and timeouts */
-int resolve_init(int epoll_fd, const char *servers, unsigned timeout_ms)
+static void deliver_ready(void *ctx);
+
+/* resolve_new - a channel with our servers and timeouts, on loop l */
+struct resolver *resolve_new(struct loop *l, const char *servers, unsigned timeout_ms)
 {
 	struct ares_options opts = { 0 };
+	struct resolver *r;
 	int rc;
 
-	epfd = epoll_fd;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->loop = l;
+	loop_timer_init(&r->timeout, on_timeout, r);
+	loop_timer_init(&r->deliver, deliver_ready, r);
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
 	if (rc != ARES_SUCCESS) {
 		msg_warn("dns: c-ares init: %s", ares_strerror(rc));
-		return -1;
+		free(r);
+		return NULL;
 	}
 	opts.sock_state_cb = sock_state;
+	opts.sock_state_cb_data = r;
 	opts.timeout = (int)timeout_ms;
 	opts.tries = 2;
-	rc = ares_init_options(&channel, &opts, ARES_OPT_SOCK_STATE_CB |
+	rc = ares_init_options(&r->channel, &opts, ARES_OPT_SOCK_STATE_CB |
 			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
 	if (rc != ARES_SUCCESS) {
 		msg_warn("dns: c-ares channel: %s", ares_strerror(rc));
-		return -1;
+		ares_library_cleanup();
+		free(r);
+		return NULL;
 	}
-	channel_ready = 1;
+	r->channel_ready = 1;
 	if (servers && *servers) {
-		rc = ares_set_servers_ports_csv(channel, servers);
+		rc = ares_set_servers_ports_csv(r->channel, servers);
 		if (rc != ARES_SUCCESS) {
 			msg_warn("dns: dns_servers \"%s\": %s", servers,
 				 ares_strerror(rc));
-			resolve_shutdown();
-			return -1;
+			resolve_free(r);
+			return NULL;
 		}
 	}
-	return 0;
+	return r;
 }
 
 /* finish - deliver a final result now, or defer it out of resolve_start */
 static void finish(struct resolve_req *req, enum fcrdns_status status)
 {
+	struct resolver *r = req->resolver;
+
 	req->result.status = status;
-	if (in_start) {
+	if (r->in_start) {
 		/* Never call back into a caller that is still setting up the
 		 * request: one delivery path, from the event loop. */
-		req->next_ready = ready_head;
-		ready_head = req;
+		req->next_ready = r->ready_head;
+		r->ready_head = req;
+		loop_timer_set(r->loop, &r->deliver, 0);
 		return;
 	}
 	if (req->done)
@@ -253,29 +314,31 @@ static void ptr_done(void *arg, int status, int timeouts,
 		finish(req, FCRDNS_FAIL);
 		return;
 	}
-	ares_query(channel, req->result.name, C_IN_CLASS, v4 ? T_A : T_AAAA,
+	ares_query(req->resolver->channel, req->result.name, C_IN_CLASS, v4 ? T_A : T_AAAA,
 		   forward_done, req);
 }
 
 /* resolve_start - begin FCrDNS of addr; done() is called exactly once */
-struct resolve_req *resolve_start(const struct mxg_key *addr,
+struct resolve_req *resolve_start(struct resolver *r, const struct mxg_key *addr,
 				  resolve_done_fn done, void *arg)
 {
 	struct resolve_req *req;
 	char qname[80];
 
-	if (!channel_ready)
+	if (!r || !r->channel_ready)
 		return NULL;
 	req = calloc(1, sizeof(*req));
 	if (!req)
 		return NULL;
+	req->resolver = r;
 	req->key = *addr;
 	req->done = done;
 	req->arg = arg;
 	addr_reverse_name(addr, NULL, qname, sizeof(qname));
-	in_start = 1;
-	ares_query(channel, qname, C_IN_CLASS, T_PTR, ptr_done, req);
-	in_start = 0;
+	r->in_start = 1;
+	ares_query(r->channel, qname, C_IN_CLASS, T_PTR, ptr_done, req);
+	r->in_start = 0;
+	rearm(r);
 	return req;
 }
 
@@ -286,20 +349,23 @@ void resolve_cancel(struct resolve_req *req)
 		req->done = NULL;
 }
 
-/* deliver_ready - results that completed inside resolve_start() */
-static void deliver_ready(void)
+/* deliver_ready - answers that completed inside resolve_start() or
+ * resolve_a(), delivered from the event loop */
+static void deliver_ready(void *ctx)
 {
-	while (a_ready_head) {
-		struct a_req *q = a_ready_head;
+	struct resolver *r = ctx;
 
-		a_ready_head = q->next_ready;
+	while (r->a_ready_head) {
+		struct a_req *q = r->a_ready_head;
+
+		r->a_ready_head = q->next_ready;
 		q->done(q->arg, q->status, NULL, 0, 0);
 		free(q);
 	}
-	while (ready_head) {
-		struct resolve_req *req = ready_head;
+	while (r->ready_head) {
+		struct resolve_req *req = r->ready_head;
 
-		ready_head = req->next_ready;
+		r->ready_head = req->next_ready;
 		if (req->done)
 			req->done(req->arg, &req->result);
 		free(req);
@@ -329,9 +395,10 @@ static void a_done(void *arg, int status, int timeouts, unsigned char *abuf, int
 	q->status = status == ARES_EDESTRUCTION ? -ECANCELED :
 		status == ARES_ENOTFOUND || status == ARES_ENODATA ||
 		status == ARES_SUCCESS ? -ENOENT : -EAGAIN;
-	if (in_start) {
-		q->next_ready = a_ready_head;
-		a_ready_head = q;
+	if (q->resolver->in_start) {
+		q->next_ready = q->resolver->a_ready_head;
+		q->resolver->a_ready_head = q;
+		loop_timer_set(q->resolver->loop, &q->resolver->deliver, 0);
 		return;
 	}
 	q->done(q->arg, q->status, NULL, 0, 0);
@@ -339,7 +406,7 @@ static void a_done(void *arg, int status, int timeouts, unsigned char *abuf, int
 }
 
 /* resolve_a - A records of name, for DNSBL queries */
-void resolve_a(const char *name, resolve_a_fn done, void *arg)
+void resolve_a(struct resolver *r, const char *name, resolve_a_fn done, void *arg)
 {
 	struct a_req *q = calloc(1, sizeof(*q));
 
@@ -347,58 +414,41 @@ void resolve_a(const char *name, resolve_a_fn done, void *arg)
 		done(arg, -EAGAIN, NULL, 0, 0);	/* the caller expects it */
 		return;
 	}
+	q->resolver = r;
 	q->done = done;
 	q->arg = arg;
-	if (!channel_ready) {
+	if (!r->channel_ready) {
 		q->status = -EAGAIN;
-		q->next_ready = a_ready_head;
-		a_ready_head = q;
+		q->next_ready = r->a_ready_head;
+		r->a_ready_head = q;
+		loop_timer_set(r->loop, &r->deliver, 0);
 		return;
 	}
-	in_start = 1;
-	ares_query(channel, name, C_IN_CLASS, T_A, a_done, q);
-	in_start = 0;
+	r->in_start = 1;
+	ares_query(r->channel, name, C_IN_CLASS, T_A, a_done, q);
+	r->in_start = 0;
+	rearm(r);
 }
 
-/* resolve_process - socket activity on fd, or timeouts when fd < 0 */
-void resolve_process(int fd, __u32 events)
+/* resolve_free - cancel everything, free the channel and the handle */
+void resolve_free(struct resolver *r)
 {
-	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
-
-	if (fd >= 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
-		rfd = fd;
-	if (fd >= 0 && (events & EPOLLOUT))
-		wfd = fd;
-	if (channel_ready)
-		ares_process_fd(channel, rfd, wfd);
-	deliver_ready();
-}
-
-/* resolve_timeout_ms - how long the loop may sleep, at most max_ms */
-int resolve_timeout_ms(int max_ms)
-{
-	struct timeval maxtv, tv, *t;
-
-	if (ready_head || a_ready_head)
-		return 0;
-	if (!channel_ready)
-		return max_ms;
-	maxtv.tv_sec = max_ms / 1000;
-	maxtv.tv_usec = (max_ms % 1000) * 1000;
-	t = ares_timeout(channel, max_ms < 0 ? NULL : &maxtv, &tv);
-	if (!t)
-		return max_ms;
-	/* Round up so that we never wake a hair early and spin. */
-	return (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
-}
-
-/* resolve_shutdown - cancel everything and free the channel */
-void resolve_shutdown(void)
-{
-	deliver_ready();
-	if (channel_ready) {
-		channel_ready = 0;
-		ares_destroy(channel);	/* callbacks see ARES_EDESTRUCTION */
+	if (!r)
+		return;
+	deliver_ready(r);
+	if (r->channel_ready) {
+		r->channel_ready = 0;
+		ares_destroy(r->channel);	/* callbacks see ARES_EDESTRUCTION */
 		ares_library_cleanup();
 	}
+	loop_timer_cancel(r->loop, &r->timeout);
+	loop_timer_cancel(r->loop, &r->deliver);
+	free(r);
+}
+
+/* resolve_query_a - resolve_a() with an untyped handle, as dnsbl_new()
+ * takes its query function */
+void resolve_query_a(void *resolver, const char *name, resolve_a_fn done, void *arg)
+{
+	resolve_a(resolver, name, done, arg);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "addr.h"
 #include "log.h"
+#include "clock.h"
 #include "responder.h"
 
 #define LISTENER_ID	0u	/* epoll id of the listener; slot i has i + 1 */
@@ -32,6 +33,7 @@ enum conn_state {
 };
 
 struct conn {
+	struct responder *owner;	/* for the event loop's callback */
 	int fd;				/* accepted socket, -1 when free */
 	enum conn_state state;
 	enum responder_mode mode;	/* what classify() said */
@@ -48,7 +50,9 @@ struct conn {
 
 struct responder {
 	int listen_fd;			/* -1 when not open */
-	int epfd;			/* the daemon's epoll instance */
+	struct loop *loop;		/* the daemon's event loop */
+	struct loop_timer timer;	/* the earliest connection timer */
+	__u64 (*now)(void);		/* its clock: now_ns, or a test's */
 	unsigned port;			/* bound port, host order */
 	struct responder_ops ops;
 	void *ctx;			/* first argument of the ops */
@@ -114,28 +118,58 @@ static int peer_key(const struct sockaddr_storage *ss, struct mxg_key *k)
 	return -1;
 }
 
-/* conn_id - the epoll id of a connection slot */
-static __u32 conn_id(const struct responder *r, const struct conn *c)
+static void rearm(struct responder *r);
+
+/* on_conn - the event loop: input (or EOF, or an error) on a connection */
+static void on_conn(void *ctx, int fd, __u32 events)
 {
-	return (__u32)(c - r->conns) + 1;
+	struct conn *c = ctx;
+	struct responder *r = c->owner;
+
+	(void)fd;
+	responder_event(r, (__u32)(c - r->conns) + 1, events, r->now());
+	rearm(r);
 }
 
-/* epoll_watch - register fd for input under the responder's tag and id */
-static int epoll_watch(struct responder *r, int fd, __u32 id)
+/* on_listener - the event loop: connections to accept */
+static void on_listener(void *ctx, int fd, __u32 events)
 {
-	struct epoll_event ev = {
-		.events = EPOLLIN,
-		.data.u64 = (__u64)RESPONDER_EPOLL_TAG << 32 | id,
-	};
+	struct responder *r = ctx;
 
-	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+	(void)fd;
+	responder_event(r, LISTENER_ID, events, r->now());
+	rearm(r);
+}
+
+/* on_timer - the event loop: a banner byte or an idle timeout is due */
+static void on_timer(void *ctx)
+{
+	struct responder *r = ctx;
+
+	responder_tick(r, r->now());
+	rearm(r);
+}
+
+/* rearm - the timer follows the earliest connection timer */
+static void rearm(struct responder *r)
+{
+	int ms = responder_next_timeout_ms(r, r->now());
+
+	if (ms < 0)
+		loop_timer_cancel(r->loop, &r->timer);
+	else
+		loop_timer_set(r->loop, &r->timer, now_ns() + (__u64)ms * NS_PER_MS);
 }
 
 /* conn_release - close the socket and free the slot; reports nothing */
 static void conn_release(struct responder *r, struct conn *c)
 {
-	close(c->fd);		/* also drops it from the epoll set */
+	struct responder *owner = c->owner;
+
+	loop_unwatch(r->loop, c->fd);
+	close(c->fd);
 	memset(c, 0, sizeof(*c));
+	c->owner = owner;
 	c->fd = -1;
 	c->state = CONN_FREE;
 	r->active--;
@@ -373,7 +407,7 @@ static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 		return;
 	}
 	c = free_slot(r);
-	if (epoll_watch(r, fd, conn_id(r, c)) < 0) {
+	if (loop_watch(r->loop, fd, EPOLLIN, on_conn, c) < 0) {
 		msg_warn("responder: epoll_ctl: %s", strerror(errno));
 		close(fd);
 		return;
@@ -587,7 +621,7 @@ static unsigned bound_port(int fd)
 /* responder_open - listen, preallocate the slots, register in epfd */
 struct responder *responder_open(const struct responder_params *p,
 				 const struct responder_ops *ops, void *ctx,
-				 int epfd, char *why, size_t why_len)
+				 struct loop *loop, char *why, size_t why_len)
 {
 	struct responder *r;
 
@@ -599,7 +633,9 @@ struct responder *responder_open(const struct responder_params *p,
 		return NULL;
 	}
 	r->listen_fd = -1;
-	r->epfd = epfd;
+	r->loop = loop;
+	r->now = p->now ? p->now : now_ns;
+	loop_timer_init(&r->timer, on_timer, r);
 	r->ops = *ops;
 	r->ctx = ctx;
 	r->max_conns = p->max_connections;
@@ -614,13 +650,16 @@ struct responder *responder_open(const struct responder_params *p,
 			 r->max_conns);
 		goto bad;
 	}
-	for (unsigned i = 0; i < r->max_conns; i++)
+	for (unsigned i = 0; i < r->max_conns; i++) {
 		r->conns[i].fd = -1;
+		r->conns[i].owner = r;
+	}
 	r->listen_fd = listen_socket(p->bind_addr, p->port, why, why_len);
 	if (r->listen_fd < 0)
 		goto bad;
-	if (epoll_watch(r, r->listen_fd, LISTENER_ID) < 0) {
-		snprintf(why, why_len, "responder: epoll_ctl: %s", strerror(errno));
+	if (loop_watch(loop, r->listen_fd, EPOLLIN, on_listener, r) < 0) {
+		snprintf(why, why_len, "responder: cannot watch the listener: %s",
+			 strerror(errno));
 		goto bad;
 	}
 	r->port = bound_port(r->listen_fd);
@@ -656,8 +695,11 @@ void responder_close(struct responder *r)
 	for (unsigned i = 0; r->conns && i < r->max_conns; i++)
 		if (r->conns[i].state != CONN_FREE)
 			conn_release(r, &r->conns[i]);
-	if (r->listen_fd >= 0)
+	if (r->listen_fd >= 0) {
+		loop_unwatch(r->loop, r->listen_fd);
 		close(r->listen_fd);
+	}
+	loop_timer_cancel(r->loop, &r->timer);
 	free(r->conns);
 	free(r);
 }

@@ -4,8 +4,8 @@
  *	responder - the tiny SMTP speaker for greylisted and tarpitted clients
  * SYNOPSIS
  *	struct responder *responder_open(const struct responder_params *p,
- *			const struct responder_ops *ops, void *ctx, int epfd,
- *			char *why, size_t why_len);
+ *			const struct responder_ops *ops, void *ctx,
+ *			struct loop *loop, char *why, size_t why_len);
  *	unsigned responder_port(const struct responder *r);
  *	void responder_event(struct responder *r, __u32 id, __u32 events,
  *			     __u64 now_ns);
@@ -26,12 +26,13 @@
  *	responder_open() listens on p->bind_addr (NULL: "::", dual-stack)
  *	port p->port (0: any free port; responder_port() says which) and
  *	preallocates p->max_connections connection slots. It returns NULL
- *	with a reason in why on failure. Every fd it owns is registered in
- *	epfd with data.u64 = (__u64)RESPONDER_EPOLL_TAG << 32 | id; the
- *	event loop hands their events to responder_event(r, (__u32)data.u64,
- *	events, now), calls responder_tick(r, now) after every epoll round,
- *	and waits no longer than responder_next_timeout_ms() (-1: no timer).
- *	Times are CLOCK_MONOTONIC_COARSE ns, always passed in by the caller.
+ *	with a reason in why on failure. Every fd it owns is watched on the
+ *	event loop (loop.h), and one loop timer follows the earliest
+ *	connection timer (responder_next_timeout_ms(), -1: none), which runs
+ *	responder_tick(). responder_event(r, id, events, now) and
+ *	responder_tick(r, now) are what those callbacks run (id 0 is the
+ *	listener, slot i is i + 1); a test may call them with times of its
+ *	own. Times are CLOCK_MONOTONIC_COARSE ns.
  *
  *	A new connection beyond max_connections is reset at once (RST) and
  *	counted in over_cap; no callback hears of it. For every other one
@@ -67,9 +68,9 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "loop.h"
 #include "mxgate.h"
 
-#define RESPONDER_EPOLL_TAG 0x52455350u	/* epoll data.u64 >> 32 ("RESP") */
 #define RESPONDER_LINE_MAX 512		/* longer command lines are discarded */
 #define RESPONDER_MAX_COMMANDS 20	/* then 421 and close */
 
@@ -102,6 +103,7 @@ struct responder_params {
 	unsigned timeout_ms;		/* idle client -> 421 and close */
 	unsigned tarpit_delay_ms;	/* the whole tarpit banner takes this long */
 	const char *hostname;		/* in the banner and replies */
+	__u64 (*now)(void);		/* NULL: now_ns(); a test's own clock */
 };
 
 struct responder_stats {
@@ -118,7 +120,7 @@ struct responder;
 
 struct responder *responder_open(const struct responder_params *p,
 				 const struct responder_ops *ops, void *ctx,
-				 int epfd, char *why, size_t why_len);
+				 struct loop *loop, char *why, size_t why_len);
 unsigned responder_port(const struct responder *r);
 void responder_event(struct responder *r, __u32 id, __u32 events, __u64 now_ns);
 int responder_next_timeout_ms(const struct responder *r, __u64 now_ns);

@@ -6,6 +6,23 @@
 #include "s25r.h"
 #include "test.h"
 
+/* decide - the policy on evidence made of an FCrDNS outcome, a DNS list
+ * score and a country action (NONE: no country) */
+static void decide(const struct mxg_conf *c, const struct table_set *tables,
+		   const struct mxg_key *k, const struct fcrdns_result *r, int score,
+		   enum mxg_action country, struct decision *d)
+{
+	struct policy_env env = { c, tables };
+	struct mxg_country cc = { .cc = "zz", .action = (__u8)country };
+	struct evidence e;
+
+	evidence_init(&e);
+	e.fcrdns = *r;
+	e.dnsbl_score = score;
+	e.country = country == MXG_ACT_NONE ? 0 : mxg_ct_leaf(&cc);
+	policy_decide(&env, k, &e, d);
+}
+
 /* result - an FCrDNS outcome */
 static struct fcrdns_result result(enum fcrdns_status st, const char *name)
 {
@@ -28,21 +45,21 @@ TEST(policy_s25r_and_actions)
 	CHECK_EQ_INT(s25r_init(), 0);
 	conf_defaults(&c);
 	addr_parse("198.51.100.20", &k);
-	policy_decide(&c, &none, &k, &clean, 0, &d);
+	decide(&c, &none, &k, &clean, 0, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
 	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS);
 	CHECK_EQ_INT(d.ttl_s, c.verdict_ttl_pass);
 	c.s25r_action = MXG_ACT_GREYLIST;
-	policy_decide(&c, &none, &k, &dyn, 0, &d);
+	decide(&c, &none, &k, &dyn, 0, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
 	CHECK_EQ_INT(d.rule, 1);
 	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_S25R1);
 	c.unknown_client_action = MXG_ACT_BLOCK;
-	policy_decide(&c, &none, &k, &noptr, 0, &d);
+	decide(&c, &none, &k, &noptr, 0, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_BLOCK);
 	CHECK_EQ_INT(d.reasons, MXG_R_S25R0);
 	slow.timed_out = 1;
-	policy_decide(&c, &none, &k, &slow, 0, &d);
+	decide(&c, &none, &k, &slow, 0, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.reasons, MXG_R_S25R0 | MXG_R_TIMEOUT);
 	CHECK_EQ_INT(d.ttl_s, TEMPFAIL_TTL_S);
 	s25r_free();
@@ -63,18 +80,18 @@ TEST(policy_dnsbl_scores)
 	c.dnsbl_threshold = 3;
 	c.dnsbl_allowlist_threshold = -1;
 	addr_parse("2001:db8::1", &k);
-	policy_decide(&c, &none, &k, &clean, 3, &d);
+	decide(&c, &none, &k, &clean, 3, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_BLOCK);
 	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_DNSBL);
-	policy_decide(&c, &none, &k, &clean, 2, &d);
+	decide(&c, &none, &k, &clean, 2, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
 	/* An allowlisting score beats S25R, and keeps its reason. */
-	policy_decide(&c, &none, &k, &dyn, -2, &d);
+	decide(&c, &none, &k, &dyn, -2, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
 	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_S25R1 | MXG_R_DNSWL);
 	/* Without lists configured a score means nothing. */
 	c.dnsbl_sites[0] = 0;
-	policy_decide(&c, &none, &k, &clean, 5, &d);
+	decide(&c, &none, &k, &clean, 5, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
 	s25r_free();
 }
@@ -92,26 +109,22 @@ TEST(policy_country_action_is_applied_when_stricter)
 	conf_defaults(&c);
 	addr_parse("198.51.100.20", &k);
 	/* A clean sender from a greylisted country is greylisted. */
-	policy_decide(&c, &none, &k, &clean, 0, &d);
-	policy_apply_country(&c, MXG_ACT_GREYLIST, &clean, &d);
+	decide(&c, &none, &k, &clean, 0, MXG_ACT_GREYLIST, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
 	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_COUNTRY);
 	CHECK_EQ_INT(d.ttl_s, c.greylist_window);
 	/* No country, or a milder one, changes nothing. */
-	policy_decide(&c, &none, &k, &clean, 0, &d);
-	policy_apply_country(&c, MXG_ACT_NONE, &clean, &d);
+	decide(&c, &none, &k, &clean, 0, MXG_ACT_NONE, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
 	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS);
 	c.s25r_action = MXG_ACT_TARPIT;
-	policy_decide(&c, &none, &k, &dyn, 0, &d);
-	policy_apply_country(&c, MXG_ACT_GREYLIST, &dyn, &d);
+	decide(&c, &none, &k, &dyn, 0, MXG_ACT_GREYLIST, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_TARPIT);
 	CHECK(!(d.reasons & MXG_R_COUNTRY));
 	/* A DNSWL-allowlisted client keeps its pass. */
 	c.dnsbl_sites[0] = 'x';
 	c.dnsbl_allowlist_threshold = -1;
-	policy_decide(&c, &none, &k, &clean, -2, &d);
-	policy_apply_country(&c, MXG_ACT_BLOCK, &clean, &d);
+	decide(&c, &none, &k, &clean, -2, MXG_ACT_BLOCK, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
 	s25r_free();
 }
