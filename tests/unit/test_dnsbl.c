@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_dnsbl.c - DNSBL site syntax (postscreen), filters, answer validity. */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "addr.h"
 #include "dnsbl_sites.h"
@@ -89,4 +91,169 @@ TEST(dnsbl_ttl_is_clamped)
 	CHECK_EQ_INT(dnsbl_clamp_ttl(0, 60, 3600), 60);	/* NXDOMAIN */
 	CHECK_EQ_INT(dnsbl_clamp_ttl(-1, 60, 3600), 60);
 	CHECK_EQ_INT(dnsbl_clamp_ttl(604800, 60, 3600), 3600);
+}
+
+/*
+ * The DNS-list module against a surrogate resolver: every query the module
+ * sends is kept, and the test answers it, as postscreen_dnsbl_test.c does.
+ */
+#include "clock.h"
+#include "dnsbl.h"
+
+#define MAX_Q 32
+
+static struct {
+	char name[MAX_Q][128];		/* what was asked */
+	resolve_a_fn answer[MAX_Q];
+	void *arg[MAX_Q];
+	int n;
+} fq;
+
+/* fake_query - dnsbl's query function: remember, answer later */
+static void fake_query(void *ctx, const char *name, resolve_a_fn answer, void *arg)
+{
+	(void)ctx;
+	if (fq.n >= MAX_Q)
+		return;
+	snprintf(fq.name[fq.n], sizeof(fq.name[0]), "%s", name);
+	fq.answer[fq.n] = answer;
+	fq.arg[fq.n] = arg;
+	fq.n++;
+}
+
+/* reply - answer query i: listed with last octet (0: not listed) */
+static void reply(int i, int last_octet, int ttl)
+{
+	__u8 a[1][4] = { { 127, 0, 0, (__u8)last_octet } };
+
+	if (last_octet)
+		fq.answer[i](fq.arg[i], 0, (const __u8 (*)[4])a, 1, ttl);
+	else
+		fq.answer[i](fq.arg[i], -ENOENT, NULL, 0, 0);
+	fq.answer[i] = NULL;
+}
+
+/* answer_probes - every probe sent so far, answered as a healthy list
+ * does (127.0.0.2 listed, 127.0.0.1 not), or as one that lists all */
+static void answer_probes(int lists_everything, const char *skip_zone)
+{
+	for (int i = 0; i < fq.n; i++) {
+		if (!fq.answer[i] || (skip_zone && strstr(fq.name[i], skip_zone)))
+			continue;
+		if (strncmp(fq.name[i], "2.0.0.127.", 10) == 0)
+			reply(i, 2, 60);
+		else if (strncmp(fq.name[i], "1.0.0.127.", 10) == 0)
+			reply(i, lists_everything ? 2 : 0, 60);
+	}
+}
+
+static int got_score, got_calls;
+
+static void got(void *arg, int score)
+{
+	(void)arg;
+	got_score = score;
+	got_calls++;
+}
+
+/* find_query - the index of the query for name, -1 if not sent */
+static int find_query(const char *name)
+{
+	for (int i = 0; i < fq.n; i++)
+		if (fq.answer[i] && strcmp(fq.name[i], name) == 0)
+			return i;
+	return -1;
+}
+
+TEST(dnsbl_module_scores_through_the_callback_only)
+{
+	struct loop *l = loop_new();
+	struct dnsbl *d = dnsbl_new(l, fake_query, NULL);
+	struct mxg_key k;
+	struct dnsbl_req *req;
+	int a, b;
+
+	memset(&fq, 0, sizeof(fq));
+	got_calls = 0;
+	CHECK_EQ_INT(dnsbl_configure(d, "bl.example*2 wl.example=127.0.0.[2..9]*-1 "
+				     "slow.example", 60, 3600), 0);
+	CHECK_EQ_INT(fq.n, 6);			/* two probes per list */
+	CHECK_EQ_INT(dnsbl_probing(d), 3);
+	/* slow.example's probe has not answered: it is not used yet. */
+	answer_probes(0, "slow.example");
+	CHECK_EQ_INT(dnsbl_probing(d), 1);
+	CHECK_EQ_INT(addr_parse("192.0.2.99", &k), 0);
+	req = dnsbl_start(d, &k, got, NULL);
+	CHECK(req != NULL);
+	a = find_query("99.2.0.192.bl.example");
+	b = find_query("99.2.0.192.wl.example");
+	CHECK(a >= 0 && b >= 0);
+	CHECK(find_query("99.2.0.192.slow.example") < 0);	/* probe still out */
+	reply(a, 2, 300);
+	CHECK_EQ_INT(got_calls, 0);
+	reply(b, 3, 300);
+	CHECK_EQ_INT(got_calls, 1);
+	CHECK_EQ_INT(got_score, 2 - 1);
+	/* From the cache: still never from inside dnsbl_start(). */
+	a = fq.n;
+	req = dnsbl_start(d, &k, got, NULL);
+	CHECK_EQ_INT(fq.n, a);
+	CHECK_EQ_INT(got_calls, 1);
+	loop_run_once(l, 0);
+	CHECK_EQ_INT(got_calls, 2);
+	CHECK_EQ_INT(got_score, 1);
+	/* A cancelled request never calls back; its answers are harmless. */
+	CHECK_EQ_INT(addr_parse("192.0.2.98", &k), 0);
+	req = dnsbl_start(d, &k, got, NULL);
+	a = find_query("98.2.0.192.bl.example");
+	CHECK(a >= 0);
+	reply(a, 2, 300);
+	CHECK_EQ_INT(dnsbl_cancel(req), 2);
+	b = find_query("98.2.0.192.wl.example");
+	CHECK(b >= 0);
+	reply(b, 0, 0);
+	loop_run_once(l, 0);
+	CHECK_EQ_INT(got_calls, 2);
+	/* Answers that are error codes never count. */
+	CHECK_EQ_INT(addr_parse("192.0.2.97", &k), 0);
+	req = dnsbl_start(d, &k, got, NULL);
+	a = find_query("97.2.0.192.bl.example");
+	b = find_query("97.2.0.192.wl.example");
+	CHECK(a >= 0 && b >= 0);
+	{
+		__u8 err[1][4] = { { 127, 255, 255, 254 } };
+
+		fq.answer[a](fq.arg[a], 0, (const __u8 (*)[4])err, 1, 60);
+		fq.answer[a] = NULL;
+	}
+	reply(b, 0, 0);
+	CHECK_EQ_INT(got_calls, 3);
+	CHECK_EQ_INT(got_score, 0);
+	/* Answer what is still out (slow's probes) before freeing. */
+	for (int i = 0; i < fq.n; i++)
+		if (fq.answer[i])
+			fq.answer[i](fq.arg[i], -ECANCELED, NULL, 0, 0);
+	dnsbl_free(d);
+	loop_free(l);
+}
+
+TEST(dnsbl_module_sets_aside_a_list_that_lists_everything)
+{
+	struct loop *l = loop_new();
+	struct dnsbl *d = dnsbl_new(l, fake_query, NULL);
+	struct mxg_key k;
+
+	memset(&fq, 0, sizeof(fq));
+	got_calls = 0;
+	CHECK_EQ_INT(dnsbl_configure(d, "all.example", 60, 3600), 0);
+	answer_probes(1, NULL);
+	CHECK_EQ_INT(dnsbl_probing(d), 0);
+	CHECK_EQ_INT(addr_parse("2001:db8::1", &k), 0);
+	CHECK(dnsbl_start(d, &k, got, NULL) != NULL);
+	CHECK_EQ_INT(fq.n, 2);			/* the probes; nothing asked of it */
+	loop_run_once(l, 0);
+	CHECK_EQ_INT(got_calls, 1);
+	CHECK_EQ_INT(got_score, 0);
+	dnsbl_free(d);
+	loop_free(l);
 }
