@@ -814,7 +814,7 @@ for bad in "--responder-port|--responder-port 0" "--responder-port|--responder-p
 done
 
 mkdir -p "$TMP/tpl"
-cp "$RULES" "$TMP/tpl/"
+cp "$RULES" "$TMP/tpl/"		# no mxgated beside it: MXGATED names it
 # shellcheck disable=SC2016 # literal $MXG_... of mxgate.nft
 for mut in '/add @mxgate_conn6 /d|add @mxgate_conn6' \
 	's/ct count over @CONN_LIMIT@ }/ct count @CONN_LIMIT@ }/|add @mxgate_conn4' \
@@ -825,7 +825,8 @@ for mut in '/add @mxgate_conn6 /d|add @mxgate_conn6' \
 	'/add @mxgate_conn4 /a\		ip saddr 203.0.113.7 drop|chain connlimit'; do
 	sed "${mut%|*}" "$REPO/nftables/mxgate.nft" >"$TMP/tpl/mxgate.nft"
 	want=${mut##*|}
-	if in_ns "$TMP/tpl/mxgate-rules" load >"$TMP/out" 2>"$TMP/err"; then
+	if in_ns env MXGATED="$REPO/build/mxgated" "$TMP/tpl/mxgate-rules" load \
+		>"$TMP/out" 2>"$TMP/err"; then
 		not_ok "a mxgate.nft edited with '${mut%|*}' is refused"
 	else
 		check "a mxgate.nft edited with '${mut%|*}' is refused naming '$want'" \
