@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * NAME
- *	config - mxgate.conf parser
+ *	config - mxgate.conf: its keys, their defaults, parser and printer
  * DESCRIPTION
  *	Implements config.h (the contract is there). One table, keys[],
- *	describes every key: its type, field and range. The file is parsed
- *	into a copy of the caller's struct, which is written back only when
- *	every line and the whole-file cross-checks are good.
+ *	owns everything about a key: its name, type, field (offset and
+ *	size), range, default as the text a user would write, and how a
+ *	change applies on a reload. conf_defaults(), the parser, the
+ *	printer and the reload merge all walk that table; nothing else
+ *	names keys. The file is parsed into a copy of the caller's struct,
+ *	which is written back only when every line and the whole-file
+ *	cross-checks are good.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +39,8 @@ struct parse_ctx {
 };
 
 enum key_type {
-	KEY_FN,		/* parsed by fn */
+	KEY_FN,		/* parsed by parse, printed by format */
+	KEY_TEXT,	/* text kept as written, in a char[size]; check optional */
 	KEY_UINT,	/* unsigned decimal number in [min, max] */
 	KEY_MARK,	/* packet mark: decimal or 0x hex, 32 bits */
 	KEY_MS,		/* duration in [min, max] ms, stored in ms */
@@ -42,15 +48,21 @@ enum key_type {
 	KEY_PATH,	/* absolute path, char[PATH_MAX] */
 	KEY_ACTION,	/* pass, block, greylist, tarpit or throttle */
 	KEY_INT,	/* signed decimal number in [-min, max] */
+	KEY_PREFIX,	/* "off" (0) or a prefix length in [min, max] */
 };
 
 struct key_def {
-	const char *name;		/* as written in the file */
-	enum key_type type;		/* how the value is parsed */
+	struct conf_key_info info;	/* name, apply class, default text */
+	enum key_type type;		/* how the value is parsed and printed */
 	size_t offset;			/* of the field in struct mxg_conf */
+	size_t size;			/* of the field: all the key owns */
 	unsigned long long min, max;	/* range, for numbers and durations */
 	/* KEY_FN: parse value into c; on error write the reason into why. */
-	int (*fn)(struct mxg_conf *c, const char *value, char *why, size_t len);
+	int (*parse)(struct mxg_conf *c, const char *value, char *why, size_t len);
+	/* KEY_FN: print the value of c as the file would say it (snprintf). */
+	int (*format)(const struct mxg_conf *c, char *buf, size_t len);
+	/* KEY_TEXT: is the text good? On error write the reason into why. */
+	int (*check)(const char *value, char *why, size_t len);
 };
 
 /* bad - report one bad line as "FILE:LINE: reason" */
@@ -318,73 +330,73 @@ static int set_rules_cmd(struct mxg_conf *c, const char *v, char *why, size_t le
 	return 0;
 }
 
-/* set_client_access - "hash:/path cidr:/path ..." (the files are read by
- * the table module, which reports their lines) */
-static int set_client_access(struct mxg_conf *c, const char *v, char *why, size_t len)
+/* appendf - snprintf at offset o of buf; returns the length the whole
+ * text would have, as snprintf does, also once buf is full */
+static int appendf(char *buf, size_t len, int o, const char *fmt, ...)
 {
-	if (strlen(v) >= sizeof(c->client_access)) {
-		snprintf(why, len, "list is too long");
-		return -1;
-	}
-	snprintf(c->client_access, sizeof(c->client_access), "%s", v);
-	return 0;
+	va_list ap;
+	int n;
+
+	if (o < 0)
+		return o;
+	va_start(ap, fmt);
+	if ((size_t)o < len)
+		n = vsnprintf(buf + o, len - (size_t)o, fmt, ap);
+	else
+		n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	return n < 0 ? n : o + n;
 }
 
-/* set_dnsbl_sites - postscreen syntax, checked here so -t catches it */
-static int set_dnsbl_sites(struct mxg_conf *c, const char *v, char *why, size_t len)
+/* format_interfaces - "eth0, eth1" */
+static int format_interfaces(const struct mxg_conf *c, char *buf, size_t len)
+{
+	int o = appendf(buf, len, 0, "%s", "");
+
+	for (int i = 0; i < c->n_interfaces; i++)
+		o = appendf(buf, len, o, "%s%.*s", i ? ", " : "", IF_NAMESIZE,
+			    c->interfaces[i]);
+	return o;
+}
+
+/* format_ports - "25, 587" */
+static int format_ports(const struct mxg_conf *c, char *buf, size_t len)
+{
+	int o = appendf(buf, len, 0, "%s", "");
+
+	for (int i = 0; i < c->n_ports; i++)
+		o = appendf(buf, len, o, "%s%u", i ? ", " : "", c->ports[i]);
+	return o;
+}
+
+/* format_dns_servers - the c-ares CSV back as "a, b" */
+static int format_dns_servers(const struct mxg_conf *c, char *buf, size_t len)
+{
+	const char *s = c->dns_servers;
+	int o = appendf(buf, len, 0, "%s", "");
+
+	while (*s) {
+		size_t n = strcspn(s, ",");
+
+		o = appendf(buf, len, o, "%s%.*s", s == c->dns_servers ? "" : ", ",
+			    (int)n, s);
+		s += n + (s[n] == ',');
+	}
+	return o;
+}
+
+/* format_rules_cmd - the command, or "none": the file's word for unset */
+static int format_rules_cmd(const struct mxg_conf *c, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", c->rules_cmd[0] ? c->rules_cmd : "none");
+}
+
+/* check_dnsbl_sites - postscreen syntax, checked here so -t catches it */
+static int check_dnsbl_sites(const char *v, char *why, size_t len)
 {
 	struct dnsbl_site sites[DNSBL_MAX_SITES];
 
-	if (strlen(v) >= sizeof(c->dnsbl_sites)) {
-		snprintf(why, len, "list is too long");
-		return -1;
-	}
-	if (dnsbl_sites_parse(v, sites, DNSBL_MAX_SITES, why, len) < 0)
-		return -1;
-	snprintf(c->dnsbl_sites, sizeof(c->dnsbl_sites), "%s", v);
-	return 0;
-}
-
-/* set_country_actions - "cn:block, br:greylist" */
-/* set_prefix - "off", "24" or "/24": pools of /len share a greylist clock */
-static int set_prefix(unsigned *out, const char *v, unsigned max,
-		      char *why, size_t len)
-{
-	unsigned long long n;
-
-	if (strcmp(v, "off") == 0) {
-		*out = 0;
-		return 0;
-	}
-	if (parse_number(v + (v[0] == '/'), 0, 8, max, &n, why, len) < 0) {
-		snprintf(why, len, "\"%s\" is not \"off\" or a prefix length "
-			 "(8-%u)", v, max);
-		return -1;
-	}
-	*out = (unsigned)n;
-	return 0;
-}
-
-static int set_prefix_v4(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_prefix(&c->greylist_prefix_v4, v, 32, why, len);
-}
-
-static int set_prefix_v6(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	return set_prefix(&c->greylist_prefix_v6, v, 128, why, len);
-}
-
-static int set_country_actions(struct mxg_conf *c, const char *v, char *why, size_t len)
-{
-	if (strlen(v) >= sizeof(c->country_actions)) {
-		snprintf(why, len, "list is too long");
-		return -1;
-	}
-	if (country_actions_valid(v, why, len) < 0)
-		return -1;
-	snprintf(c->country_actions, sizeof(c->country_actions), "%s", v);
-	return 0;
+	return dnsbl_sites_parse(v, sites, DNSBL_MAX_SITES, why, len) < 0 ? -1 : 0;
 }
 
 /* parse_int - a signed decimal in [-neg_min, max] */
@@ -403,63 +415,199 @@ static int parse_int(const char *v, unsigned long long neg_min,
 	return 0;
 }
 
-#define FIELD(name) offsetof(struct mxg_conf, name)
-_Static_assert(sizeof(__u32) == sizeof(unsigned), "marks are stored as unsigned");
+/* set_prefix - "off", "24" or "/24" for a KEY_PREFIX key: pools of /len
+ * share a greylist clock */
+static int set_prefix(const struct key_def *k, unsigned *out, const char *v,
+		      char *why, size_t len)
+{
+	unsigned long long n;
 
-/* Every key: lists and special values have a function; plain numbers,
- * durations and paths are described by their field and range. */
+	if (strcmp(v, "off") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (parse_number(v + (v[0] == '/'), 0, k->min, k->max, &n, why, len) < 0) {
+		snprintf(why, len, "\"%s\" is not \"off\" or a prefix length "
+			 "(%llu-%llu)", v, k->min, k->max);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+#define FIELD(f)	.offset = offsetof(struct mxg_conf, f),		\
+			.size = sizeof(((struct mxg_conf *)0)->f)
+/* A list and its count: one key, one span of bytes (no padding between,
+ * checked below), so that it is compared and copied as one. */
+#define SPAN(first, last) .offset = offsetof(struct mxg_conf, first),	\
+	.size = offsetof(struct mxg_conf, last) +			\
+		sizeof(((struct mxg_conf *)0)->last) -			\
+		offsetof(struct mxg_conf, first)
+#define SPAN_IS_TIGHT(first, last)					\
+	(offsetof(struct mxg_conf, last) ==				\
+	 offsetof(struct mxg_conf, first) + sizeof(((struct mxg_conf *)0)->first))
+_Static_assert(SPAN_IS_TIGHT(interfaces, n_interfaces), "interfaces span has padding");
+_Static_assert(SPAN_IS_TIGHT(ports, n_ports), "ports span has padding");
+_Static_assert(sizeof(__u32) == sizeof(unsigned), "marks are stored as unsigned");
+#define KEY(n, a, d)	.info = { .name = (n), .apply = (a), .default_text = (d) }
+
+/*
+ * Every key, in the order of the shipped mxgate.conf. The apply class says
+ * what a running mxgated must do for a change on SIGHUP (see reload() in
+ * mxgated.c): CONF_LIVE keys are read from the struct where they are used
+ * (policy, learn, the DNS lists, the tables and the country loader, which
+ * reload() reruns), CONF_KERNEL keys are copied into the kernel config map
+ * (kernel_config() in mxgated.c), CONF_RULES keys are options of the
+ * nftables loader (rules.c), and CONF_RESTART keys are used once at
+ * start-up to set something up that a reload does not redo.
+ */
 static const struct key_def keys[] = {
-	{ "interfaces", KEY_FN, 0, 0, 0, set_interfaces },
-	{ "ports", KEY_FN, 0, 0, 0, set_ports },
-	{ "dns_servers", KEY_FN, 0, 0, 0, set_dns_servers },
-	{ "rules_cmd", KEY_FN, 0, 0, 0, set_rules_cmd },
-	{ "client_access", KEY_FN, 0, 0, 0, set_client_access },
-	{ "s25r_action", KEY_ACTION, FIELD(s25r_action), 0, 0, NULL },
-	{ "unknown_client_action", KEY_ACTION, FIELD(unknown_client_action), 0, 0, NULL },
-	{ "dnsbl_sites", KEY_FN, 0, 0, 0, set_dnsbl_sites },
-	{ "countries_dir", KEY_PATH, FIELD(countries_dir), 0, 0, NULL },
-	{ "country_actions", KEY_FN, 0, 0, 0, set_country_actions },
-	{ "country_default_action", KEY_ACTION, FIELD(country_default_action), 0, 0, NULL },
+	/* Where mxgate works: all fixed at start-up. */
+	{ KEY("interfaces", CONF_RESTART, ""), KEY_FN, SPAN(interfaces, n_interfaces),
+	  .parse = set_interfaces, .format = format_interfaces },
+	/* Also in the kernel config map and the rules, but every use must
+	 * change at once (tc program, rules, state): restart. */
+	{ KEY("ports", CONF_RESTART, "25"), KEY_FN, SPAN(ports, n_ports),
+	  .parse = set_ports, .format = format_ports },
+	{ KEY("queue", CONF_RESTART, "0"), KEY_UINT, FIELD(queue), 0, 65535 },
+	{ KEY("rules_cmd", CONF_RESTART, "mxgate-rules"), KEY_FN, FIELD(rules_cmd),
+	  .parse = set_rules_cmd, .format = format_rules_cmd },
+	{ KEY("pin_dir", CONF_RESTART, "/sys/fs/bpf/mxgate"), KEY_PATH, FIELD(pin_dir) },
+	/* The store is opened once. */
+	{ KEY("state_dir", CONF_RESTART, "/var/lib/mxgate"), KEY_PATH, FIELD(state_dir) },
+	/* Written once at start-up, removed at exit. */
+	{ KEY("pid_file", CONF_RESTART, "/run/mxgated.pid"), KEY_PATH, FIELD(pid_file) },
+
+	/* DNS: the c-ares channel is set up once, with its servers and a
+	 * timeout of decision_timeout / 3. decision_timeout also sets the
+	 * deadline of each pending lookup, but changing only that would
+	 * leave the two out of step: restart, not live. */
+	{ KEY("dns_servers", CONF_RESTART, ""), KEY_FN, FIELD(dns_servers),
+	  .parse = set_dns_servers, .format = format_dns_servers },
+	{ KEY("decision_timeout", CONF_RESTART, "5s"), KEY_MS, FIELD(decision_timeout_ms),
+	  100, 60 * MS_PER_S },
+
+	/* Verdicts. */
+	{ KEY("verdict_ttl_pass", CONF_LIVE, "1d"), KEY_SECONDS, FIELD(verdict_ttl_pass),
+	  MS_PER_S, 365 * DAY_S * MS_PER_S },
+	{ KEY("verdict_ttl_block", CONF_LIVE, "1h"), KEY_SECONDS, FIELD(verdict_ttl_block),
+	  MS_PER_S, 365 * DAY_S * MS_PER_S },
+	/* The size of the pinned verdicts map. */
+	{ KEY("max_sources", CONF_RESTART, "262144"), KEY_UINT, FIELD(max_sources),
+	  1024, 16777216 },
+	/* The pending table and the queue length are sized once. */
+	{ KEY("max_pending", CONF_RESTART, "4096"), KEY_UINT, FIELD(max_pending),
+	  1, 1000000 },
+
+	/* Policy: read per decision. The access tables are files of their
+	 * own, read (and their lines reported) by the table module, which
+	 * reload() reruns whether or not this list changed. */
+	{ KEY("client_access", CONF_LIVE, ""), KEY_TEXT, FIELD(client_access) },
+	/* The seeds' recipe: S25R hits are greylisted, not refused. */
+	{ KEY("s25r_action", CONF_LIVE, "greylist"), KEY_ACTION, FIELD(s25r_action) },
+	{ KEY("unknown_client_action", CONF_LIVE, "greylist"), KEY_ACTION,
+	  FIELD(unknown_client_action) },
+	/* The seeds' qgreylist: greytime 25 min, maxageonce 45 min,
+	 * maxagegood 20 days. The tc program enforces the delay and the
+	 * allowlist time; the window is only the lifetime mxgated gives a
+	 * greylist verdict (policy.c, learn.c): live, not kernel. */
+	{ KEY("greylist_delay", CONF_KERNEL, "25m"), KEY_SECONDS, FIELD(greylist_delay),
+	  MS_PER_S, DAY_S * MS_PER_S },
+	{ KEY("greylist_window", CONF_LIVE, "45m"), KEY_SECONDS, FIELD(greylist_window),
+	  MS_PER_S, 7 * DAY_S * MS_PER_S },
+	{ KEY("allowlist_ttl", CONF_KERNEL, "20d"), KEY_SECONDS, FIELD(allowlist_ttl),
+	  MS_PER_S, 365 * DAY_S * MS_PER_S },
+	/* In the kernel config map, and read live by learn.c. */
+	{ KEY("greylist_prefix_v4", CONF_KERNEL, "off"), KEY_PREFIX,
+	  FIELD(greylist_prefix_v4), 8, 32 },
+	{ KEY("greylist_prefix_v6", CONF_KERNEL, "off"), KEY_PREFIX,
+	  FIELD(greylist_prefix_v6), 8, 128 },
+
+	/* The SMTP responder: its socket and parameters are set up once.
+	 * responder_port is also an option of the rules (the redirect). */
+	{ KEY("responder_port", CONF_RESTART, "10025"), KEY_UINT, FIELD(responder_port),
+	  1, 65535 },
+	{ KEY("responder_max_connections", CONF_RESTART, "256"), KEY_UINT,
+	  FIELD(responder_max_connections), 1, 100000 },
+	{ KEY("responder_timeout", CONF_RESTART, "30s"), KEY_MS,
+	  FIELD(responder_timeout_ms), 100, 600 * MS_PER_S },
+	/* taRgrey's 65 s. */
+	{ KEY("tarpit_delay", CONF_RESTART, "65s"), KEY_MS, FIELD(tarpit_delay_ms),
+	  100, 600 * MS_PER_S },
+
+	/* Throttle: token buckets in the tc program. */
+	{ KEY("throttle_rate", CONF_KERNEL, "6"), KEY_UINT, FIELD(throttle_rate), 1, 60000 },
+	{ KEY("throttle_burst", CONF_KERNEL, "3"), KEY_UINT, FIELD(throttle_burst), 1, 10000 },
+	{ KEY("throttle_prefix_rate", CONF_KERNEL, "30"), KEY_UINT,
+	  FIELD(throttle_prefix_rate), 0, 600000 },
+	{ KEY("throttle_prefix_burst", CONF_KERNEL, "10"), KEY_UINT,
+	  FIELD(throttle_prefix_burst), 1, 100000 },
+	/* nftables ct count: only the rules know it. */
+	{ KEY("client_connection_limit", CONF_RULES, "20"), KEY_UINT,
+	  FIELD(client_connection_limit), 0, 100000 },
+
+	/* DNS lists: reload() sets the lists up again when these change. */
+	{ KEY("dnsbl_sites", CONF_LIVE, ""), KEY_TEXT, FIELD(dnsbl_sites),
+	  .check = check_dnsbl_sites },
 	/* 0 would list every client (score 0): as in postscreen, at least 1. */
-	{ "dnsbl_threshold", KEY_UINT, FIELD(dnsbl_threshold), 1, 1000, NULL },
-	{ "dnsbl_allowlist_threshold", KEY_INT, FIELD(dnsbl_allowlist_threshold),
-	  1000, 0, NULL },
-	{ "dnsbl_action", KEY_ACTION, FIELD(dnsbl_action), 0, 0, NULL },
-	{ "dnsbl_min_ttl", KEY_SECONDS, FIELD(dnsbl_min_ttl), MS_PER_S, DAY_S * MS_PER_S, NULL },
-	{ "dnsbl_max_ttl", KEY_SECONDS, FIELD(dnsbl_max_ttl), MS_PER_S, 7 * DAY_S * MS_PER_S, NULL },
-	{ "queue", KEY_UINT, FIELD(queue), 0, 65535, NULL },
-	{ "pin_dir", KEY_PATH, FIELD(pin_dir), 0, 0, NULL },
-	{ "state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL },
-	{ "pid_file", KEY_PATH, FIELD(pid_file), 0, 0, NULL },
-	{ "decision_timeout", KEY_MS, FIELD(decision_timeout_ms), 100, 60 * MS_PER_S, NULL },
-	{ "verdict_ttl_pass", KEY_SECONDS, FIELD(verdict_ttl_pass),
-	  MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
-	{ "verdict_ttl_block", KEY_SECONDS, FIELD(verdict_ttl_block),
-	  MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
-	{ "greylist_delay", KEY_SECONDS, FIELD(greylist_delay), MS_PER_S, DAY_S * MS_PER_S, NULL },
-	{ "greylist_window", KEY_SECONDS, FIELD(greylist_window), MS_PER_S, 7 * DAY_S * MS_PER_S, NULL },
-	{ "allowlist_ttl", KEY_SECONDS, FIELD(allowlist_ttl), MS_PER_S, 365 * DAY_S * MS_PER_S, NULL },
-	{ "greylist_prefix_v4", KEY_FN, 0, 0, 0, set_prefix_v4 },
-	{ "greylist_prefix_v6", KEY_FN, 0, 0, 0, set_prefix_v6 },
-	{ "responder_port", KEY_UINT, FIELD(responder_port), 1, 65535, NULL },
-	{ "responder_max_connections", KEY_UINT, FIELD(responder_max_connections),
-	  1, 100000, NULL },
-	{ "responder_timeout", KEY_MS, FIELD(responder_timeout_ms), 100, 600 * MS_PER_S, NULL },
-	{ "tarpit_delay", KEY_MS, FIELD(tarpit_delay_ms), 100, 600 * MS_PER_S, NULL },
-	{ "throttle_rate", KEY_UINT, FIELD(throttle_rate), 1, 60000, NULL },
-	{ "throttle_burst", KEY_UINT, FIELD(throttle_burst), 1, 10000, NULL },
-	{ "throttle_prefix_rate", KEY_UINT, FIELD(throttle_prefix_rate), 0, 600000, NULL },
-	{ "throttle_prefix_burst", KEY_UINT, FIELD(throttle_prefix_burst), 1, 100000, NULL },
-	{ "client_connection_limit", KEY_UINT, FIELD(client_connection_limit), 0, 100000, NULL },
-	{ "max_sources", KEY_UINT, FIELD(max_sources), 1024, 16777216, NULL },
-	{ "max_pending", KEY_UINT, FIELD(max_pending), 1, 1000000, NULL },
-	{ "mark_pass", KEY_MARK, FIELD(mark_pass), 0, 0xffffffffULL, NULL },
-	{ "mark_responder", KEY_MARK, FIELD(mark_responder), 0, 0xffffffffULL, NULL },
-	/* The name before 0.9: it marks greylisted clients too. */
-	{ "mark_tarpit", KEY_MARK, FIELD(mark_responder), 0, 0xffffffffULL, NULL },
-	{ "mark_mask", KEY_MARK, FIELD(mark_mask), 0, 0xffffffffULL, NULL },
+	{ KEY("dnsbl_threshold", CONF_LIVE, "1"), KEY_UINT, FIELD(dnsbl_threshold), 1, 1000 },
+	{ KEY("dnsbl_action", CONF_LIVE, "block"), KEY_ACTION, FIELD(dnsbl_action) },
+	{ KEY("dnsbl_allowlist_threshold", CONF_LIVE, "0"), KEY_INT,
+	  FIELD(dnsbl_allowlist_threshold), 1000, 0 },
+	{ KEY("dnsbl_min_ttl", CONF_LIVE, "1m"), KEY_SECONDS, FIELD(dnsbl_min_ttl),
+	  MS_PER_S, DAY_S * MS_PER_S },
+	{ KEY("dnsbl_max_ttl", CONF_LIVE, "1h"), KEY_SECONDS, FIELD(dnsbl_max_ttl),
+	  MS_PER_S, 7 * DAY_S * MS_PER_S },
+
+	/* Countries: the inotify watch stays on the directory it was set up
+	 * on; the actions are applied by the country loader, which reload()
+	 * reruns. */
+	{ KEY("countries_dir", CONF_RESTART, "/etc/mxgate/countries.d"), KEY_PATH,
+	  FIELD(countries_dir) },
+	{ KEY("country_actions", CONF_LIVE, ""), KEY_TEXT, FIELD(country_actions),
+	  .check = country_actions_valid },
+	{ KEY("country_default_action", CONF_LIVE, "block"), KEY_ACTION,
+	  FIELD(country_default_action) },
+
+	/* Packet marks: the tc program, the rules and the verdicts mxgated
+	 * hands back must agree at every moment, and the whole-file checks
+	 * relate the three: restart, all of them. */
+	{ KEY("mark_mask", CONF_RESTART, "0xf00"), KEY_MARK, FIELD(mark_mask),
+	  0, 0xffffffffULL },
+	{ KEY("mark_pass", CONF_RESTART, "0x100"), KEY_MARK, FIELD(mark_pass),
+	  0, 0xffffffffULL },
+	{ KEY("mark_responder", CONF_RESTART, "0x200"), KEY_MARK, FIELD(mark_responder),
+	  0, 0xffffffffULL },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Names the file still accepts for a key; never listed or printed. */
+static const struct {
+	const char *old;		/* as written in an old file */
+	const char *name;		/* the key in keys[] */
+} aliases[] = {
+	/* The name before 0.9: it marks greylisted clients too. */
+	{ "mark_tarpit", "mark_responder" },
+};
+
+/* key_index - the key a name in the file means (aliases too), or N_KEYS;
+ * *as is that name as kept in the tables (it outlives the line) */
+static size_t key_index(const char *name, const char **as)
+{
+	*as = NULL;
+	for (size_t a = 0; a < sizeof(aliases) / sizeof(aliases[0]); a++)
+		if (strcmp(aliases[a].old, name) == 0) {
+			*as = aliases[a].old;
+			name = aliases[a].name;
+		}
+	for (size_t k = 0; k < N_KEYS; k++)
+		if (strcmp(keys[k].info.name, name) == 0) {
+			if (!*as)
+				*as = keys[k].info.name;
+			return k;
+		}
+	return N_KEYS;
+}
 
 /* set_value - parse value for key k into c; the reason into why on error */
 static int set_value(const struct key_def *k, struct mxg_conf *c,
@@ -469,15 +617,28 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 	unsigned long long n = 0;
 	int action;
 
+	/* The value alone decides the bytes (no tail of an older string,
+	 * no list entry past the count): conf_reload_merge() compares
+	 * fields with memcmp. */
+	memset(field, 0, k->size);
 	switch (k->type) {
 	case KEY_FN:
-		return k->fn(c, v, why, len);
+		return k->parse(c, v, why, len);
+	case KEY_TEXT:
+		if (strlen(v) >= k->size) {
+			snprintf(why, len, "list is too long");
+			return -1;
+		}
+		if (k->check && k->check(v, why, len) < 0)
+			return -1;
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
 	case KEY_PATH:
-		if (v[0] != '/' || strlen(v) >= PATH_MAX) {
+		if (v[0] != '/' || strlen(v) >= k->size) {
 			snprintf(why, len, "\"%s\" is not an absolute path", v);
 			return -1;
 		}
-		snprintf(field, PATH_MAX, "%s", v);
+		memcpy(field, v, strlen(v) + 1);
 		return 0;
 	case KEY_UINT:
 	case KEY_MARK:
@@ -487,6 +648,8 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 		break;
 	case KEY_INT:
 		return parse_int(v, k->min, k->max, field, why, len);
+	case KEY_PREFIX:
+		return set_prefix(k, field, v, why, len);
 	case KEY_ACTION:
 		action = action_parse(v);
 		if (action <= MXG_ACT_NONE) {
@@ -513,48 +676,62 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 	return 0;
 }
 
-/* conf_defaults - every setting's default */
-void conf_defaults(struct mxg_conf *c)
+/* format_value - key k's value in c, as the file would say it */
+static int format_value(const struct key_def *k, const struct mxg_conf *c,
+			char *buf, size_t len)
 {
-	memset(c, 0, sizeof(*c));
-	c->ports[0] = 25;
-	c->n_ports = 1;
-	snprintf(c->pin_dir, sizeof(c->pin_dir), "/sys/fs/bpf/mxgate");
-	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/mxgate");
-	snprintf(c->rules_cmd, sizeof(c->rules_cmd), "mxgate-rules");
-	snprintf(c->pid_file, sizeof(c->pid_file), "/run/mxgated.pid");
-	c->decision_timeout_ms = 5000;
-	c->verdict_ttl_pass = 86400;
-	c->verdict_ttl_block = 3600;
-	c->max_sources = MXG_DEFAULT_MAX_SOURCES;
-	c->max_pending = 4096;
-	c->mark_pass = MXG_DEFAULT_MARK_PASS;
-	c->mark_responder = MXG_DEFAULT_MARK_RESPONDER;
-	c->mark_mask = MXG_DEFAULT_MARK_MASK;
-	/* The seeds' recipe: S25R hits are greylisted, not refused. */
-	c->s25r_action = MXG_ACT_GREYLIST;
-	c->unknown_client_action = MXG_ACT_GREYLIST;
-	c->dnsbl_threshold = 1;
-	c->dnsbl_action = MXG_ACT_BLOCK;
-	c->dnsbl_min_ttl = 60;
-	c->dnsbl_max_ttl = 3600;
-	snprintf(c->countries_dir, sizeof(c->countries_dir), "/etc/mxgate/countries.d");
-	c->country_default_action = MXG_ACT_BLOCK;
-	/* The seeds' qgreylist: greytime 25 min, maxageonce 45 min,
-	 * maxagegood 20 days. */
-	c->greylist_delay = 25 * 60;
-	c->greylist_window = 45 * 60;
-	c->allowlist_ttl = 20 * 86400;
-	c->responder_port = 10025;
-	c->responder_max_connections = 256;
-	c->responder_timeout_ms = 30 * MS_PER_S;
-	c->tarpit_delay_ms = 65 * MS_PER_S;	/* taRgrey's 65 s */
-	c->throttle_rate = 6;
-	c->throttle_burst = 3;
-	c->throttle_prefix_rate = 30;
-	c->throttle_prefix_burst = 10;
-	c->client_connection_limit = 20;
+	const void *field = (const char *)c + k->offset;
+	unsigned n = 0;
+	char tmp[32];
+
+	if (k->type != KEY_FN && k->type != KEY_TEXT && k->type != KEY_PATH)
+		n = *(const unsigned *)field;	/* check_table: 4 bytes */
+
+	switch (k->type) {
+	case KEY_FN:
+		return k->format(c, buf, len);
+	case KEY_TEXT:
+	case KEY_PATH:
+		return snprintf(buf, len, "%.*s", (int)k->size, (const char *)field);
+	case KEY_UINT:
+		return snprintf(buf, len, "%u", n);
+	case KEY_INT:
+		return snprintf(buf, len, "%d", *(const int *)field);
+	case KEY_MARK:
+		return snprintf(buf, len, "0x%x", n);
+	case KEY_PREFIX:
+		return n ? snprintf(buf, len, "%u", n) : snprintf(buf, len, "off");
+	case KEY_ACTION:
+		return snprintf(buf, len, "%s", action_name(n));
+	case KEY_MS:
+		return snprintf(buf, len, "%s", format_ms(n, tmp, sizeof(tmp)));
+	case KEY_SECONDS:
+		return snprintf(buf, len, "%s", format_ms(n * MS_PER_S, tmp, sizeof(tmp)));
+	}
+	return -1;
 }
+
+/* check_table - what the rows promise about their fields; a row that
+ * breaks it is a programming error, caught at the first conf_defaults() */
+static void check_table(void)
+{
+	const char *as;
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct key_def *k = &keys[i];
+		int numeric = k->type != KEY_FN && k->type != KEY_TEXT &&
+			      k->type != KEY_PATH;
+
+		if (k->offset + k->size > sizeof(struct mxg_conf) ||
+		    (numeric && k->size != sizeof(unsigned)) ||
+		    (k->type == KEY_PATH && k->size != PATH_MAX) ||
+		    (k->type == KEY_FN && (!k->parse || !k->format)) ||
+		    key_index(k->info.name, &as) != i)
+			msg_panic("config: key table row %zu (%s) is broken", i,
+				  k->info.name);
+	}
+}
+
 
 /* trim - strip blanks at both ends, in place */
 static char *trim(char *s)
@@ -569,12 +746,19 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Where each key was set in the file so far, and under which name. */
+struct seen {
+	int line;			/* 0: not yet */
+	const char *as;			/* the name used there (an alias?) */
+};
+
 /* parse_line - one "key = value" line into c */
 static void parse_line(struct parse_ctx *ctx, char *line, struct mxg_conf *c,
-		       int seen[N_KEYS])
+		       struct seen seen[N_KEYS])
 {
 	char why[LINE_MAX_LEN + 256];
 	char *key, *value, *eq, *hash;
+	const char *as;			/* key as the tables spell it */
 	size_t k;
 
 	hash = strchr(line, '#');
@@ -591,17 +775,23 @@ static void parse_line(struct parse_ctx *ctx, char *line, struct mxg_conf *c,
 	*eq = 0;
 	key = trim(key);
 	value = trim(eq + 1);
-	for (k = 0; k < N_KEYS && strcmp(keys[k].name, key) != 0; k++)
-		;
+	k = key_index(key, &as);
 	if (k == N_KEYS) {
 		bad(ctx, "unknown key \"%s\"", key);
 		return;
 	}
-	if (seen[k]) {
-		bad(ctx, "%s: already set on line %d", key, seen[k]);
+	if (seen[k].line && seen[k].as != as) {
+		/* An old name and the new one are the same key: set once. */
+		bad(ctx, "%s: already set on line %d as %s, the same key", key,
+		    seen[k].line, seen[k].as);
 		return;
 	}
-	seen[k] = ctx->line;
+	if (seen[k].line) {
+		bad(ctx, "%s: already set on line %d", key, seen[k].line);
+		return;
+	}
+	seen[k].line = ctx->line;
+	seen[k].as = as;
 	if (!*value) {
 		bad(ctx, "%s: empty value", key);
 		return;
@@ -676,7 +866,7 @@ static void report_file(const struct parse_ctx *ctx, const char *why)
 /* parse_file - every line of f into work */
 static void parse_file(struct parse_ctx *ctx, FILE *f, struct mxg_conf *work)
 {
-	int seen[N_KEYS] = { 0 };	/* line where each key was set */
+	struct seen seen[N_KEYS] = { { 0, NULL } };	/* per key */
 	char line[LINE_MAX_LEN + 1];
 	int flags;
 
@@ -725,4 +915,83 @@ out:
 	if (f)
 		fclose(f);
 	return rc;
+}
+
+/* panic_report - conf_defaults()'s reporter: a bad default is our bug */
+static void panic_report(const char *msg)
+{
+	msg_panic("config: %s", msg);
+}
+
+/* conf_defaults - every key's default, parsed from the table's text */
+void conf_defaults(struct mxg_conf *c)
+{
+	struct parse_ctx ctx = { .path = "built-in defaults", .report = panic_report };
+	char why[LINE_MAX_LEN + 256];
+
+	check_table();
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (set_value(&keys[i], c, keys[i].info.default_text, why,
+			      sizeof(why)) < 0)
+			msg_panic("config: the built-in default of %s, \"%s\", does "
+				  "not parse: %s", keys[i].info.name,
+				  keys[i].info.default_text, why);
+	check_whole(&ctx, c);
+}
+
+/* conf_reload_merge - keep the running value of every restart key that
+ * changed, and say which apply classes of the other keys changed */
+unsigned conf_reload_merge(struct mxg_conf *next, const struct mxg_conf *running,
+			   char *restart_keys, size_t len)
+{
+	unsigned changed = 0;
+	int o = 0;
+
+	if (len)
+		restart_keys[0] = 0;
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct key_def *k = &keys[i];
+		char *to = (char *)next + k->offset;
+		const char *from = (const char *)running + k->offset;
+
+		if (memcmp(to, from, k->size) == 0)
+			continue;
+		if (k->info.apply != CONF_RESTART) {
+			changed |= 1u << k->info.apply;
+			continue;
+		}
+		memcpy(to, from, k->size);
+		o = appendf(restart_keys, len, o, "%s%s", o ? ", " : "", k->info.name);
+	}
+	return changed;
+}
+
+/* conf_key_count - how many keys conf_key_at() walks */
+size_t conf_key_count(void)
+{
+	return N_KEYS;
+}
+
+/* conf_key_at - key i's name, apply class and default; NULL past the end */
+const struct conf_key_info *conf_key_at(size_t i)
+{
+	return i < N_KEYS ? &keys[i].info : NULL;
+}
+
+/* conf_format - key i's value in c, in the file's syntax */
+int conf_format(const struct mxg_conf *c, size_t i, char *buf, size_t len)
+{
+	return i < N_KEYS ? format_value(&keys[i], c, buf, len) : -1;
+}
+
+/* conf_apply_name - "live", "kernel", "rules" or "restart" */
+const char *conf_apply_name(enum conf_apply a)
+{
+	static const char *const names[] = {
+		[CONF_LIVE] = "live", [CONF_KERNEL] = "kernel",
+		[CONF_RULES] = "rules", [CONF_RESTART] = "restart",
+	};
+
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }

@@ -1,29 +1,81 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * NAME
- *	config - mxgate.conf parser
+ *	config - mxgate.conf: its keys, their defaults, parser and printer
  * SYNOPSIS
  *	void conf_defaults(struct mxg_conf *c);
  *	int conf_load(struct mxg_conf *c, const char *path,
  *		      void (*report)(const char *msg));
+ *
+ *	unsigned conf_reload_merge(struct mxg_conf *next,
+ *				   const struct mxg_conf *running,
+ *				   char *restart_keys, size_t len);
+ *
+ *	size_t conf_key_count(void);
+ *	const struct conf_key_info *conf_key_at(size_t i);
+ *	int conf_format(const struct mxg_conf *c, size_t i, char *buf,
+ *			size_t len);
+ *	const char *conf_apply_name(enum conf_apply a);
  * DESCRIPTION
  *	The file is "key = value", one setting a line; '#' starts a comment,
  *	blank lines are ignored. Lists (interfaces, ports, dns_servers) are
  *	separated by commas and/or blanks. Durations take a unit suffix
  *	(ms, s, m, h, d; none = seconds).
  *
- *	conf_defaults() fills in every default. conf_load() applies the file
- *	on top of what c holds. Every bad line is reported through report()
- *	as "FILE:LINE: reason" (unknown key, missing '=', bad value, value
- *	out of range, duplicate key); the return value is the number of bad
- *	lines, or -1 if the file cannot be read (reported as "FILE: reason").
- *	On any error c is left unchanged, so a caller keeps its last good
- *	configuration.
+ *	One table in config.c owns everything about a key: its name, type,
+ *	storage, range, default (as the text a user would write) and how a
+ *	change reaches a running daemon (enum conf_apply). Nothing else
+ *	lists keys; a new key is one row there.
+ *
+ *	conf_defaults() fills in every default by parsing each key's default
+ *	text with the file's own parser; a default that does not parse, or
+ *	defaults that fail the whole-file checks, are a programming error
+ *	(msg_panic). conf_load() applies the file on top of what c holds.
+ *	Every bad line is reported through report() as "FILE:LINE: reason"
+ *	(unknown key, missing '=', bad value, value out of range, duplicate
+ *	key); the return value is the number of bad lines, or -1 if the file
+ *	cannot be read (reported as "FILE: reason"). On any error c is left
+ *	unchanged, so a caller keeps its last good configuration.
+ *
+ *	A key's storage is made of its value alone: parsing a value clears
+ *	the key's field first, so two configurations hold the same value of
+ *	a key exactly when its field bytes are equal.
+ *
+ *	conf_reload_merge() is for a reload: next is the file just loaded
+ *	(conf_defaults() + conf_load()), running the configuration in
+ *	force. Every CONF_RESTART key whose value differs gets its running
+ *	value back in next, and its name is appended to restart_keys
+ *	("countries_dir, pid_file"; "" when none; cut short, never
+ *	overrun, if len is too small; restart_keys may be NULL when len is
+ *	0). The result is a bit mask, 1u << class, of the apply classes
+ *	(CONF_LIVE, CONF_KERNEL, CONF_RULES) of the other keys that
+ *	changed: the caller rewrites the kernel config map for CONF_KERNEL
+ *	and reloads the nftables rules for CONF_RULES. Restart keys never
+ *	set a bit. After the merge next still passes the whole-file
+ *	checks: the keys they relate are either all restart keys (the
+ *	marks) or none (greylist_delay and greylist_window).
+ *
+ *	conf_key_count() and conf_key_at() walk the keys in the order of
+ *	the shipped mxgate.conf, for tools (mxgated -p) and tests; old
+ *	names still accepted in the file (mark_tarpit) are not listed.
+ *	conf_key_at() returns NULL for i out of range.
+ *
+ *	conf_format() prints key i's value in c in the syntax the file
+ *	accepts: durations in their largest whole unit ("25m"), marks in
+ *	0x hex, actions by name, lists separated by ", ", paths as they
+ *	are, rules_cmd "none" when unset, and "" for a list or text that
+ *	is empty (which the file cannot say: leave the key out). Parsing a
+ *	non-empty result gives back the same field bytes. It returns the
+ *	length of the whole text as snprintf() does (len >= CONF_VALUE_MAX
+ *	always suffices), or -1 for i out of range.
+ *
+ *	conf_apply_name() is "live", "kernel", "rules" or "restart".
  */
 #ifndef MXG_CONFIG_H
 #define MXG_CONFIG_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <linux/types.h>
 #include "mxgate.h"
@@ -31,20 +83,21 @@
 #define MXG_MAX_IFACES		16
 #define MXG_DEFAULT_CONF	"/etc/mxgate/mxgate.conf"
 
+/* Defaults are not repeated here: they live in the key table (config.c). */
 struct mxg_conf {
 	char interfaces[MXG_MAX_IFACES][IF_NAMESIZE];	/* tc ingress here */
 	int n_interfaces;
-	__u16 ports[MXG_MAX_PORTS];	/* protected TCP ports; default 25 */
+	__u16 ports[MXG_MAX_PORTS];	/* protected TCP ports */
 	int n_ports;
-	unsigned queue;			/* NFQUEUE number; default 0 */
+	unsigned queue;			/* NFQUEUE number */
 	char dns_servers[512];		/* "host[:port],..." ; "" = system */
-	char pin_dir[PATH_MAX];		/* default /sys/fs/bpf/mxgate */
-	char state_dir[PATH_MAX];	/* default /var/lib/mxgate */
+	char pin_dir[PATH_MAX];		/* where the maps are pinned */
+	char state_dir[PATH_MAX];	/* learned verdicts on disk */
 	char rules_cmd[PATH_MAX];	/* nftables loader; "" = don't load */
-	char pid_file[PATH_MAX];	/* default /run/mxgated.pid */
-	unsigned decision_timeout_ms;	/* default 5 s */
-	unsigned verdict_ttl_pass;	/* seconds; default 1 d */
-	unsigned verdict_ttl_block;	/* seconds; default 1 h */
+	char pid_file[PATH_MAX];	/* for mxgatectl reload */
+	unsigned decision_timeout_ms;	/* decide with what is known then */
+	unsigned verdict_ttl_pass;	/* seconds */
+	unsigned verdict_ttl_block;	/* seconds */
 	unsigned max_sources;		/* verdicts map size */
 	unsigned max_pending;		/* sources being resolved at once */
 	__u32 mark_pass, mark_responder, mark_mask;
@@ -76,8 +129,30 @@ struct mxg_conf {
 	unsigned client_connection_limit; /* nftables ct count; 0 = off */
 };
 
+/* How a changed key reaches a running mxgated on a reload (SIGHUP). */
+enum conf_apply {
+	CONF_LIVE,	/* read from struct mxg_conf where it is used */
+	CONF_KERNEL,	/* the kernel config map is rewritten */
+	CONF_RULES,	/* the nftables rules are reloaded */
+	CONF_RESTART,	/* fixed at start-up: a reload keeps the running value */
+};
+
+struct conf_key_info {
+	const char *name;		/* as written in the file */
+	enum conf_apply apply;		/* how a change applies */
+	const char *default_text;	/* as a user would write it; "" = none */
+};
+
+#define CONF_VALUE_MAX	PATH_MAX	/* conf_format() never needs more */
+
 void conf_defaults(struct mxg_conf *c);
 int conf_load(struct mxg_conf *c, const char *path,
 	      void (*report)(const char *msg));
+unsigned conf_reload_merge(struct mxg_conf *next, const struct mxg_conf *running,
+			   char *restart_keys, size_t len);
+size_t conf_key_count(void);
+const struct conf_key_info *conf_key_at(size_t i);
+int conf_format(const struct mxg_conf *c, size_t i, char *buf, size_t len);
+const char *conf_apply_name(enum conf_apply a);
 
 #endif /* MXG_CONFIG_H */

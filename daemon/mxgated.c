@@ -3,7 +3,7 @@
  * NAME
  *	mxgated - classify new SMTP clients and teach the kernel the verdict
  * SYNOPSIS
- *	mxgated [-f] [-c FILE] [-t | -u]
+ *	mxgated [-f] [-c FILE] [-t | -u | -p | -d]
  * DESCRIPTION
  *	Start-up: read the configuration, load the tc program and its pinned
  *	maps, attach it to the configured interfaces, bind NFQUEUE, load the
@@ -20,7 +20,9 @@
  *	queue rule's bypass lets new sources through while no daemon listens,
  *	and cached verdicts keep being enforced. -u detaches the tc program
  *	and unloads the rules instead (learned verdicts stay pinned).
- *	-t checks the configuration and exits.
+ *	-t checks the configuration and exits. -p prints the configuration
+ *	in force, every key as "key = value" (like postconf); -d prints the
+ *	defaults. nftables/mxgate-rules reads its defaults from them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -315,35 +317,14 @@ static void write_kernel_config(struct daemon *d)
 		msg_fatal("cannot write the config map under %s", d->conf.pin_dir);
 }
 
-/* restart_needed - warn about a setting a reload cannot change */
-static void restart_needed(const struct mxg_conf *next, const struct mxg_conf *conf)
-{
-	if (memcmp(next->interfaces, conf->interfaces, sizeof(conf->interfaces)) ||
-	    next->n_interfaces != conf->n_interfaces ||
-	    memcmp(next->ports, conf->ports, sizeof(conf->ports)) ||
-	    next->queue != conf->queue || strcmp(next->pin_dir, conf->pin_dir) ||
-	    next->max_sources != conf->max_sources ||
-	    next->max_pending != conf->max_pending ||
-	    next->mark_pass != conf->mark_pass || next->mark_mask != conf->mark_mask ||
-	    next->mark_responder != conf->mark_responder ||
-	    next->responder_port != conf->responder_port ||
-	    next->responder_max_connections != conf->responder_max_connections ||
-	    next->responder_timeout_ms != conf->responder_timeout_ms ||
-	    next->tarpit_delay_ms != conf->tarpit_delay_ms ||
-	    next->client_connection_limit != conf->client_connection_limit ||
-	    strcmp(next->dns_servers, conf->dns_servers))
-		msg_warn("reload: interfaces, ports, queue, dns_servers, pin_dir, "
-			 "max_sources, max_pending, marks, responder_*, "
-			 "tarpit_delay and client_connection_limit change only "
-			 "with a restart; they keep their running values");
-}
-
 /* reload - SIGHUP: reread mxgate.conf and the tables; a bad file keeps
  * everything as it was (each bad line is reported) */
 static void reload(struct daemon *d)
 {
 	struct mxg_conf next, *conf = &d->conf;
 	struct table_set next_tables;
+	char restart[1024];		/* names of the restart keys that changed */
+	unsigned changed;		/* 1u << conf_apply of keys that changed */
 	int bad;
 
 	conf_defaults(&next);
@@ -358,26 +339,12 @@ static void reload(struct daemon *d)
 			 "running configuration and tables");
 		return;
 	}
-	restart_needed(&next, conf);
-	/* Only what a running daemon can change takes effect. */
-	memcpy(next.interfaces, conf->interfaces, sizeof(conf->interfaces));
-	next.n_interfaces = conf->n_interfaces;
-	memcpy(next.ports, conf->ports, sizeof(conf->ports));
-	next.n_ports = conf->n_ports;
-	next.queue = conf->queue;
-	memcpy(next.pin_dir, conf->pin_dir, sizeof(conf->pin_dir));
-	memcpy(next.dns_servers, conf->dns_servers, sizeof(conf->dns_servers));
-	memcpy(next.pid_file, conf->pid_file, sizeof(conf->pid_file));
-	next.max_sources = conf->max_sources;
-	next.max_pending = conf->max_pending;
-	next.mark_pass = conf->mark_pass;
-	next.mark_responder = conf->mark_responder;
-	next.mark_mask = conf->mark_mask;
-	next.responder_port = conf->responder_port;
-	next.responder_max_connections = conf->responder_max_connections;
-	next.responder_timeout_ms = conf->responder_timeout_ms;
-	next.tarpit_delay_ms = conf->tarpit_delay_ms;
-	next.client_connection_limit = conf->client_connection_limit;
+	/* Only what a running daemon can change takes effect: the key table
+	 * (config.c) says which keys those are. */
+	changed = conf_reload_merge(&next, conf, restart, sizeof(restart));
+	if (restart[0])
+		msg_warn("reload: restart needed for: %s; they keep their running "
+			 "values", restart);
 	if (strcmp(next.dnsbl_sites, conf->dnsbl_sites) ||
 	    next.dnsbl_min_ttl != conf->dnsbl_min_ttl ||
 	    next.dnsbl_max_ttl != conf->dnsbl_max_ttl)
@@ -385,9 +352,14 @@ static void reload(struct daemon *d)
 				next.dnsbl_max_ttl);	/* probes the new lists now */
 	table_set_free(&d->tables);
 	d->tables = next_tables;
-	memcpy(next.countries_dir, conf->countries_dir, sizeof(conf->countries_dir));
 	*conf = next;
-	write_kernel_config(d);	/* greylist times, prefixes, throttle rates */
+	if (changed & 1u << CONF_KERNEL)
+		write_kernel_config(d);	/* greylist times, prefixes, throttle rates */
+	/* On failure rules_run() has logged the loader's own words. */
+	if (changed & 1u << CONF_RULES && rules_run(conf, "load") != 0)
+		msg_warn("reload: the nftables rules were not reloaded; "
+			 "client_connection_limit may not be in effect (check "
+			 "with mxgate-rules status)");
 	load_countries(d);
 	msg_info("reload: %s and %zu table(s) in effect", d->conf_path, d->tables.n_tables);
 }
@@ -543,14 +515,29 @@ static void shutdown_daemon(struct daemon *d)
 	loop_free(d->loop);
 }
 
+/* print_conf - -p, -d: every key as "key = value", like postconf;
+ * conf_format() says it as the file would */
+static int print_conf(const struct mxg_conf *c)
+{
+	char value[CONF_VALUE_MAX];
+
+	for (size_t i = 0; i < conf_key_count(); i++) {
+		conf_format(c, i, value, sizeof(value));
+		printf("%s =%s%s\n", conf_key_at(i)->name, value[0] ? " " : "", value);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* usage - print the synopsis and exit 2 */
 static void usage(void)
 {
-	fprintf(stderr, "usage: mxgated [-f] [-c FILE] [-t | -u]\n"
+	fprintf(stderr, "usage: mxgated [-f] [-c FILE] [-t | -u | -p | -d]\n"
 		"  -f       stay in the foreground, log to stderr\n"
 		"  -c FILE  configuration (default " MXG_DEFAULT_CONF ")\n"
 		"  -t       check the configuration and exit\n"
-		"  -u       detach the tc program, unload the rules, exit\n");
+		"  -u       detach the tc program, unload the rules, exit\n"
+		"  -p       print the configuration in force, key = value\n"
+		"  -d       print the defaults, key = value\n");
 	exit(2);
 }
 
@@ -559,25 +546,34 @@ int main(int argc, char **argv)
 	static struct daemon d = { .conf_path = MXG_DEFAULT_CONF, .countries_watch = -1,
 				   .countries_fd = -1, .sigfd = -1, .queue_fd = -1 };
 	int foreground = 0, test_only = 0, do_uninstall = 0, opt, nbad;
+	int print = 0, print_defaults = 0;
 
-	while ((opt = getopt(argc, argv, "fc:tuh")) != -1) {
+	while ((opt = getopt(argc, argv, "fc:tupdh")) != -1) {
 		switch (opt) {
 		case 'f': foreground = 1; break;
 		case 'c': d.conf_path = optarg; break;
 		case 't': test_only = 1; break;
 		case 'u': do_uninstall = 1; break;
+		case 'p': print = 1; break;
+		case 'd': print_defaults = 1; break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
-	log_open("mxgated", foreground || test_only || do_uninstall);
+	log_open("mxgated", foreground || test_only || do_uninstall || print ||
+		 print_defaults);
 
 	conf_defaults(&d.conf);
+	if (print_defaults)
+		return print_conf(&d.conf);
 	nbad = conf_load(&d.conf, d.conf_path, report_conf_error);
 	if (nbad != 0)
-		msg_fatal("%s: %s; not starting", d.conf_path,
-			  nbad < 0 ? "cannot read it" : "bad configuration");
+		msg_fatal("%s: %s%s", d.conf_path,
+			  nbad < 0 ? "cannot read it" : "bad configuration",
+			  print ? "" : "; not starting");
+	if (print)
+		return print_conf(&d.conf);
 	if (d.conf.n_interfaces == 0)
 		msg_fatal("%s: interfaces is not set: name the interface(s) "
 			  "SMTP clients arrive on", d.conf_path);

@@ -17,9 +17,11 @@
 # program would) reaches the responder's port, not port 25; unmarked and
 # PASS-marked ones reach port 25; the responder's port cannot be reached
 # directly; --conn-limit caps the open connections of one address and
-# --conn-limit 0 loads no limit; bad values change nothing. Every nft and
-# iptables command runs inside our namespaces; the host's ruleset is never
-# touched. One "ok - ..." / "not ok - ..." line per check, then
+# --conn-limit 0 loads no limit; bad values change nothing. The values
+# not given come from mxgated -p (-c FILE, MXGATED; mxgate.nft has only
+# placeholders), and without an mxgated a load with every option given
+# still works. Every nft and iptables command runs inside our namespaces;
+# the host's ruleset is never touched. One "ok - ..." / "not ok - ..." line per check, then
 # "rules: N passed, N failed"; exit 1 if any failed.
 #
 # The native nftables path cannot load here (this kernel has no nft_queue).
@@ -312,20 +314,102 @@ check "load --dry-run prints the ruleset with the ports filled in" \
 	grep -q '^define MXG_PORTS = { 25, 587 }' "$TMP/out"
 check "load --dry-run changed nothing" same_ruleset
 
-# Installed layout: sbin/mxgate-rules finds ../share/mxgate/mxgate.nft;
-# with no mxgate.nft anywhere it says so, unless MXGATE_NFT names one.
+# Installed layout: sbin/mxgate-rules finds ../share/mxgate/mxgate.nft,
+# and mxgated beside it for the values not given; with no mxgate.nft
+# anywhere it says so, unless MXGATE_NFT names one. The bare copy finds
+# no mxgated either: MXGATED names it.
 mkdir -p "$TMP/inst/sbin" "$TMP/inst/share/mxgate" "$TMP/bare"
 cp "$RULES" "$TMP/inst/sbin/" && cp "$RULES" "$TMP/bare/"
+cp "$REPO/build/mxgated" "$TMP/inst/sbin/"
 cp "$REPO/nftables/mxgate.nft" "$TMP/inst/share/mxgate/"
-check "installed layout finds ../share/mxgate/mxgate.nft" \
+check "installed layout finds ../share/mxgate/mxgate.nft and sbin/mxgated" \
 	in_ns "$TMP/inst/sbin/mxgate-rules" load --dry-run
-if in_ns "$TMP/bare/mxgate-rules" load --dry-run >/dev/null 2>"$TMP/err"; then
+if in_ns env MXGATED="$REPO/build/mxgated" "$TMP/bare/mxgate-rules" load --dry-run \
+	>/dev/null 2>"$TMP/err"; then
 	not_ok "no mxgate.nft anywhere is an error"
 else
 	check "no mxgate.nft anywhere is an error naming MXGATE_NFT" grep -q 'cannot find mxgate.nft.*MXGATE_NFT' "$TMP/err"
 fi
 check "MXGATE_NFT names the ruleset as a last resort" \
-	in_ns env MXGATE_NFT="$REPO/nftables/mxgate.nft" "$TMP/bare/mxgate-rules" load --dry-run
+	in_ns env MXGATE_NFT="$REPO/nftables/mxgate.nft" MXGATED="$REPO/build/mxgated" \
+	"$TMP/bare/mxgate-rules" load --dry-run
+
+# --- the values not given: from mxgated -p, where the defaults are ---------
+
+# mxgate.nft holds placeholders where values were, and nft refuses it as
+# it is: it carries no defaults of its own.
+expect "mxgate.nft: six defines with their placeholders, two limits with @CONN_LIMIT@" "6 2" \
+	"$(grep -c '^define MXG_\([A-Z_]*\) = @\1@' "$REPO/nftables/mxgate.nft") $(grep -c 'ct count over @CONN_LIMIT@ }' "$REPO/nftables/mxgate.nft")"
+if in_ns nft -c -f "$REPO/nftables/mxgate.nft" >/dev/null 2>&1; then
+	not_ok "mxgate.nft as it is does not load"
+else
+	ok "mxgate.nft as it is does not load"
+fi
+# With no mxgated beside the loader, in MXGATED or in PATH, load says what
+# to do, unless every option is given (as mxgated gives them).
+if [ -z "$(command -v mxgated)" ]; then
+	rules_bare() {
+		in_ns env MXGATE_NFT="$REPO/nftables/mxgate.nft" "$TMP/bare/mxgate-rules" "$@" \
+			>"$TMP/out" 2>"$TMP/err"
+		RC=$?
+	}
+	rules_bare load --dry-run --queue 3
+	expect "no mxgated anywhere: load fails with one line naming MXGATED" "1 1 1" \
+		"$RC $(wc -l <"$TMP/err") $(grep -c 'cannot find mxgated.*set MXGATED' "$TMP/err")"
+	rules_bare load --dry-run --queue 0 --ports 25 --mark-mask 0xf00 --mark-pass 0x100 \
+		--mark-responder 0x200 --responder-port 10025 --conn-limit 20
+	expect "no mxgated anywhere: load with every option given needs none" 0 "$RC"
+	rules_bare unload --dry-run
+	expect "no mxgated anywhere: unload needs none" 0 "$RC"
+else
+	ok "# skip: mxgated is in PATH ($(command -v mxgated)); its absence is not tested"
+fi
+# -c FILE: the file's values fill in what the command line does not say.
+cat >"$TMP/conf" <<'EOF'
+queue = 9
+ports = 25, 465
+mark_mask = 0xff00
+mark_pass = 0x1000
+mark_responder = 0x2000
+responder_port = 2600
+client_connection_limit = 7
+EOF
+rules load --dry-run -c "$TMP/conf"
+expect "load -c FILE takes the values from FILE" \
+	"0 (queue 9, ports 25,465, responder port 2600, conn limit 7)" \
+	"$RC $(grep -o '(queue .*)$' "$TMP/out")"
+expect "... the marks too" \
+	"define MXG_MARK_MASK = 0xff00|define MXG_MARK_PASS = 0x1000|define MXG_MARK_RESPONDER = 0x2000" \
+	"$(grep -o '^define MXG_MARK_[A-Z]* = 0x[0-9a-f]*' "$TMP/out" | paste -sd'|')"
+rules load --dry-run -c "$TMP/conf" --queue 4 --conn-limit 0 --ports 25
+expect "options given win over FILE" "0 (queue 4, ports 25, responder port 2600, conn limit off)" \
+	"$RC $(grep -o '(queue .*)$' "$TMP/out")"
+rules load --dry-run -c "$TMP/nonexistent.conf"
+expect "load -c a missing FILE fails with one line naming it" "1 1 1" \
+	"$RC $(wc -l <"$TMP/err") $(grep -c "$TMP/nonexistent.conf: No such file" "$TMP/err")"
+printf 'queue = 9\nports = 25 25\n' >"$TMP/bad.conf"
+rules load --dry-run -c "$TMP/bad.conf"
+expect "load -c a bad FILE fails with one line naming FILE:LINE" "1 1 1" \
+	"$RC $(wc -l <"$TMP/err") $(grep -c "$TMP/bad.conf:2: ports: \"25\" is listed twice" "$TMP/err")"
+# MXGATED is asked first: a stand-in with other defaults is believed.
+cat >"$TMP/fake-mxgated" <<'EOF'
+#!/bin/sh
+# test stand-in for "mxgated -d" (or -p): defaults that are not mxgate's
+cat <<'EOV'
+interfaces =
+queue = 5
+ports = 2525
+mark_mask = 0xf00
+mark_pass = 0x100
+mark_responder = 0x200
+responder_port = 2600
+client_connection_limit = 9
+EOV
+EOF
+chmod +x "$TMP/fake-mxgated"
+in_ns env MXGATED="$TMP/fake-mxgated" "$RULES" load --dry-run >"$TMP/out" 2>"$TMP/err"
+expect "MXGATED names the mxgated whose values load takes" \
+	"(queue 5, ports 2525, responder port 2600, conn limit 9)" "$(grep -o '(queue .*)$' "$TMP/out")"
 
 # The native rule's text is valid: the kernel refuses the full ruleset
 # only at the queue statement, for want of the expression.
@@ -730,17 +814,19 @@ for bad in "--responder-port|--responder-port 0" "--responder-port|--responder-p
 done
 
 mkdir -p "$TMP/tpl"
-cp "$RULES" "$TMP/tpl/"
+cp "$RULES" "$TMP/tpl/"		# no mxgated beside it: MXGATED names it
 # shellcheck disable=SC2016 # literal $MXG_... of mxgate.nft
 for mut in '/add @mxgate_conn6 /d|add @mxgate_conn6' \
-	's/ct count over 20/ct count 20/|add @mxgate_conn4' \
+	's/ct count over @CONN_LIMIT@ }/ct count @CONN_LIMIT@ }/|add @mxgate_conn4' \
+	's/^define MXG_QUEUE = @QUEUE@/define MXG_QUEUE = 0/|define MXG_QUEUE = @QUEUE@' \
 	'/set mxgate_conn4 /d|set mxgate_conn4' \
 	's/redirect to :$MXG_RESPONDER_PORT/redirect to :10025/|redirect to :$MXG_RESPONDER_PORT' \
 	'/^define MXG_RESPONDER_PORT /d|define MXG_RESPONDER_PORT' \
 	'/add @mxgate_conn4 /a\		ip saddr 203.0.113.7 drop|chain connlimit'; do
 	sed "${mut%|*}" "$REPO/nftables/mxgate.nft" >"$TMP/tpl/mxgate.nft"
 	want=${mut##*|}
-	if in_ns "$TMP/tpl/mxgate-rules" load >"$TMP/out" 2>"$TMP/err"; then
+	if in_ns env MXGATED="$REPO/build/mxgated" "$TMP/tpl/mxgate-rules" load \
+		>"$TMP/out" 2>"$TMP/err"; then
 		not_ok "a mxgate.nft edited with '${mut%|*}' is refused"
 	else
 		check "a mxgate.nft edited with '${mut%|*}' is refused naming '$want'" \

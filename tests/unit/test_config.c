@@ -496,28 +496,33 @@ TEST(config_missing_file)
 TEST(config_shipped_file_shows_the_defaults)
 {
 	struct mxg_conf c, defaults;
-	char line[1100], path[64], *text = calloc(1, 65536);
-	size_t o = 0;
+	char line[1100], path[64], want[256];
+	char *text = calloc(1, 65536), *raw = calloc(1, 65536);
+	size_t o = 0, r = 0;
 	int n_defaults = 0;
 	FILE *f = fopen("scripts/mxgate.conf", "r");
 
-	CHECK(f != NULL && text != NULL);
-	if (!f || !text) {
+	CHECK(f != NULL && text != NULL && raw != NULL);
+	if (!f || !text || !raw) {
 		free(text);
+		free(raw);
 		if (f)
 			fclose(f);
 		return;
 	}
 	/* Uncomment every "#key = value" line: the file promises that each
 	 * of them is the default, so the result must equal conf_defaults(). */
-	while (fgets(line, sizeof(line), f) && o + strlen(line) < 65536) {
-		size_t k = strspn(line + 1, "abcdefghijklmnopqrstuvwxyz_");
+	raw[r++] = '\n';
+	while (fgets(line, sizeof(line), f) && o + strlen(line) < 65536 &&
+	       r + strlen(line) < 65536) {
+		size_t k = strspn(line + 1, "abcdefghijklmnopqrstuvwxyz_0123456789");
 		int is_default = line[0] == '#' && k > 0 &&
 				 strncmp(line + 1 + k, " = ", 3) == 0;
 
 		n_defaults += is_default;
 		o += (size_t)snprintf(text + o, 65536 - o, "%s",
 				      is_default ? line + 1 : line);
+		r += (size_t)snprintf(raw + r, 65536 - r, "%s", line);
 	}
 	fclose(f);
 	conf_defaults(&defaults);
@@ -526,11 +531,27 @@ TEST(config_shipped_file_shows_the_defaults)
 	for (int i = 0; i < n_msgs && i < MAX_MSGS; i++)
 		test_fail(__FILE__, __LINE__, "%s", msgs[i]);
 	CHECK(memcmp(&c, &defaults, sizeof(c)) == 0);
-	/* Every key but interfaces, dns_servers, client_access, dnsbl_sites and
-	 * country_actions (no default: an example is shown) has a default line. A
-	 * new key fails here until the shipped file shows it. */
-	CHECK_EQ_INT(n_defaults, 34);
+	/* Every key with a default has its line, with the table's text;
+	 * every key without one (interfaces, dns_servers, client_access,
+	 * dnsbl_sites, country_actions) an example. A new key fails here
+	 * until the shipped file shows it. */
+	for (size_t i = 0; i < conf_key_count(); i++) {
+		const struct conf_key_info *k = conf_key_at(i);
+
+		if (k->default_text[0]) {
+			n_defaults--;
+			snprintf(want, sizeof(want), "\n#%s = %s\n", k->name,
+				 k->default_text);
+		} else {
+			snprintf(want, sizeof(want), "e.g. %s = ", k->name);
+		}
+		if (!strstr(raw, want))
+			test_fail(__FILE__, __LINE__, "scripts/mxgate.conf lacks "
+				  "\"%s\"", want);
+	}
+	CHECK_EQ_INT(n_defaults, 0);
 	free(text);
+	free(raw);
 }
 
 TEST(config_responder_tarpit_throttle_keys)
@@ -581,4 +602,246 @@ TEST(config_responder_tarpit_throttle_keys)
 	CHECK(has_msg(path, 5, "out of range"));
 	CHECK_EQ_INT(c.greylist_prefix_v4, 0);
 	CHECK_EQ_INT(c.responder_port, 2525);
+}
+
+/* A value other than the default for every key, how conf_format() says
+ * it, and the apply class the key must have. A key missing here fails
+ * config_key_table_walk until it is added. */
+static const struct {
+	const char *name;		/* the key */
+	const char *value;		/* as a user might write it */
+	const char *printed;		/* as conf_format() says it */
+	enum conf_apply apply;		/* what a reload does with a change */
+} other[] = {
+	{ "interfaces", "eth0,eth1", "eth0, eth1", CONF_RESTART },
+	{ "ports", "587 25", "587, 25", CONF_RESTART },
+	{ "queue", "7", "7", CONF_RESTART },
+	{ "rules_cmd", "none", "none", CONF_RESTART },
+	{ "pin_dir", "/run/mxgate/bpf", "/run/mxgate/bpf", CONF_RESTART },
+	{ "state_dir", "/tmp/mxgate-state", "/tmp/mxgate-state", CONF_RESTART },
+	{ "pid_file", "/tmp/mxgated.pid", "/tmp/mxgated.pid", CONF_RESTART },
+	{ "dns_servers", "192.0.2.53 [2001:db8::53]:5353",
+	  "192.0.2.53, [2001:db8::53]:5353", CONF_RESTART },
+	{ "decision_timeout", "1500ms", "1500ms", CONF_RESTART },
+	{ "verdict_ttl_pass", "48h", "2d", CONF_LIVE },
+	{ "verdict_ttl_block", "90m", "90m", CONF_LIVE },
+	{ "max_sources", "1024", "1024", CONF_RESTART },
+	{ "max_pending", "10", "10", CONF_RESTART },
+	{ "client_access", "hash:/etc/mxgate/client_access",
+	  "hash:/etc/mxgate/client_access", CONF_LIVE },
+	{ "s25r_action", "tarpit", "tarpit", CONF_LIVE },
+	{ "unknown_client_action", "block", "block", CONF_LIVE },
+	{ "greylist_delay", "300", "5m", CONF_KERNEL },
+	{ "greylist_window", "2h", "2h", CONF_LIVE },
+	{ "allowlist_ttl", "7d", "7d", CONF_KERNEL },
+	{ "greylist_prefix_v4", "/24", "24", CONF_KERNEL },
+	{ "greylist_prefix_v6", "64", "64", CONF_KERNEL },
+	{ "responder_port", "2525", "2525", CONF_RESTART },
+	{ "responder_max_connections", "3", "3", CONF_RESTART },
+	{ "responder_timeout", "500ms", "500ms", CONF_RESTART },
+	{ "tarpit_delay", "60s", "1m", CONF_RESTART },
+	{ "throttle_rate", "60", "60", CONF_KERNEL },
+	{ "throttle_burst", "5", "5", CONF_KERNEL },
+	{ "throttle_prefix_rate", "0", "0", CONF_KERNEL },
+	{ "throttle_prefix_burst", "20", "20", CONF_KERNEL },
+	{ "client_connection_limit", "0", "0", CONF_RULES },
+	{ "dnsbl_sites", "zen.spamhaus.org*3 list.dnswl.org*-2",
+	  "zen.spamhaus.org*3 list.dnswl.org*-2", CONF_LIVE },
+	{ "dnsbl_threshold", "3", "3", CONF_LIVE },
+	{ "dnsbl_action", "greylist", "greylist", CONF_LIVE },
+	{ "dnsbl_allowlist_threshold", "-1", "-1", CONF_LIVE },
+	{ "dnsbl_min_ttl", "30", "30s", CONF_LIVE },
+	{ "dnsbl_max_ttl", "86400", "1d", CONF_LIVE },
+	{ "countries_dir", "/tmp/countries.d", "/tmp/countries.d", CONF_RESTART },
+	{ "country_actions", "cn:block, jp:pass", "cn:block, jp:pass", CONF_LIVE },
+	{ "country_default_action", "pass", "pass", CONF_LIVE },
+	{ "mark_mask", "0XFF00", "0xff00", CONF_RESTART },
+	{ "mark_pass", "1024", "0x400", CONF_RESTART },
+	{ "mark_responder", "0x300", "0x300", CONF_RESTART },
+};
+#define N_OTHER (sizeof(other) / sizeof(other[0]))
+
+/* format - key i of c as conf_format() says it, in a static buffer */
+static const char *format(const struct mxg_conf *c, size_t i)
+{
+	static char buf[CONF_VALUE_MAX];
+	int n = conf_format(c, i, buf, sizeof(buf));
+
+	CHECK(n >= 0 && (size_t)n < sizeof(buf) && (size_t)n == strlen(buf));
+	return buf;
+}
+
+/* set_one - load "name = value" on top of c: 0 if the file was good */
+static int set_one(struct mxg_conf *c, const char *name, const char *value)
+{
+	char text[1100], path[64];
+
+	snprintf(text, sizeof(text), "%s = %s\n", name, value);
+	return load_text(c, text, path, sizeof(path));
+}
+
+TEST(config_key_table_walk)
+{
+	struct mxg_conf defaults, c, again, next;
+	char restart[512], value[CONF_VALUE_MAX];
+	size_t n = conf_key_count();
+
+	conf_defaults(&defaults);
+	CHECK(n > 0 && conf_key_at(n) == NULL);
+	CHECK_EQ_INT(conf_format(&defaults, n, value, sizeof(value)), -1);
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_key_info *k = conf_key_at(i);
+		size_t t;
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(conf_key_at(j)->name, k->name) == 0)
+				test_fail(__FILE__, __LINE__, "%s listed twice", k->name);
+		for (t = 0; t < N_OTHER && strcmp(other[t].name, k->name) != 0; t++)
+			;
+		if (t == N_OTHER) {
+			test_fail(__FILE__, __LINE__, "no test value for key %s", k->name);
+			continue;
+		}
+		/* The default text is what conf_format() prints for it (so it
+		 * parses, as conf_defaults() did), and parses back to the
+		 * same bytes. */
+		CHECK_EQ_STR(format(&defaults, i), k->default_text);
+		c = defaults;
+		if (k->default_text[0]) {
+			CHECK_EQ_INT(set_one(&c, k->name, k->default_text), 0);
+			CHECK(memcmp(&c, &defaults, sizeof(c)) == 0);
+		}
+		if (k->apply != other[t].apply)
+			test_fail(__FILE__, __LINE__, "%s is %s, expected %s", k->name,
+				  conf_apply_name(k->apply),
+				  conf_apply_name(other[t].apply));
+
+		/* Another value: printed in the file's syntax, and what is
+		 * printed parses back to the same bytes. */
+		c = defaults;
+		if (set_one(&c, k->name, other[t].value) != 0) {
+			test_fail(__FILE__, __LINE__, "%s = %s: %s", k->name,
+				  other[t].value, n_msgs ? msgs[0] : "?");
+			continue;
+		}
+		CHECK(memcmp(&c, &defaults, sizeof(c)) != 0);
+		CHECK_EQ_STR(format(&c, i), other[t].printed);
+		again = defaults;
+		CHECK_EQ_INT(set_one(&again, k->name, format(&c, i)), 0);
+		CHECK(memcmp(&again, &c, sizeof(c)) == 0);
+		for (size_t j = 0; j < n; j++)
+			if (j != i) {
+				snprintf(value, sizeof(value), "%s", format(&defaults, j));
+				CHECK_EQ_STR(format(&c, j), value);
+			}
+
+		/* A reload that changes this key alone. */
+		next = c;
+		unsigned changed = conf_reload_merge(&next, &defaults, restart,
+						     sizeof(restart));
+		if (k->apply == CONF_RESTART) {
+			CHECK_EQ_INT(changed, 0);
+			CHECK_EQ_STR(restart, k->name);
+			CHECK(memcmp(&next, &defaults, sizeof(next)) == 0);
+		} else {
+			CHECK_EQ_INT(changed, 1u << k->apply);
+			CHECK_EQ_STR(restart, "");
+			CHECK(memcmp(&next, &c, sizeof(next)) == 0);
+		}
+		/* ... and one that changes nothing. */
+		next = defaults;
+		CHECK_EQ_INT(conf_reload_merge(&next, &defaults, restart, sizeof(restart)), 0);
+		CHECK_EQ_STR(restart, "");
+	}
+}
+
+TEST(config_reload_merge_several_keys)
+{
+	struct mxg_conf running, next;
+	char path[64], restart[64], tiny[8];
+	unsigned changed;
+
+	conf_defaults(&running);
+	next = running;
+	CHECK_EQ_INT(load_text(&next, "countries_dir = /tmp/c.d\npid_file = /tmp/p\n"
+			       "greylist_delay = 5m\nthrottle_rate = 9\n"
+			       "client_connection_limit = 3\nverdict_ttl_pass = 2d\n"
+			       "mark_pass = 0x400\n", path, sizeof(path)), 0);
+	changed = conf_reload_merge(&next, &running, restart, sizeof(restart));
+	CHECK_EQ_INT(changed, 1u << CONF_LIVE | 1u << CONF_KERNEL | 1u << CONF_RULES);
+	/* In the order of the table (and of the shipped file). */
+	CHECK_EQ_STR(restart, "pid_file, countries_dir, mark_pass");
+	CHECK_EQ_STR(next.countries_dir, "/etc/mxgate/countries.d");
+	CHECK_EQ_STR(next.pid_file, "/run/mxgated.pid");
+	CHECK_EQ_INT(next.mark_pass, 0x100);
+	CHECK_EQ_INT(next.greylist_delay, 300);
+	CHECK_EQ_INT(next.throttle_rate, 9);
+	CHECK_EQ_INT(next.client_connection_limit, 3);
+	CHECK_EQ_INT(next.verdict_ttl_pass, 2 * 86400);
+
+	/* A short buffer is cut, never overrun; none at all is fine too. */
+	next = running;
+	CHECK_EQ_INT(load_text(&next, "countries_dir = /tmp/c.d\npid_file = /tmp/p\n",
+			       path, sizeof(path)), 0);
+	memset(tiny, 'x', sizeof(tiny));
+	CHECK_EQ_INT(conf_reload_merge(&next, &running, tiny, 4), 0);
+	CHECK_EQ_STR(tiny, "pid");
+	CHECK(tiny[4] == 'x');
+	next = running;
+	CHECK_EQ_INT(load_text(&next, "pid_file = /tmp/p\n", path, sizeof(path)), 0);
+	CHECK_EQ_INT(conf_reload_merge(&next, &running, NULL, 0), 0);
+	CHECK_EQ_STR(next.pid_file, "/run/mxgated.pid");
+
+	CHECK_EQ_STR(conf_apply_name(CONF_LIVE), "live");
+	CHECK_EQ_STR(conf_apply_name(CONF_KERNEL), "kernel");
+	CHECK_EQ_STR(conf_apply_name(CONF_RULES), "rules");
+	CHECK_EQ_STR(conf_apply_name(CONF_RESTART), "restart");
+}
+
+TEST(config_defaults_are_the_documented_ones)
+{
+	struct mxg_conf c;
+
+	conf_defaults(&c);
+	CHECK_EQ_INT(c.n_ports, 1);
+	CHECK_EQ_INT(c.ports[0], 25);
+	CHECK_EQ_INT(c.decision_timeout_ms, 5000);
+	CHECK_EQ_INT(c.greylist_delay, 1500);
+	CHECK_EQ_INT(c.responder_port, 10025);
+	CHECK_EQ_INT(c.client_connection_limit, 20);
+	CHECK_EQ_INT(c.dnsbl_action, MXG_ACT_BLOCK);
+	CHECK_EQ_INT(c.country_default_action, MXG_ACT_BLOCK);
+	CHECK_EQ_STR(c.countries_dir, "/etc/mxgate/countries.d");
+	CHECK_EQ_STR(c.state_dir, "/var/lib/mxgate");
+	CHECK_EQ_STR(c.pid_file, "/run/mxgated.pid");
+	/* The BPF side keeps its own constants (the map size the program is
+	 * compiled with, the marks of the tests): they must agree. */
+	CHECK_EQ_INT(c.max_sources, MXG_DEFAULT_MAX_SOURCES);
+	CHECK_EQ_INT(c.mark_pass, MXG_DEFAULT_MARK_PASS);
+	CHECK_EQ_INT(c.mark_responder, MXG_DEFAULT_MARK_RESPONDER);
+	CHECK_EQ_INT(c.mark_mask, MXG_DEFAULT_MARK_MASK);
+}
+
+TEST(config_mark_tarpit_is_mark_responder)
+{
+	struct mxg_conf c;
+	char path[64];
+
+	conf_defaults(&c);
+	CHECK_EQ_INT(load_text(&c, "mark_tarpit = 0x400\n", path, sizeof(path)), 0);
+	CHECK_EQ_INT(c.mark_responder, 0x400);
+	/* One key, whichever name: set once. */
+	CHECK_EQ_INT(load_text(&c, "mark_responder = 0x300\nmark_tarpit = 0x300\n",
+			       path, sizeof(path)), 1);
+	CHECK(has_msg(path, 2, "mark_tarpit: already set on line 1 as mark_responder"));
+	CHECK_EQ_INT(load_text(&c, "mark_tarpit = 0x300\nmark_responder = 0x300\n",
+			       path, sizeof(path)), 1);
+	CHECK(has_msg(path, 2, "mark_responder: already set on line 1 as mark_tarpit"));
+	CHECK_EQ_INT(load_text(&c, "mark_tarpit = 0x300\nmark_tarpit = 0x300\n",
+			       path, sizeof(path)), 1);
+	CHECK(has_msg(path, 2, "mark_tarpit: already set on line 1"));
+	CHECK_EQ_INT(c.mark_responder, 0x400);
+	/* Listed and printed under its name only. */
+	for (size_t i = 0; i < conf_key_count(); i++)
+		CHECK(strcmp(conf_key_at(i)->name, "mark_tarpit") != 0);
 }
