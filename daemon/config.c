@@ -823,6 +823,15 @@ static void check_whole(struct parse_ctx *ctx, const struct mxg_conf *c)
 	if (c->greylist_delay >= c->greylist_window)
 		bad(ctx, "greylist_delay (%us) must be shorter than greylist_window "
 		    "(%us)", c->greylist_delay, c->greylist_window);
+	/* The redirect would send greylisted clients back to a protected
+	 * port, and mxgated could not bind the responder there anyway. */
+	for (int i = 0; i < c->n_ports; i++)
+		if (c->ports[i] == c->responder_port)
+			bad(ctx, "responder_port %u is one of the protected ports; "
+			    "choose a port no client connects to", c->responder_port);
+	if (c->dnsbl_min_ttl > c->dnsbl_max_ttl)
+		bad(ctx, "dnsbl_min_ttl (%us) must not be longer than dnsbl_max_ttl "
+		    "(%us)", c->dnsbl_min_ttl, c->dnsbl_max_ttl);
 }
 
 enum { LINE_LONG = 1, LINE_NUL = 2 };	/* read_line flags */

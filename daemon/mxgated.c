@@ -25,11 +25,13 @@
  *	defaults. nftables/mxgate-rules reads its defaults from them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -50,6 +52,7 @@
 #include "loop.h"
 #include "maps.h"
 #include "names.h"
+#include "preflight.h"
 #include "queue.h"
 #include "resolve.h"
 #include "responder.h"
@@ -84,6 +87,7 @@ struct daemon {
 	int countries_watch;		/* inotify on countries_dir, or -1 */
 	struct loop_timer countries_settle; /* reload countries then */
 	int sigfd;			/* SIGTERM, SIGINT, SIGHUP */
+	int pid_fd;			/* pid_file, locked while we run */
 	int queue_fd;			/* NFQUEUE */
 };
 
@@ -267,14 +271,13 @@ static void countries_changed(void *ctx, int fd, __u32 events)
 	loop_timer_set(d->loop, &d->countries_settle, now_ns() + COUNTRY_SETTLE_NS);
 }
 
-/* watch_countries - inotify on countries_dir (created if missing) */
+/* watch_countries - inotify on countries_dir (preflight made sure it is
+ * there: created here, it would lift every country block in force) */
 static void watch_countries(struct daemon *d)
 {
 	const char *dir = d->conf.countries_dir;
 
 	loop_timer_init(&d->countries_settle, load_countries, d);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		msg_warn("countries_dir %s: %s", dir, strerror(errno));
 	d->countries_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (d->countries_watch < 0 ||
 	    inotify_add_watch(d->countries_watch, dir, IN_CLOSE_WRITE |
@@ -473,14 +476,39 @@ static int uninstall(const struct mxg_conf *conf)
 	return rc;
 }
 
-/* write_pid_file - for mxgatectl reload and init scripts */
-static void write_pid_file(const struct mxg_conf *conf)
+/* lock_pid_file - one mxgated per pid_file, before anything in the
+ * kernel or on disk is touched: a second one exits here, naming the
+ * first, and changes nothing. The lock lives as long as the open file
+ * (daemon() keeps it: the child inherits the descriptor). */
+static void lock_pid_file(struct daemon *d)
 {
-	FILE *f = fopen(conf->pid_file, "w");
+	char buf[32] = "";
+	ssize_t n;
 
-	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0)
+	d->pid_fd = open(d->conf.pid_file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->pid_fd < 0)
+		msg_fatal("pid_file %s: %s", d->conf.pid_file, strerror(errno));
+	if (flock(d->pid_fd, LOCK_EX | LOCK_NB) == 0)
+		return;
+	if (errno != EWOULDBLOCK)
+		msg_fatal("pid_file %s: lock: %s", d->conf.pid_file, strerror(errno));
+	n = pread(d->pid_fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	msg_fatal("another mxgated is running (pid %s, pid_file %s); not "
+		  "starting, nothing changed", buf[0] ? buf : "?", d->conf.pid_file);
+}
+
+/* write_pid_file - our pid into the locked pid_file, for mxgatectl
+ * reload and init scripts */
+static void write_pid_file(struct daemon *d)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (ftruncate(d->pid_fd, 0) < 0 || pwrite(d->pid_fd, buf, (size_t)n, 0) != n)
 		msg_warn("pid_file %s: %s (mxgatectl reload will not find us)",
-			 conf->pid_file, strerror(errno));
+			 d->conf.pid_file, strerror(errno));
 }
 
 /* shutdown_daemon - release held SYNs, then everything in reverse order */
@@ -499,7 +527,8 @@ static void shutdown_daemon(struct daemon *d)
 	responder_close(d->responder);
 	resolve_free(d->resolver);	/* before the lists: see dnsbl.h */
 	dnsbl_free(d->dnsbl);
-	unlink(d->conf.pid_file);
+	unlink(d->conf.pid_file);	/* still ours: we hold the lock */
+	close(d->pid_fd);
 	loop_unwatch(d->loop, d->queue_fd);
 	queue_close();
 	maps_close(&d->maps);
@@ -544,7 +573,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static struct daemon d = { .conf_path = MXG_DEFAULT_CONF, .countries_watch = -1,
-				   .countries_fd = -1, .sigfd = -1, .queue_fd = -1 };
+				   .countries_fd = -1, .sigfd = -1, .queue_fd = -1,
+				   .pid_fd = -1 };
 	int foreground = 0, test_only = 0, do_uninstall = 0, opt, nbad;
 	int print = 0, print_defaults = 0;
 
@@ -581,10 +611,17 @@ int main(int argc, char **argv)
 		return uninstall(&d.conf);
 	if (table_set_load(&d.tables, d.conf.client_access, report_conf_error) != 0)
 		msg_fatal("%s: client_access: bad table(s); not starting", d.conf_path);
+	nbad = preflight(&d.conf, d.conf_path, report_conf_error);
 	if (test_only) {
+		if (nbad)
+			msg_fatal("%s: %d problem(s) on this host; mxgated would "
+				  "not start", d.conf_path, nbad);
 		msg_info("%s: configuration ok", d.conf_path);
 		return 0;
 	}
+	if (nbad)
+		msg_fatal("%s: %d problem(s) on this host; not starting", d.conf_path, nbad);
+	lock_pid_file(&d);
 	if (s25r_init() < 0)
 		msg_fatal("cannot compile the S25R rules");
 	d.loop = loop_new();
@@ -610,7 +647,7 @@ int main(int argc, char **argv)
 		msg_fatal("cannot load the nftables rules with %s", d.conf.rules_cmd);
 	if (!foreground && daemon(0, 0) < 0)
 		msg_fatal("daemon: %s", strerror(errno));
-	write_pid_file(&d.conf);
+	write_pid_file(&d);
 	msg_info("ready: queue %u, %d interface(s), pin_dir %s, dns %s",
 		 d.conf.queue, d.conf.n_interfaces, d.conf.pin_dir,
 		 d.conf.dns_servers[0] ? d.conf.dns_servers : "system resolver");

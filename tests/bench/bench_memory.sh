@@ -68,7 +68,7 @@ c ip addr add 2001:db8:1::2/64 dev c0 nodad
 g ip link set g0 up; c ip link set c0 up
 g ip route add 198.51.100.53/32 via 192.0.2.2
 g ip -6 route add 2001:db8:2::/64 via 2001:db8:1::2
-mkdir -p "$PIN" "$TMP/state"
+mkdir -p "$PIN" "$TMP/state" "$TMP/countries.d"
 mount -t bpf bpf "$PIN" || fail "cannot mount bpffs"
 
 cat > "$TMP/mxgate.conf" <<EOC

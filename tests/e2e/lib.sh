@@ -255,7 +255,7 @@ start_postfix() {
 start_mxgated() {
 	local readies
 	readies=$(grep -c ' ready' "$DAEMON_LOG" 2>/dev/null)
-	mkdir -p "$PIN" "$TMP/state"
+	mkdir -p "$PIN" "$TMP/state" "$TMP/countries.d"
 	mountpoint -q "$PIN" || mount -t bpf bpf "$PIN"
 	cat > "$TMP/mxgate.conf" <<-EOC
 	interfaces = gc

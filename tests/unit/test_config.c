@@ -845,3 +845,21 @@ TEST(config_mark_tarpit_is_mark_responder)
 	for (size_t i = 0; i < conf_key_count(); i++)
 		CHECK(strcmp(conf_key_at(i)->name, "mark_tarpit") != 0);
 }
+
+TEST(config_responder_port_and_dnsbl_ttls_are_cross_checked)
+{
+	struct mxg_conf c;
+	char path[64];
+
+	conf_defaults(&c);
+	CHECK_EQ_INT(load_text(&c, "ports = 25, 587\nresponder_port = 587\n", path,
+			       sizeof(path)), 1);
+	CHECK(has_file_msg(path, "responder_port 587 is one of the protected ports"));
+	CHECK_EQ_INT(c.responder_port, 10025);
+	CHECK_EQ_INT(load_text(&c, "dnsbl_min_ttl = 2h\ndnsbl_max_ttl = 1h\n", path,
+			       sizeof(path)), 1);
+	CHECK(has_file_msg(path, "dnsbl_min_ttl (7200s) must not be longer than "
+			   "dnsbl_max_ttl (3600s)"));
+	CHECK_EQ_INT(load_text(&c, "dnsbl_min_ttl = 1h\ndnsbl_max_ttl = 1h\n", path,
+			       sizeof(path)), 0);
+}
