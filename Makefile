@@ -35,8 +35,8 @@ CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c \
 	daemon/maps.c daemon/store.c daemon/bpf_load.c daemon/rules.c \
-	daemon/events.c daemon/learn.c daemon/preflight.c
-CTL_SRCS := daemon/mxgatectl.c daemon/maps.c daemon/store.c daemon/dryrun.c
+	daemon/events.c daemon/learn.c daemon/preflight.c daemon/nftwatch.c
+CTL_SRCS := daemon/mxgatectl.c daemon/maps.c daemon/store.c daemon/dryrun.c daemon/rules.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)

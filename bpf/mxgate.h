@@ -263,6 +263,7 @@ enum mxg_stat {
 	MXG_STAT_GREYLIST_FIRST, /* greylist clocks started (first contacts) */
 	MXG_STAT_GREYLIST_EXPIRED, /* retried after the window: clock restarts */
 	MXG_STAT_TO_RESPONDER,	/* SYNs marked for the responder */
+	MXG_STAT_RULES_RESTORED, /* mxgated reinstalled rules someone removed */
 	MXG_STAT_ACTION,	/* + enum mxg_action: SYNs judged per action */
 	MXG_STAT_REASON = MXG_STAT_ACTION + MXG_ACT_MAX,
 				/* + reason bit: refused SYNs per reason */

@@ -29,6 +29,7 @@
 #include "table.h"
 #include "log.h"
 #include "names.h"
+#include "rules.h"
 #include "s25r.h"
 #include "store.h"
 #include "maps.h"
@@ -395,6 +396,34 @@ static int pin_dir_from(const char *pin_opt, const char *conf_path,
 	return 0;
 }
 
+/* cmd_status - the state of mxgate on this host: its rules as the kernel
+ * has them (and what the loader says about the admin's firewall), and
+ * how often mxgated had to put them back */
+static int cmd_status(const struct mxg_conf *conf)
+{
+	char out[4096];
+	__u64 totals[MXG_STAT_MAX];
+	struct pinned_maps m;
+	int rc = rules_status(conf, out, sizeof(out)), maps_ok;
+
+	if (!conf->rules_cmd[0])
+		printf("rules: not managed by mxgate (rules_cmd = none)\n");
+	else if (rc < 0)
+		printf("rules: cannot run %s\n", conf->rules_cmd);
+	else
+		printf("rules: %s", out[0] ? out : "(no answer)\n");
+	maps_ok = maps_open(&m, conf->pin_dir) == 0;
+	if (maps_ok && stats_read(&m, totals) == 0)
+		printf("rules restored: %llu (reinstalled by mxgated after someone "
+		       "removed or changed them)\n",
+		       (unsigned long long)totals[MXG_STAT_RULES_RESTORED]);
+	else
+		printf("maps: not pinned under %s (mxgated has not run)\n", conf->pin_dir);
+	if (maps_ok)
+		maps_close(&m);
+	return rc == 0 || !conf->rules_cmd[0] ? 0 : EXIT_NO;
+}
+
 /* check_addr - check ADDR: the whole classifier as a dry run */
 static int check_addr(const struct mxg_conf *conf, const struct mxg_key *client)
 {
@@ -422,6 +451,7 @@ static int run_forget(struct ctl *c, char **args) { return cmd_forget(&c->maps, 
 static int run_list(struct ctl *c, char **args) { return cmd_list(&c->maps, args[0]); }
 static int run_stats(struct ctl *c, char **args) { return cmd_stats(&c->maps, args[0]); }
 static int run_reload(struct ctl *c, char **args) { (void)args; return cmd_reload(&c->conf); }
+static int run_status(struct ctl *c, char **args) { (void)args; return cmd_status(&c->conf); }
 
 /* run_check - an address is classified, anything else is a name */
 static int run_check(struct ctl *c, char **args)
@@ -456,6 +486,8 @@ static const struct command {
 	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, 0, run_check },
 	{ "reload", "", "make mxgated reread its configuration and tables", 0, NEED_CONF,
 	  run_reload },
+	{ "status", "", "the rules as the kernel has them, warnings about the "
+	  "firewall,\n\t\t\tand how often mxgated put them back", 0, NEED_CONF, run_status },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -52,6 +52,7 @@
 #include "loop.h"
 #include "maps.h"
 #include "names.h"
+#include "nftwatch.h"
 #include "preflight.h"
 #include "queue.h"
 #include "resolve.h"
@@ -88,6 +89,9 @@ struct daemon {
 	struct loop_timer countries_settle; /* reload countries then */
 	int sigfd;			/* SIGTERM, SIGINT, SIGHUP */
 	int pid_fd;			/* pid_file, locked while we run */
+	struct nftwatch *nftwatch;	/* ruleset changes by anyone */
+	char rules_expected[1024];	/* mxgate-rules status after our load */
+	int rules_unrecorded;		/* our own load's changes: record them */
 	int queue_fd;			/* NFQUEUE */
 };
 
@@ -320,6 +324,53 @@ static void write_kernel_config(struct daemon *d)
 		msg_fatal("cannot write the config map under %s", d->conf.pin_dir);
 }
 
+/* load_rules - mxgate-rules load; what status says after it is what the
+ * kernel must keep showing. It is recorded now at start-up, and later
+ * when the notifications of this very load have settled (rules_changed),
+ * which keeps a second status run off a reinstall's critical path. */
+static int load_rules(struct daemon *d)
+{
+	int rc = rules_run(&d->conf, "load");
+
+	if (rc != 0)
+		return rc;
+	if (d->nftwatch)
+		d->rules_unrecorded = 1;
+	else
+		rules_status(&d->conf, d->rules_expected, sizeof(d->rules_expected));
+	return 0;
+}
+
+/* rules_changed - the ruleset changed (nftwatch): if ours are gone or
+ * not as we loaded them (a "systemctl reload nftables", an
+ * iptables-restore), say so and put them back at once */
+static void rules_changed(void *ctx)
+{
+	struct daemon *d = ctx;
+	char now[sizeof(d->rules_expected)];
+	__u64 t0 = fine_ns();
+	int rc = rules_status(&d->conf, now, sizeof(now));
+
+	if (rc == 0 && d->rules_unrecorded) {
+		d->rules_unrecorded = 0;	/* our own load settling */
+		memcpy(d->rules_expected, now, sizeof(now));
+		return;
+	}
+	if (rc == 0 && strcmp(now, d->rules_expected) == 0)
+		return;
+	now[strcspn(now, "\n")] = 0;
+	msg_warn("rules: changed by someone else (%s); reinstalling them",
+		 now[0] ? now : "mxgate-rules status failed");
+	if (load_rules(d) != 0) {
+		msg_warn("rules: cannot reinstall them; new clients pass "
+			 "unjudged until they are back (mxgate-rules load)");
+		return;
+	}
+	stats_add(&d->maps, MXG_STAT_RULES_RESTORED, 1);
+	msg_info("rules: reinstalled in %llu ms",
+		 (unsigned long long)((fine_ns() - t0) / 1000000));
+}
+
 /* reload - SIGHUP: reread mxgate.conf and the tables; a bad file keeps
  * everything as it was (each bad line is reported) */
 static void reload(struct daemon *d)
@@ -359,7 +410,7 @@ static void reload(struct daemon *d)
 	if (changed & 1u << CONF_KERNEL)
 		write_kernel_config(d);	/* greylist times, prefixes, throttle rates */
 	/* On failure rules_run() has logged the loader's own words. */
-	if (changed & 1u << CONF_RULES && rules_run(conf, "load") != 0)
+	if (changed & 1u << CONF_RULES && load_rules(d) != 0)
 		msg_warn("reload: the nftables rules were not reloaded; "
 			 "client_connection_limit may not be in effect (check "
 			 "with mxgate-rules status)");
@@ -522,6 +573,7 @@ static void shutdown_daemon(struct daemon *d)
 		 "in place (fail-open)", st->queued, st->joined, st->cached,
 		 st->overload, st->ignored, st->decided[MXG_ACT_PASS],
 		 st->decided[MXG_ACT_BLOCK]);
+	nftwatch_close(d->nftwatch);
 	events_process(d->kernel_events);
 	events_close(d->kernel_events);
 	responder_close(d->responder);
@@ -643,8 +695,10 @@ int main(int argc, char **argv)
 	d.queue_fd = queue_open(d.conf.queue, d.conf.max_pending * PENDING_MAX_HELD);
 	if (d.queue_fd < 0 || loop_watch(d.loop, d.queue_fd, EPOLLIN, on_queue, &d) < 0)
 		msg_fatal("cannot listen on NFQUEUE %u", d.conf.queue);
-	if (rules_run(&d.conf, "load") != 0)
+	if (load_rules(&d) != 0)
 		msg_fatal("cannot load the nftables rules with %s", d.conf.rules_cmd);
+	if (d.conf.rules_cmd[0])
+		d.nftwatch = nftwatch_open(d.loop, 200, rules_changed, &d);
 	if (!foreground && daemon(0, 0) < 0)
 		msg_fatal("daemon: %s", strerror(errno));
 	write_pid_file(&d);

@@ -45,6 +45,7 @@ static const char *const stat_names[MXG_STAT_ACTION] = {
 	[MXG_STAT_GREYLIST_FIRST] = "greylist_first",
 	[MXG_STAT_GREYLIST_EXPIRED] = "greylist_expired",
 	[MXG_STAT_TO_RESPONDER] = "to_responder",
+	[MXG_STAT_RULES_RESTORED] = "rules_restored",
 };
 
 /* action_name - "pass", "block", ...; "?" for a value out of range */

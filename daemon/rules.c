@@ -11,8 +11,9 @@
 
 extern char **environ;
 
-/* rules_run - run rules_cmd with the configured queue, ports and marks */
-int rules_run(const struct mxg_conf *c, const char *verb)
+/* spawn - run rules_cmd VERB with the configured options; each line it
+ * prints is logged, or (out != NULL) kept in out; its exit status */
+static int spawn(const struct mxg_conf *c, const char *verb, char *out_buf, size_t out_len)
 {
 	char queue[16], ports[8 * MXG_MAX_PORTS], mask[16], pass[16], tarpit[16];
 	char responder[16], limit[16];
@@ -27,6 +28,8 @@ int rules_run(const struct mxg_conf *c, const char *verb)
 	FILE *out;
 	pid_t pid;
 
+	if (out_buf && out_len)
+		out_buf[0] = 0;
 	if (!c->rules_cmd[0])
 		return 0;
 	snprintf(queue, sizeof(queue), "%u", c->queue);
@@ -51,12 +54,22 @@ int rules_run(const struct mxg_conf *c, const char *verb)
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (errno) {
-		msg_warn("rules: cannot run %s: %s", c->rules_cmd, strerror(errno));
+		if (!out_buf)
+			msg_warn("rules: cannot run %s: %s", c->rules_cmd, strerror(errno));
 		close(pipefd[0]);
 		return -1;
 	}
 	out = fdopen(pipefd[0], "r");
+	if (out_buf && out_len)
+		out_buf[0] = 0;
 	while (out && fgets(line, sizeof(line), out)) {
+		size_t have;
+
+		if (out_buf) {
+			have = strlen(out_buf);
+			snprintf(out_buf + have, out_len - have, "%s", line);
+			continue;
+		}
 		line[strcspn(line, "\n")] = 0;
 		msg_info("%s", line);
 	}
@@ -68,7 +81,20 @@ int rules_run(const struct mxg_conf *c, const char *verb)
 		;
 	if (WIFEXITED(status))
 		rc = WEXITSTATUS(status);
-	if (rc != 0)
+	if (rc != 0 && !out_buf)
 		msg_warn("rules: %s %s failed (status %d)", c->rules_cmd, verb, rc);
 	return rc;
+}
+
+/* rules_run - run rules_cmd VERB, its output into the log */
+int rules_run(const struct mxg_conf *c, const char *verb)
+{
+	return spawn(c, verb, NULL, 0);
+}
+
+/* rules_status - "rules_cmd status", its output kept in out: 0 when the
+ * rules are loaded, 3 when not, -1 when it cannot be run */
+int rules_status(const struct mxg_conf *c, char *out, size_t len)
+{
+	return spawn(c, "status", out, len);
 }
