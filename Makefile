@@ -152,7 +152,8 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SHAREDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/mxgate $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/mxgate $(DESTDIR)$(SYSCONFDIR)/mxgate/countries.d \
+		$(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/mxgated $(BUILD)/mxgatectl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 nftables/mxgate-rules $(DESTDIR)$(SBINDIR)/
@@ -171,6 +172,11 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/mxgate.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/mxgated.8 $(DESTDIR)$(MANDIR)/man8/mxgatectl.8 \
 		$(DESTDIR)$(UNITDIR)/mxgated.service
+	@echo "mxgate: programs, ruleset, man pages and unit removed. Left in place:"
+	@printf '  %-24s %s\n' "$(SYSCONFDIR)/mxgate/" "configuration and tables (rm -r to remove)" \
+		/var/lib/mxgate/ "learned verdicts, state_dir (rm -r to remove)" \
+		/sys/fs/bpf/mxgate/ "pinned maps, pin_dir: run 'mxgated -u' first if the" \
+		"" "tc program is still attached, then rm -r it"
 
 clean:
 	rm -rf $(BUILD)
