@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# mxgate build. Steps, in order: vmlinux.h -> BPF object -> skeleton ->
-# daemon objects -> mxgated, mxgatectl. Tests: unit (ASan+UBSan), BPF
-# (BPF_PROG_TEST_RUN), end to end (network namespaces, needs root).
+# mxgate build. Steps, in order: BPF object -> skeleton -> daemon objects
+# -> mxgated, mxgatectl. The BPF object is built from the kernel's UAPI
+# headers (linux-libc-dev), not a vmlinux.h: the program uses no CO-RE.
+# Only the objects that include the skeleton (bpf_load.o, mxgated.o) need
+# clang and bpftool; `make build/mxgatectl` needs neither. Tests: unit
+# (ASan+UBSan), BPF (BPF_PROG_TEST_RUN), end to end (network namespaces,
+# needs root).
 
 BUILD    ?= build
 CLANG    ?= clang
@@ -13,9 +17,6 @@ SHAREDIR ?= $(PREFIX)/share/mxgate
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /etc/systemd/system
-
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
-	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
 
 PKGS     := libbpf libnetfilter_queue libmnl libcares libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -58,21 +59,26 @@ deps:
 $(BUILD):
 	mkdir -p $@
 
-# vmlinux.h from the running kernel's BTF (CO-RE relocates at load time).
-$(BUILD)/vmlinux.h: | $(BUILD)
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
-	mv $@.tmp $@
+# clang -target bpf does not search the host's system include directories,
+# where <asm/types.h> lives (/usr/include/<triplet>): pass them on, after
+# everything else (as libbpf-bootstrap does). Expanded only by BPF rules,
+# so a build without clang never runs it.
+BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n \
+	'/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS = -g -O2 -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INCLUDES)
 
-$(BUILD)/mxgate.bpf.o: bpf/mxgate.bpf.c $(HDRS) $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-		-Ibpf -I$(BUILD) -c $< -o $@
+$(BUILD)/mxgate.bpf.o: bpf/mxgate.bpf.c $(HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(SKEL): $(BUILD)/mxgate.bpf.o
 	$(BPFTOOL) gen skeleton $< name mxgate_bpf > $@.tmp
 	mv $@.tmp $@
 
-$(BUILD)/%.o: daemon/%.c $(HDRS) $(SKEL) | $(BUILD)
+$(BUILD)/%.o: daemon/%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The only objects that include the skeleton.
+$(BUILD)/bpf_load.o $(BUILD)/mxgated.o: $(SKEL)
 
 $(BUILD)/mxgated: $(DAEMON_OBJS) $(CORE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -96,9 +102,8 @@ BENCH_BPF := $(BUILD)/bench_baseline.bpf.o $(BUILD)/bench_mxgate_rand.bpf.o
 BENCH_SKELS := $(BENCH_BPF:.bpf.o=.skel.h)
 
 $(BUILD)/bench_%.bpf.o: tests/bench/%.bpf.c tests/bench/bench_rand.h bpf/mxgate.bpf.c \
-		$(HDRS) $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-		-Ibpf -I$(BUILD) -c $< -o $@
+		$(HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/bench_%.skel.h: $(BUILD)/bench_%.bpf.o
 	$(BPFTOOL) gen skeleton $< name bench_$*_bpf > $@.tmp

@@ -14,17 +14,16 @@
  * greylist_delay, inside its window, is promoted to PASS on the spot and
  * the daemon hears of it through the events ring buffer.
  */
-/* vmlinux.h has a type named "config"; rename it so the map can keep the
- * name it is pinned and documented under. */
-#define config vmlinux_config
-#include "vmlinux.h"
-#undef config
+/* The kernel's UAPI headers, not a vmlinux.h: the program reads only
+ * UAPI structures (struct __sk_buff) and parses headers by byte offset
+ * (parse.h), so it needs no CO-RE and builds without the running
+ * kernel's BTF. */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/types.h>
 #include <bpf/bpf_helpers.h>
 #include "mxgate.h"
 #include "parse.h"
-
-#define TC_ACT_OK	0
-#define TC_ACT_SHOT	2
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -3,8 +3,8 @@
  * mxgate.h - every map key, map value, action and reason bit shared by the
  * tc program (bpf/) and user space (daemon/). Nothing here is defined twice.
  *
- * Include it after vmlinux.h (BPF side) or <linux/types.h> (user space).
- * Times are CLOCK_MONOTONIC_COARSE nanoseconds (bpf_ktime_get_coarse_ns()
+ * It includes <linux/types.h> (the kernel's UAPI, both sides) and needs
+ * nothing else. Times are CLOCK_MONOTONIC_COARSE nanoseconds (bpf_ktime_get_coarse_ns()
  * in the kernel, clock_gettime(CLOCK_MONOTONIC_COARSE) in user space), so
  * the kernel and the daemon read the same clock. Coarse: a verdict lasts
  * minutes to days, a tick of resolution is plenty, and reading it costs
@@ -13,6 +13,8 @@
  */
 #ifndef MXGATE_H
 #define MXGATE_H
+
+#include <linux/types.h>
 
 #define MXG_MAX_PORTS		8	/* protected TCP ports */
 #define MXG_DEFAULT_MAX_SOURCES	262144	/* verdicts map entries */
