@@ -281,10 +281,10 @@ int mxgate_ingress(struct __sk_buff *skb)
 	case MXG_ACT_GREYLIST:
 		/* The greylist clock: a real MTA retries after the delay and
 		 * inside the window (the entry expires with it), a bot not. */
-		if (now - v->set_ns >= cfg->greylist_delay_ns) {
+		if (now - v->decided_ns >= cfg->greylist_delay_ns) {
 			v->action = MXG_ACT_PASS;
 			v->reasons |= MXG_R_RETRIED;
-			v->set_ns = now;
+			v->decided_ns = now;
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
 			count(MXG_STAT_PROMOTED);
 			count(MXG_STAT_ACCEPTED);
@@ -311,11 +311,18 @@ int mxgate_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	case MXG_ACT_PASS:
 		/* A client that earned its pass keeps it while it comes back;
-		 * the disk copy hears of it once a day (set_ns: last report). */
+		 * the disk copy hears of it once a day after the promotion
+		 * (itself reported) or the last renewal report. */
 		if (v->reasons & MXG_R_RETRIED) {
+			/* The later of the two, compared as times (a signed
+			 * difference), not as numbers. */
+			__u64 told = v->reported_ns &&
+				     (__s64)(v->reported_ns - v->decided_ns) > 0 ?
+				     v->reported_ns : v->decided_ns;
+
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
-			if (now - v->set_ns >= MXG_RENEW_REPORT_NS) {
-				v->set_ns = now;
+			if (now - told >= MXG_RENEW_REPORT_NS) {
+				v->reported_ns = now;
 				report(MXG_EV_RENEWED, &key, v);
 			}
 		}

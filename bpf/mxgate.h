@@ -117,18 +117,24 @@ static inline void mxg_key_prefix(struct mxg_key *k, __u32 plen)
 }
 
 /*
- * verdicts map value. For GREYLIST, set_ns is the first contact and
- * expires_ns the end of the window in which a retry is accepted; the tc
+ * verdicts map value. decided_ns is when the current action was decided:
+ * for GREYLIST the first contact, which starts the greylist clock, and
+ * expires_ns the end of the window in which a retry is accepted. The tc
  * program promotes a client that retries after greylist_delay to PASS
- * (reason MXG_R_RETRIED) for allowlist_ttl, refreshed at every SYN.
+ * (reason MXG_R_RETRIED, decided_ns the promotion) for allowlist_ttl,
+ * refreshed at every SYN, and reports the renewal to the daemon at most
+ * once per MXG_RENEW_REPORT_NS (reported_ns), so decided_ns keeps its
+ * meaning while the client keeps coming back.
  */
 struct mxg_verdict {
-	__u64 set_ns;		/* when the verdict was written */
+	__u64 decided_ns;	/* when the current action was decided */
 	__u64 expires_ns;	/* ignored (SYN queued again) from then on */
 	__u32 reasons;		/* enum mxg_reason bits */
 	__u32 hits;		/* SYNs the tc program judged by this entry */
 	enum mxg_action action;
 	__s32 dnsbl_score;	/* weighted DNSBL/DNSWL score */
+	/* 32 bytes up to here: the layout before issue 9 */
+	__u64 reported_ns;	/* last renewal reported to the daemon; 0 never */
 };
 
 /*
@@ -229,7 +235,9 @@ enum mxg_event_type {
 				 * expiry, at most once per MXG_RENEW_REPORT_NS */
 };
 /* The tc program renews an allowlisted client's pass at every SYN; it
- * tells the daemon (for the disk copy) only this often per client. */
+ * tells the daemon (for the disk copy) only this often per client: a
+ * day after the promotion (decided_ns) or the last report (reported_ns),
+ * whichever is later. */
 #define MXG_RENEW_REPORT_NS	(86400ULL * 1000000000ULL)
 
 struct mxg_event {

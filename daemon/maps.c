@@ -81,14 +81,15 @@ void maps_close(struct pinned_maps *m)
 	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = m->decisions_fd = -1;
 }
 
-/* verdict_put - write (or replace) the verdict for k, valid for ttl_ns */
+/* verdict_put - write (or replace) the verdict for k, decided now, valid
+ * for ttl_ns, never reported */
 int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns)
 {
 	struct mxg_verdict v = { 0 };
 
-	v.set_ns = now_ns();
-	v.expires_ns = v.set_ns + ttl_ns;
+	v.decided_ns = now_ns();
+	v.expires_ns = v.decided_ns + ttl_ns;
 	v.reasons = reasons;
 	v.action = a;
 	v.dnsbl_score = score;

@@ -118,15 +118,16 @@ static void load_greylist_delay(const char *pin_dir)
 }
 
 /* print_greylist_clock - " retry_after=Ns window_left=Ns": seconds until
- * the tc program promotes a retry (now - set_ns >= greylist_delay, rounded
- * up, so 0 means a retry now passes), left out when the delay is unknown;
- * seconds the retry window stays open (rounded down, as expires_in) */
+ * the tc program promotes a retry (now - decided_ns >= greylist_delay,
+ * rounded up, so 0 means a retry now passes), left out when the delay is
+ * unknown; seconds the retry window stays open (rounded down, as
+ * expires_in) */
 static void print_greylist_clock(const struct mxg_verdict *v, __u64 now)
 {
 	if (greylist_delay_known) {
-		__u64 due = v->set_ns + greylist_delay_ns, wait = 0;
+		__u64 due = v->decided_ns + greylist_delay_ns, wait = 0;
 
-		if (due < v->set_ns)		/* absurd delay: never */
+		if (due < v->decided_ns)	/* absurd delay: never */
 			due = ~0ULL;
 		if (due > now)		/* rounded up, without overflow */
 			wait = (due - now) / NS_PER_S + ((due - now) % NS_PER_S != 0);
@@ -137,7 +138,9 @@ static void print_greylist_clock(const struct mxg_verdict *v, __u64 now)
 }
 
 /* print_verdict - "ADDR action reasons=... age=Ns expires_in=Ns hits=N",
- * then " dnsbl=N" when DNS lists were involved, then the greylist clock */
+ * then " dnsbl=N" when DNS lists were involved, then the greylist clock.
+ * age is the time since the action was decided (decided_ns): renewals of
+ * an allowlisted client's pass do not reset it. */
 static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
 			 __u64 now)
 {
@@ -147,7 +150,7 @@ static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
 	addr_format(k, addr, sizeof(addr));
 	reasons_format(v->reasons, why, sizeof(why));
 	printf("%s %s reasons=%s age=%llus ", addr, action_name(v->action), why,
-	       (unsigned long long)(now > v->set_ns ? (now - v->set_ns) / NS_PER_S : 0));
+	       (unsigned long long)(now > v->decided_ns ? (now - v->decided_ns) / NS_PER_S : 0));
 	if (live)
 		printf("expires_in=%llus", (unsigned long long)((v->expires_ns - now) / NS_PER_S));
 	else

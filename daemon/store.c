@@ -82,7 +82,7 @@ int store_put(struct store *s, const struct mxg_key *k, const struct mxg_verdict
 {
 	__u64 now_w = wall_ns(), now_m = now_ns();
 	struct stored_verdict sv = {
-		.set_wall_ns = now_w - (now_m > v->set_ns ? now_m - v->set_ns : 0),
+		.set_wall_ns = now_w - (now_m > v->decided_ns ? now_m - v->decided_ns : 0),
 		.expires_wall_ns = now_w + (v->expires_ns > now_m ? v->expires_ns - now_m : 0),
 		.reasons = v->reasons, .dnsbl_score = v->dnsbl_score,
 		.action = (__u32)v->action,
@@ -199,7 +199,7 @@ int store_restore(struct store *s, int verdicts_fd, unsigned *restored,
 			continue;
 		}
 		v.expires_ns = now_m + (sv.expires_wall_ns - now_w);
-		v.set_ns = now_m - (now_w > sv.set_wall_ns ?
+		v.decided_ns = now_m - (now_w > sv.set_wall_ns ?
 				    (now_w - sv.set_wall_ns < now_m ? now_w - sv.set_wall_ns : now_m) : 0);
 		v.reasons = sv.reasons;
 		v.dnsbl_score = sv.dnsbl_score;

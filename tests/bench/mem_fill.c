@@ -67,7 +67,7 @@ static int fill_map(const char *pin_dir, __u32 n)
 
 		for (__u32 j = 0; j < c; j++) {
 			keys[j] = key(i + j);
-			vals[j] = (struct mxg_verdict){ .set_ns = now,
+			vals[j] = (struct mxg_verdict){ .decided_ns = now,
 				.expires_ns = now + DAY_NS, .reasons = MXG_R_FCRDNS,
 				.action = MXG_ACT_PASS };
 		}
@@ -108,8 +108,8 @@ static int fill_store(const char *state_dir, __u32 n)
 		order[i - 1] = order[j];
 		order[j] = t;
 	}
-	v.set_ns = now_ns();
-	v.expires_ns = v.set_ns + DAY_NS;
+	v.decided_ns = now_ns();
+	v.expires_ns = v.decided_ns + DAY_NS;
 	for (__u32 i = 0; i < n; i++) {
 		struct mxg_key k = key(order[i]);
 

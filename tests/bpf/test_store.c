@@ -19,8 +19,8 @@ static struct mxg_verdict verdict(enum mxg_action a, __u32 reasons, __u64 ttl)
 {
 	struct mxg_verdict v = { .action = a, .reasons = reasons, .dnsbl_score = -2 };
 
-	v.set_ns = now_ns();
-	v.expires_ns = ttl ? v.set_ns + ttl * SECOND : v.set_ns - 1;
+	v.decided_ns = now_ns();
+	v.expires_ns = ttl ? v.decided_ns + ttl * SECOND : v.decided_ns - 1;
 	return v;
 }
 

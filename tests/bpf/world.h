@@ -207,15 +207,16 @@ static inline void put(struct world *w, int family, enum mxg_action a,
 	CHECK_EQ_INT(verdict_put(&w->maps, &k, a, reasons, 0, ttl), 0);
 }
 
-/* put_at - a verdict for k with set_ns and expires_ns relative to now */
+/* put_at - a verdict for k with decided_ns and expires_ns relative to
+ * now, never reported */
 static inline void put_at(struct world *w, const struct mxg_key *k,
 			  enum mxg_action a, __u32 reasons,
-			  __s64 set_rel, __s64 expires_rel)
+			  __s64 decided_rel, __s64 expires_rel)
 {
 	struct mxg_verdict v = { .action = a, .reasons = reasons };
 	__u64 now = now_ns();
 
-	v.set_ns = now + (__u64)set_rel;
+	v.decided_ns = now + (__u64)decided_rel;
 	v.expires_ns = now + (__u64)expires_rel;
 	CHECK_EQ_INT(bpf_map_update_elem(w->maps.verdicts_fd, k, &v, BPF_ANY), 0);
 }

@@ -74,9 +74,10 @@ int main(void)
 	P("R_DNSBL", MXG_R_DNSBL); P("R_PREGREET", MXG_R_PREGREET);
 	P("KEY_SIZE", sizeof(struct mxg_key));
 	P("VALUE_SIZE", sizeof(struct mxg_verdict));
-	OFF(mxg_verdict, set_ns); OFF(mxg_verdict, expires_ns);
+	OFF(mxg_verdict, decided_ns); OFF(mxg_verdict, expires_ns);
 	OFF(mxg_verdict, reasons); OFF(mxg_verdict, hits);
 	OFF(mxg_verdict, action); OFF(mxg_verdict, dnsbl_score);
+	OFF(mxg_verdict, reported_ns);
 	P("ACTION_SIZE", sizeof(enum mxg_action));
 	P("CONFIG_SIZE", sizeof(struct mxg_config));
 	OFF(mxg_config, ports); OFF(mxg_config, greylist_delay_ns);
@@ -91,8 +92,8 @@ fi
 . "$TMP/ids.sh"
 # put() below writes the verdict's fields in this order and these sizes.
 # shellcheck disable=SC2154 # OFF_*: assigned by the probe's output
-[ "$OFF_set_ns $OFF_expires_ns $OFF_reasons $OFF_hits $OFF_action $OFF_dnsbl_score $ACTION_SIZE $VALUE_SIZE" = \
-	"0 8 16 20 24 28 4 32" ] || fail_early "struct mxg_verdict is laid out as put() writes it"
+[ "$OFF_decided_ns $OFF_expires_ns $OFF_reasons $OFF_hits $OFF_action $OFF_dnsbl_score $OFF_reported_ns $ACTION_SIZE $VALUE_SIZE" = \
+	"0 8 16 20 24 28 32 4 40" ] || fail_early "struct mxg_verdict is laid out as put() writes it"
 
 if ! { bpftool map create "$PIN/verdicts" type lru_hash key "$KEY_SIZE" \
 		value "$VALUE_SIZE" entries 1024 name verdicts &&
@@ -120,12 +121,13 @@ key_v4() { echo "0 0 0 0 0 0 0 0 0 0 255 255 $1 $2 $3 $4 ${5:-128} 0 0 0"; }
 # now_ns - CLOCK_MONOTONIC (what mxgatectl's coarse clock follows)
 now_ns() { awk '/^now at/ { print $3; exit }' /proc/timer_list; }
 
-# put KEY SET_NS EXPIRES_NS REASONS HITS ACTION SCORE - write one verdict
+# put KEY DECIDED_NS EXPIRES_NS REASONS HITS ACTION SCORE [REPORTED_NS] -
+# write one verdict (REPORTED_NS: a renewal reported then; default never)
 put() {
 	# shellcheck disable=SC2046,SC2086 # split into bytes on purpose
 	bpftool map update pinned "$PIN/verdicts" key $1 \
 		value $(le "$2" 8) $(le "$3" 8) $(le "$4" 4) $(le "$5" 4) \
-		$(le "$6" 4) $(le "$7" 4)
+		$(le "$6" 4) $(le "$7" 4) $(le "${8:-0}" 8)
 }
 
 # count MAP ID VALUE - set a __u64 counter (every CPU, for per-CPU maps)
@@ -192,7 +194,7 @@ V6_KEY="32 1 13 184 0 0 0 0 0 0 0 0 0 0 0 37 128 0 0 0"	# 2001:db8::25
 if ! { put "$(key_v4 198 51 100 20)" $((now - 3 * NS)) $((now + 3597 * NS)) \
 		$((R_S25R1 | R_FCRDNS)) 2 "$BLOCK" 0 &&
 	put "$(key_v4 198 51 100 30)" $((now - 20 * NS)) $((now - 10 * NS)) \
-		"$R_FCRDNS" 9 "$PASS" 0 &&
+		"$R_FCRDNS" 9 "$PASS" 0 $((now - 12 * NS)) &&
 	put "$V6_KEY" $((now - 60 * NS)) $((now + 600 * NS)) "$R_S25R0" 0 "$GREYLIST" 0 &&
 	put "$(key_v4 203 0 113 0 120)" $((now - 1 * NS)) $((now + 86400 * NS)) \
 		"$R_MANUAL" 0 "$BLOCK" 0 &&
@@ -250,7 +252,7 @@ check "lookup: a live verdict exits 0 (rc $RC)" rc_is 0
 check "lookup: the line reads 'ADDR action reasons=... age= expires_in= hits=' ($line)" \
 	out_matches '^198\.51\.100\.20 block reasons=s25r1,fcrdns age=[0-9]+s expires_in=[0-9]+s hits=2$'
 age=$(field age "$line") left=$(field expires_in "$line")
-check "lookup: age counts from set_ns (age=${age}s)" test "${age:-0}" -ge 3 -a "${age:-0}" -lt 600
+check "lookup: age counts from decided_ns (age=${age}s)" test "${age:-0}" -ge 3 -a "${age:-0}" -lt 600
 check "lookup: expires_in counts to expires_ns (${left}s)" \
 	test "${left:-0}" -le 3597 -a "${left:-0}" -gt 3000
 run -p "$PIN" lookup ::ffff:198.51.100.20
@@ -259,6 +261,9 @@ run -c "$CONF" lookup 198.51.100.30
 check "lookup: an expired verdict exits 1" rc_is 1
 check "lookup: ... and says 'expired' ($OUT)" \
 	out_matches '^198\.51\.100\.30 pass reasons=fcrdns age=[0-9]+s expired hits=9$'
+age=$(field age "$OUT")
+check "lookup: a renewal reported since does not reset the age (age=${age}s, decided 20 s ago)" \
+	test "${age:-0}" -ge 20 -a "${age:-0}" -lt 600
 run -c "$CONF" lookup 192.0.2.1
 check "lookup: no verdict prints 'ADDR none' and exits 1" test "$RC" -eq 1 -a "$OUT" = "192.0.2.1 none"
 run -c "$CONF" lookup 2001:DB8:0::25
