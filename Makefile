@@ -27,17 +27,17 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -I$(BUILD) -Idaemon $(PKG_CFLAGS)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-# Sources the unit tests link (no kernel objects needed): shared by
-# mxgated, mxgatectl and the unit tests.
+# Sources the unit tests link (no BPF object or skeleton needed; maps.c
+# only makes syscalls on pinned maps): shared by mxgated, mxgatectl and
+# the unit tests.
 CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
-	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c
+	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
+	daemon/maps.c daemon/store.c daemon/store_lmdb.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/resolve.c daemon/dnsbl.c \
-	daemon/maps.c daemon/store.c daemon/bpf_load.c daemon/rules.c \
-	daemon/events.c daemon/learn.c
-CTL_SRCS := daemon/mxgatectl.c daemon/maps.c daemon/store.c daemon/dryrun.c \
-	daemon/resolve.c daemon/dnsbl.c
+	daemon/bpf_load.c daemon/rules.c daemon/events.c daemon/learn.c
+CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/resolve.c daemon/dnsbl.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)
@@ -92,7 +92,7 @@ $(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(HDRS) | $(BUILD)
 
 $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c \
-		daemon/bpf_load.c daemon/maps.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c $(CORE_SRCS) $(PKG_LIBS)
 
 # Benchmarks print numbers; they never pass or fail.
 # Benchmark-only BPF objects, built like mxgate.bpf.o: the baselines the
@@ -112,13 +112,13 @@ $(BUILD)/bench_%.skel.h: $(BUILD)/bench_%.bpf.o
 $(BUILD)/tc_bench: tests/bench/tc_bench.c tests/bench/bench_rand.h $(SKEL) $(BENCH_BPF) \
 		$(BENCH_SKELS) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/bench/tc_bench.c \
-		daemon/bpf_load.c daemon/maps.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c $(CORE_SRCS) $(PKG_LIBS)
 
 # Fills a running mxgated's pinned verdicts map and on-disk store, and
 # holds SYNs from many sources (tests/bench/bench_memory.sh).
 $(BUILD)/mem_fill: tests/bench/mem_fill.c tests/bench/bench_rand.h $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -o $@ tests/bench/mem_fill.c daemon/maps.c daemon/store.c \
-		daemon/log.c $(PKG_LIBS)
+		daemon/store_lmdb.c daemon/log.c $(PKG_LIBS)
 
 # SYNs from many IPv6 sources at a set rate, for bench_nfqueue.sh.
 $(BUILD)/syn_flood: tests/bench/syn_flood.c | $(BUILD)

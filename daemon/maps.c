@@ -96,6 +96,15 @@ int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 	return bpf_map_update_elem(m->verdicts_fd, k, &v, BPF_ANY) ? -errno : 0;
 }
 
+/* verdict_restore - v back under k unless the kernel holds a verdict for
+ * k already: that one is newer than any copy kept elsewhere. 0 written,
+ * -EEXIST kept the kernel's, or another -errno */
+int verdict_restore(struct pinned_maps *m, const struct mxg_key *k,
+		    const struct mxg_verdict *v)
+{
+	return bpf_map_update_elem(m->verdicts_fd, k, v, BPF_NOEXIST) ? -errno : 0;
+}
+
 /* verdict_get - the verdict for k; -ENOENT when there is none */
 int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v)

@@ -322,16 +322,13 @@ static int cmd_stats(struct pinned_maps *m, const char *unused)
 
 static const char *state_dir;	/* for forget: learned state on disk */
 
-/* forget_stored - the on-disk record too, so a reboot does not bring it back */
+/* forget_stored - the on-disk record too, so a reboot does not bring it
+ * back; where mxgated never kept one, nothing is created */
 static void forget_stored(const struct mxg_key *k)
 {
-	char path[4200];
 	struct store s;
 
-	if (!state_dir)
-		return;
-	snprintf(path, sizeof(path), "%s/verdicts.lmdb", state_dir);
-	if (access(path, F_OK) != 0 || store_open(&s, state_dir) < 0)
+	if (!state_dir || store_open(&s, &store_lmdb_ops, state_dir, 0) != 0)
 		return;
 	store_delete(&s, k);
 	store_close(&s);

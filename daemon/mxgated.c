@@ -653,20 +653,32 @@ static struct mxgate_bpf *setup_kernel(void)
 	return skel;
 }
 
+/* restore_one - store_iterate's callback: one learned verdict back into
+ * the kernel, unless the kernel still holds a newer one */
+static void restore_one(void *ctx, const struct mxg_key *k, const struct mxg_verdict *v)
+{
+	unsigned *restored = ctx;
+
+	if (verdict_restore(&maps, k, v) == 0)
+		(*restored)++;
+}
+
 /* restore_state - verdicts learned before a reboot or map wipe go back
  * into the kernel; without a store mxgated still works, it only forgets */
 static void restore_state(void)
 {
-	unsigned restored, expired;
+	unsigned restored = 0;
+	int expired;
 
-	if (store_open(&store, conf.state_dir) < 0) {
+	if (store_open(&store, &store_lmdb_ops, conf.state_dir, STORE_CREATE) != 0) {
 		msg_warn("running without on-disk state: learned senders will "
 			 "not survive a reboot");
 		return;
 	}
-	if (store_restore(&store, maps.verdicts_fd, &restored, &expired) == 0)
-		msg_info("state: %u verdict(s) restored from %s, %u expired",
-			 restored, store.path, expired);
+	expired = store_iterate(&store, restore_one, &restored);
+	if (expired >= 0)
+		msg_info("state: %u verdict(s) restored from %s, %d expired",
+			 restored, store.where, expired);
 }
 
 /* uninstall - -u: take mxgate out of the packet path, keep learned state */
