@@ -45,7 +45,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MXG_STAT_MAX);
+	__uint(max_entries, MXG_STAT_SLOTS);	/* fixed: see mxgate.h */
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -73,7 +73,7 @@ struct {
  * only so that it is pinned with the others. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MXG_STAT_MAX);
+	__uint(max_entries, MXG_STAT_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -33,6 +33,7 @@
 #define MXG_THROTTLE_PLEN_V4	(96 + 24)	/* per-prefix bucket: /24 */
 #define MXG_THROTTLE_PLEN_V6	64		/* per-prefix bucket: /64 */
 #define MXG_RULE_SLOTS		32	/* rule_hits: S25R rule numbers */
+#define MXG_STAT_SLOTS		256	/* stats, decisions: counter ids */
 #define MXG_MAX_COUNTRY_PREFIXES (1 << 20)	/* per country set */
 
 /* What happens to a source's SYNs. Stored in struct mxg_verdict.action. */
@@ -125,6 +126,11 @@ static inline void mxg_key_prefix(struct mxg_key *k, __u32 plen)
  * refreshed at every SYN, and reports the renewal to the daemon at most
  * once per MXG_RENEW_REPORT_NS (reported_ns), so decided_ns keeps its
  * meaning while the client keeps coming back.
+ *
+ * The layout of this and of every other map value changes only by
+ * appending fields: mxgated migrates a pinned map of an older layout by
+ * copying each old value into the start of the new one, the new fields
+ * zero (daemon/bpf_load.c). Never reorder, resize or remove a field.
  */
 struct mxg_verdict {
 	__u64 decided_ns;	/* when the current action was decided */
@@ -247,8 +253,11 @@ struct mxg_event {
 };
 
 /*
- * stats map: a per-CPU array of __u64 counters indexed by these ids.
- * Actions and reasons get one slot each after their base.
+ * stats map: a per-CPU array of __u64 counters indexed by these ids;
+ * decisions (the daemon's counters) is a plain array by the same ids.
+ * Actions and reasons get one slot each after their base. Both maps have
+ * MXG_STAT_SLOTS entries whatever MXG_STAT_MAX is, so that a new counter
+ * does not change the layout of a pinned map.
  */
 enum mxg_stat {
 	MXG_STAT_PACKETS = 0,	/* packets the tc program saw */
@@ -278,6 +287,10 @@ enum mxg_stat {
 				/* + reason bit: refused SYNs per reason */
 	MXG_STAT_MAX = MXG_STAT_REASON + 32
 };
+_Static_assert(MXG_STAT_MAX <= MXG_STAT_SLOTS,
+	       "counter ids beyond the stats and decisions maps: raising "
+	       "MXG_STAT_SLOTS changes a pinned map's layout (a migration)");
+_Static_assert(MXG_REASON_BITS <= 32, "reasons are a __u32");
 
 /*
  * mxg_refusal_stat - the breakdown slot of a refused SYN, by its verdict's

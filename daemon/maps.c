@@ -32,7 +32,27 @@ static int open_pinned(const char *pin_dir, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* maps_open - open the pinned maps; -errno (ENOENT: never pinned) */
+/* verdicts_fit - can this build read and write the verdicts map at fd?
+ * A value longer than ours (a newer mxgate's) would be copied past our
+ * struct; a shorter one (an older mxgate's, until mxgated migrates it)
+ * is read into its start, the fields it lacks zero (verdict_get).
+ * 0, or -EINVAL */
+static int verdicts_fit(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		return -errno;
+	if (info.key_size != sizeof(struct mxg_key) ||
+	    info.value_size > sizeof(struct mxg_verdict))
+		return -EINVAL;
+	return 0;
+}
+
+/* maps_open - open the pinned maps; -errno (ENOENT: never pinned, EINVAL:
+ * a verdicts map of a newer mxgate) */
 int maps_open(struct pinned_maps *m, const char *pin_dir)
 {
 	int err;
@@ -46,6 +66,9 @@ int maps_open(struct pinned_maps *m, const char *pin_dir)
 		err = m->verdicts_fd;
 		goto bad;
 	}
+	err = verdicts_fit(m->verdicts_fd);
+	if (err)
+		goto bad;
 	m->stats_fd = open_pinned(pin_dir, MXG_MAP_STATS);
 	if (m->stats_fd < 0) {
 		err = m->stats_fd;
@@ -109,6 +132,7 @@ int verdict_restore(struct pinned_maps *m, const struct mxg_key *k,
 int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v)
 {
+	memset(v, 0, sizeof(*v));	/* a shorter, older value: the rest 0 */
 	return bpf_map_lookup_elem(m->verdicts_fd, k, v) ? -errno : 0;
 }
 

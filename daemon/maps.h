@@ -21,7 +21,10 @@
  * DESCRIPTION
  *	Used by mxgated (writer) and mxgatectl (reader, forget), both through
  *	the maps pinned under pin_dir, so mxgatectl works while the daemon is
- *	down. Functions return 0, -ENOENT when no entry exists, or another
+ *	down. maps_open() refuses (-EINVAL) a verdicts map whose values are
+ *	longer than this build's (a newer mxgate's); a shorter one (an older
+ *	mxgate's, not yet migrated by mxgated) reads with the fields it lacks
+ *	zero. Functions return 0, -ENOENT when no entry exists, or another
  *	negative errno. verdict_put() writes a verdict decided now;
  *	verdict_restore() writes one kept elsewhere (the on-disk store) only
  *	when the kernel has none for k (-EEXIST otherwise: the kernel's is

@@ -93,6 +93,9 @@ static int open_maps(struct pinned_maps *m, const char *pin_dir)
 		fprintf(stderr, "mxgatectl: %s does not exist: mxgated has never "
 			"run, or pin_dir is wrong (-p, -c)\n",
 			missing_map(pin_dir, path, sizeof(path)));
+	else if (err == -EINVAL)
+		fprintf(stderr, "mxgatectl: the verdicts map under %s is of another "
+			"mxgate version than this mxgatectl\n", pin_dir);
 	else if (err)
 		fprintf(stderr, "mxgatectl: cannot open the maps under %s: %s\n",
 			pin_dir, strerror(-err));

@@ -252,4 +252,50 @@ static inline struct mxg_key prefix(struct mxg_key k, unsigned plen)
 	return k;
 }
 
+/* load_logged - bpf_load() with what it writes to stderr caught in buf */
+static inline struct mxgate_bpf *load_logged(const char *dir, unsigned max_sources,
+					     char *buf, size_t len)
+{
+	struct mxgate_bpf *skel;
+	FILE *f = tmpfile();
+	int saved = dup(2);
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (!f || saved < 0) {
+		test_fail(__FILE__, __LINE__, "tmpfile/dup: %s", strerror(errno));
+		return NULL;
+	}
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	skel = bpf_load(dir, max_sources);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return skel;
+}
+
+/* pinned_max_entries - max_entries of the map pinned as dir/name; -1 */
+static inline long pinned_max_entries(const char *dir, const char *name)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries ? (long)info.max_entries : -1;
+}
+
 #endif /* MXG_TEST_WORLD_H */

@@ -53,6 +53,7 @@ cat > "$TMP/ids.c" <<'EOF'
 int main(void)
 {
 	P("STAT_MAX", MXG_STAT_MAX); P("STAT_ACTION", MXG_STAT_ACTION);
+	P("STAT_SLOTS", MXG_STAT_SLOTS); P("RULE_SLOTS", MXG_RULE_SLOTS);
 	P("STAT_REASON", MXG_STAT_REASON); P("S25R_ALL", S25R_ALL);
 	P("STAT_PACKETS", MXG_STAT_PACKETS); P("STAT_SYN", MXG_STAT_SYN);
 	P("STAT_PROMOTED", MXG_STAT_PROMOTED);
@@ -98,11 +99,11 @@ fi
 if ! { bpftool map create "$PIN/verdicts" type lru_hash key "$KEY_SIZE" \
 		value "$VALUE_SIZE" entries 1024 name verdicts &&
 	bpftool map create "$PIN/stats" type percpu_array key 4 value 8 \
-		entries "$STAT_MAX" name stats &&
+		entries "$STAT_SLOTS" name stats &&
 	bpftool map create "$PIN/rule_hits" type array key 4 value 8 \
-		entries 32 name rule_hits &&
+		entries "$RULE_SLOTS" name rule_hits &&
 	bpftool map create "$PIN/decisions" type array key 4 value 8 \
-		entries "$STAT_MAX" name decisions; }; then
+		entries "$STAT_SLOTS" name decisions; }; then
 	fail_early "maps pinned with bpftool"
 fi
 
@@ -510,6 +511,11 @@ mkdir "$PIN/half" && bpftool map create "$PIN/half/verdicts" type lru_hash \
 	key "$KEY_SIZE" value "$VALUE_SIZE" entries 16 name verdicts
 run -p "$PIN/half" list
 check "no maps: the missing map is named ($ERR)" err_has "$PIN/half/stats does not exist"
+mkdir "$PIN/newer" && bpftool map create "$PIN/newer/verdicts" type lru_hash \
+	key "$KEY_SIZE" value $((VALUE_SIZE + 8)) entries 16 name verdicts
+run -p "$PIN/newer" lookup 192.0.2.1
+check "a verdicts map of a newer layout is refused, exit 2, in one line ($ERR)" \
+	test "$RC" -eq 2 -a -z "$OUT" && one_error && err_has "is of another mxgate version"
 printf 'pin_dir = %s\n' "$TMP/nowhere" > "$TMP/wrong.conf"
 run -c "$TMP/wrong.conf" lookup 192.0.2.99
 check "-c: pin_dir comes from the file" err_has "$TMP/nowhere does not exist"
