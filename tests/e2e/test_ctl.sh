@@ -246,6 +246,19 @@ same_as_list() {
 	return 1
 }
 
+# same_lookup ADDR OTHER - lookup of OTHER (-p) exits 0 and prints the
+# line lookup of ADDR prints; a second that ticks between the two runs
+# changes age and expires_in, so two more tries
+same_lookup() {
+	local one
+	for _ in 1 2 3; do
+		run -c "$CONF" lookup "$1"; one=$OUT
+		run -p "$PIN" lookup "$2"
+		[ "$RC" -eq 0 ] && [ -n "$one" ] && [ "$one" = "$OUT" ] && return 0
+	done
+	return 1
+}
+
 # --- lookup
 run -c "$CONF" lookup 198.51.100.20
 line=$OUT
@@ -256,8 +269,8 @@ age=$(field age "$line") left=$(field expires_in "$line")
 check "lookup: age counts from decided_ns (age=${age}s)" test "${age:-0}" -ge 3 -a "${age:-0}" -lt 600
 check "lookup: expires_in counts to expires_ns (${left}s)" \
 	test "${left:-0}" -le 3597 -a "${left:-0}" -gt 3000
-run -p "$PIN" lookup ::ffff:198.51.100.20
-check "lookup: the v4-mapped spelling finds the same verdict" test "$RC" -eq 0 -a "$OUT" = "$line"
+check "lookup: the v4-mapped spelling finds the same verdict" \
+	same_lookup 198.51.100.20 ::ffff:198.51.100.20
 run -c "$CONF" lookup 198.51.100.30
 check "lookup: an expired verdict exits 1" rc_is 1
 check "lookup: ... and says 'expired' ($OUT)" \
