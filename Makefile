@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# mxgate build. Steps, in order: vmlinux.h -> BPF object -> skeleton ->
-# daemon objects -> mxgated, mxgatectl. Tests: unit (ASan+UBSan), BPF
-# (BPF_PROG_TEST_RUN), end to end (network namespaces, needs root).
+# mxgate build. Steps, in order: BPF object -> skeleton -> daemon objects
+# -> mxgated, mxgatectl. The BPF object is built from the kernel's UAPI
+# headers (linux-libc-dev), not a vmlinux.h: the program uses no CO-RE.
+# Only the objects that include the skeleton (bpf_load.o, mxgated.o) need
+# clang and bpftool; `make build/mxgatectl` needs neither. Tests: unit
+# (ASan+UBSan), BPF (BPF_PROG_TEST_RUN), end to end (network namespaces,
+# needs root).
 
 BUILD    ?= build
 CLANG    ?= clang
@@ -14,9 +18,6 @@ MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /etc/systemd/system
 
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
-	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
-
 PKGS     := libbpf libnetfilter_queue libmnl libcares libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb
@@ -26,17 +27,18 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -I$(BUILD) -Idaemon $(PKG_CFLAGS)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-# Sources the unit tests link (no kernel objects needed): shared by
-# mxgated, mxgatectl and the unit tests.
+# Sources the unit tests link (no BPF object or skeleton needed; maps.c
+# only makes syscalls on pinned maps): shared by mxgated, mxgatectl and
+# the unit tests.
 CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
 	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
-	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c
+	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c \
+	daemon/maps.c daemon/store.c daemon/store_lmdb.c
 # The daemon's event loop and kernel plumbing.
-DAEMON_SRCS := daemon/mxgated.c daemon/queue.c \
-	daemon/maps.c daemon/store.c daemon/bpf_load.c daemon/rules.c \
+DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/learn.c daemon/preflight.c daemon/nftwatch.c
-CTL_SRCS := daemon/mxgatectl.c daemon/maps.c daemon/store.c daemon/dryrun.c daemon/rules.c
+CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)
@@ -58,21 +60,26 @@ deps:
 $(BUILD):
 	mkdir -p $@
 
-# vmlinux.h from the running kernel's BTF (CO-RE relocates at load time).
-$(BUILD)/vmlinux.h: | $(BUILD)
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
-	mv $@.tmp $@
+# clang -target bpf does not search the host's system include directories,
+# where <asm/types.h> lives (/usr/include/<triplet>): pass them on, after
+# everything else (as libbpf-bootstrap does). Expanded only by BPF rules,
+# so a build without clang never runs it.
+BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n \
+	'/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS = -g -O2 -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INCLUDES)
 
-$(BUILD)/mxgate.bpf.o: bpf/mxgate.bpf.c $(HDRS) $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-		-Ibpf -I$(BUILD) -c $< -o $@
+$(BUILD)/mxgate.bpf.o: bpf/mxgate.bpf.c $(HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(SKEL): $(BUILD)/mxgate.bpf.o
 	$(BPFTOOL) gen skeleton $< name mxgate_bpf > $@.tmp
 	mv $@.tmp $@
 
-$(BUILD)/%.o: daemon/%.c $(HDRS) $(SKEL) | $(BUILD)
+$(BUILD)/%.o: daemon/%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The only objects that include the skeleton.
+$(BUILD)/bpf_load.o $(BUILD)/mxgated.o: $(SKEL)
 
 $(BUILD)/mxgated: $(DAEMON_OBJS) $(CORE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -86,7 +93,7 @@ $(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(HDRS) | $(BUILD)
 
 $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c \
-		daemon/bpf_load.c daemon/maps.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c $(CORE_SRCS) $(PKG_LIBS)
 
 # Benchmarks print numbers; they never pass or fail.
 # Benchmark-only BPF objects, built like mxgate.bpf.o: the baselines the
@@ -96,9 +103,8 @@ BENCH_BPF := $(BUILD)/bench_baseline.bpf.o $(BUILD)/bench_mxgate_rand.bpf.o
 BENCH_SKELS := $(BENCH_BPF:.bpf.o=.skel.h)
 
 $(BUILD)/bench_%.bpf.o: tests/bench/%.bpf.c tests/bench/bench_rand.h bpf/mxgate.bpf.c \
-		$(HDRS) $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-		-Ibpf -I$(BUILD) -c $< -o $@
+		$(HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/bench_%.skel.h: $(BUILD)/bench_%.bpf.o
 	$(BPFTOOL) gen skeleton $< name bench_$*_bpf > $@.tmp
@@ -107,13 +113,13 @@ $(BUILD)/bench_%.skel.h: $(BUILD)/bench_%.bpf.o
 $(BUILD)/tc_bench: tests/bench/tc_bench.c tests/bench/bench_rand.h $(SKEL) $(BENCH_BPF) \
 		$(BENCH_SKELS) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/bench/tc_bench.c \
-		daemon/bpf_load.c daemon/maps.c daemon/store.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c $(CORE_SRCS) $(PKG_LIBS)
 
 # Fills a running mxgated's pinned verdicts map and on-disk store, and
 # holds SYNs from many sources (tests/bench/bench_memory.sh).
 $(BUILD)/mem_fill: tests/bench/mem_fill.c tests/bench/bench_rand.h $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -o $@ tests/bench/mem_fill.c daemon/maps.c daemon/store.c \
-		daemon/log.c $(PKG_LIBS)
+		daemon/store_lmdb.c daemon/log.c $(PKG_LIBS)
 
 # SYNs from many IPv6 sources at a set rate, for bench_nfqueue.sh.
 $(BUILD)/syn_flood: tests/bench/syn_flood.c | $(BUILD)

@@ -12,6 +12,10 @@
 #ifndef MXG_COUNTRY_LOOKUP_H
 #define MXG_COUNTRY_LOOKUP_H
 
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "mxgate.h"
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);

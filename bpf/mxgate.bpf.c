@@ -14,17 +14,16 @@
  * greylist_delay, inside its window, is promoted to PASS on the spot and
  * the daemon hears of it through the events ring buffer.
  */
-/* vmlinux.h has a type named "config"; rename it so the map can keep the
- * name it is pinned and documented under. */
-#define config vmlinux_config
-#include "vmlinux.h"
-#undef config
+/* The kernel's UAPI headers, not a vmlinux.h: the program reads only
+ * UAPI structures (struct __sk_buff) and parses headers by byte offset
+ * (parse.h), so it needs no CO-RE and builds without the running
+ * kernel's BTF. */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/types.h>
 #include <bpf/bpf_helpers.h>
 #include "mxgate.h"
 #include "parse.h"
-
-#define TC_ACT_OK	0
-#define TC_ACT_SHOT	2
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -46,7 +45,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MXG_STAT_MAX);
+	__uint(max_entries, MXG_STAT_SLOTS);	/* fixed: see mxgate.h */
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -74,7 +73,7 @@ struct {
  * only so that it is pinned with the others. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MXG_STAT_MAX);
+	__uint(max_entries, MXG_STAT_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -282,10 +281,10 @@ int mxgate_ingress(struct __sk_buff *skb)
 	case MXG_ACT_GREYLIST:
 		/* The greylist clock: a real MTA retries after the delay and
 		 * inside the window (the entry expires with it), a bot not. */
-		if (now - v->set_ns >= cfg->greylist_delay_ns) {
+		if (now - v->decided_ns >= cfg->greylist_delay_ns) {
 			v->action = MXG_ACT_PASS;
 			v->reasons |= MXG_R_RETRIED;
-			v->set_ns = now;
+			v->decided_ns = now;
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
 			count(MXG_STAT_PROMOTED);
 			count(MXG_STAT_ACCEPTED);
@@ -312,11 +311,18 @@ int mxgate_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	case MXG_ACT_PASS:
 		/* A client that earned its pass keeps it while it comes back;
-		 * the disk copy hears of it once a day (set_ns: last report). */
+		 * the disk copy hears of it once a day after the promotion
+		 * (itself reported) or the last renewal report. */
 		if (v->reasons & MXG_R_RETRIED) {
+			/* The later of the two, compared as times (a signed
+			 * difference), not as numbers. */
+			__u64 told = v->reported_ns &&
+				     (__s64)(v->reported_ns - v->decided_ns) > 0 ?
+				     v->reported_ns : v->decided_ns;
+
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
-			if (now - v->set_ns >= MXG_RENEW_REPORT_NS) {
-				v->set_ns = now;
+			if (now - told >= MXG_RENEW_REPORT_NS) {
+				v->reported_ns = now;
 				report(MXG_EV_RENEWED, &key, v);
 			}
 		}

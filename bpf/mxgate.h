@@ -3,8 +3,8 @@
  * mxgate.h - every map key, map value, action and reason bit shared by the
  * tc program (bpf/) and user space (daemon/). Nothing here is defined twice.
  *
- * Include it after vmlinux.h (BPF side) or <linux/types.h> (user space).
- * Times are CLOCK_MONOTONIC_COARSE nanoseconds (bpf_ktime_get_coarse_ns()
+ * It includes <linux/types.h> (the kernel's UAPI, both sides) and needs
+ * nothing else. Times are CLOCK_MONOTONIC_COARSE nanoseconds (bpf_ktime_get_coarse_ns()
  * in the kernel, clock_gettime(CLOCK_MONOTONIC_COARSE) in user space), so
  * the kernel and the daemon read the same clock. Coarse: a verdict lasts
  * minutes to days, a tick of resolution is plenty, and reading it costs
@@ -13,6 +13,8 @@
  */
 #ifndef MXGATE_H
 #define MXGATE_H
+
+#include <linux/types.h>
 
 #define MXG_MAX_PORTS		8	/* protected TCP ports */
 #define MXG_DEFAULT_MAX_SOURCES	262144	/* verdicts map entries */
@@ -31,6 +33,7 @@
 #define MXG_THROTTLE_PLEN_V4	(96 + 24)	/* per-prefix bucket: /24 */
 #define MXG_THROTTLE_PLEN_V6	64		/* per-prefix bucket: /64 */
 #define MXG_RULE_SLOTS		32	/* rule_hits: S25R rule numbers */
+#define MXG_STAT_SLOTS		256	/* stats, decisions: counter ids */
 #define MXG_MAX_COUNTRY_PREFIXES (1 << 20)	/* per country set */
 
 /* What happens to a source's SYNs. Stored in struct mxg_verdict.action. */
@@ -115,18 +118,29 @@ static inline void mxg_key_prefix(struct mxg_key *k, __u32 plen)
 }
 
 /*
- * verdicts map value. For GREYLIST, set_ns is the first contact and
- * expires_ns the end of the window in which a retry is accepted; the tc
+ * verdicts map value. decided_ns is when the current action was decided:
+ * for GREYLIST the first contact, which starts the greylist clock, and
+ * expires_ns the end of the window in which a retry is accepted. The tc
  * program promotes a client that retries after greylist_delay to PASS
- * (reason MXG_R_RETRIED) for allowlist_ttl, refreshed at every SYN.
+ * (reason MXG_R_RETRIED, decided_ns the promotion) for allowlist_ttl,
+ * refreshed at every SYN, and reports the renewal to the daemon at most
+ * once per MXG_RENEW_REPORT_NS (reported_ns), so decided_ns keeps its
+ * meaning while the client keeps coming back.
+ *
+ * The layout of this and of every other map value changes only by
+ * appending fields: mxgated migrates a pinned map of an older layout by
+ * copying each old value into the start of the new one, the new fields
+ * zero (daemon/bpf_load.c). Never reorder, resize or remove a field.
  */
 struct mxg_verdict {
-	__u64 set_ns;		/* when the verdict was written */
+	__u64 decided_ns;	/* when the current action was decided */
 	__u64 expires_ns;	/* ignored (SYN queued again) from then on */
 	__u32 reasons;		/* enum mxg_reason bits */
 	__u32 hits;		/* SYNs the tc program judged by this entry */
 	enum mxg_action action;
 	__s32 dnsbl_score;	/* weighted DNSBL/DNSWL score */
+	/* 32 bytes up to here: the layout before issue 9 */
+	__u64 reported_ns;	/* last renewal reported to the daemon; 0 never */
 };
 
 /*
@@ -227,7 +241,9 @@ enum mxg_event_type {
 				 * expiry, at most once per MXG_RENEW_REPORT_NS */
 };
 /* The tc program renews an allowlisted client's pass at every SYN; it
- * tells the daemon (for the disk copy) only this often per client. */
+ * tells the daemon (for the disk copy) only this often per client: a
+ * day after the promotion (decided_ns) or the last report (reported_ns),
+ * whichever is later. */
 #define MXG_RENEW_REPORT_NS	(86400ULL * 1000000000ULL)
 
 struct mxg_event {
@@ -237,8 +253,11 @@ struct mxg_event {
 };
 
 /*
- * stats map: a per-CPU array of __u64 counters indexed by these ids.
- * Actions and reasons get one slot each after their base.
+ * stats map: a per-CPU array of __u64 counters indexed by these ids;
+ * decisions (the daemon's counters) is a plain array by the same ids.
+ * Actions and reasons get one slot each after their base. Both maps have
+ * MXG_STAT_SLOTS entries whatever MXG_STAT_MAX is, so that a new counter
+ * does not change the layout of a pinned map.
  */
 enum mxg_stat {
 	MXG_STAT_PACKETS = 0,	/* packets the tc program saw */
@@ -269,6 +288,10 @@ enum mxg_stat {
 				/* + reason bit: refused SYNs per reason */
 	MXG_STAT_MAX = MXG_STAT_REASON + 32
 };
+_Static_assert(MXG_STAT_MAX <= MXG_STAT_SLOTS,
+	       "counter ids beyond the stats and decisions maps: raising "
+	       "MXG_STAT_SLOTS changes a pinned map's layout (a migration)");
+_Static_assert(MXG_REASON_BITS <= 32, "reasons are a __u32");
 
 /*
  * mxg_refusal_stat - the breakdown slot of a refused SYN, by its verdict's

@@ -10,8 +10,9 @@
  * DESCRIPTION
  *	One parser for the tc program (packets from the Ethernet header on)
  *	and the daemon (NFQUEUE payloads, from the IP header on), so both
- *	agree on what a packet is. Header-only; include it after vmlinux.h
- *	(BPF) or <linux/types.h> (user space), and after mxgate.h.
+ *	agree on what a packet is. Header-only, on the kernel's UAPI headers
+ *	(<linux/types.h>, <linux/if_ether.h>) on both sides; include it
+ *	after mxgate.h.
  *
  *	mxg_parse_eth() skips up to two VLAN tags (802.1Q, 802.1ad).
  *	mxg_parse_l3() takes the IP header; ethertype 0 means "read the
@@ -26,15 +27,15 @@
 #ifndef MXG_PARSE_H
 #define MXG_PARSE_H
 
+#include <linux/types.h>
+#include <linux/if_ether.h>
+
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
-#define MXG_ETH_HLEN		14
-#define MXG_ETH_P_IP		0x0800
-#define MXG_ETH_P_IPV6		0x86DD
-#define MXG_ETH_P_8021Q		0x8100
-#define MXG_ETH_P_8021AD	0x88A8
+/* IANA protocol numbers, not <linux/in.h>: in the daemon it would clash
+ * with glibc's <netinet/in.h>, depending on which comes first. */
 #define MXG_IPPROTO_TCP		6
 #define MXG_IPPROTO_HOPOPTS	0
 #define MXG_IPPROTO_ROUTING	43
@@ -145,12 +146,12 @@ static __always_inline int mxg_parse_l3(const __u8 *p, const __u8 *end,
 	if (ethertype == 0) {
 		if (p + 1 > end)
 			return MXG_PARSE_TRUNCATED;
-		ethertype = (p[0] >> 4) == 4 ? MXG_ETH_P_IP :
-			    (p[0] >> 4) == 6 ? MXG_ETH_P_IPV6 : 0;
+		ethertype = (p[0] >> 4) == 4 ? ETH_P_IP :
+			    (p[0] >> 4) == 6 ? ETH_P_IPV6 : 0;
 	}
-	if (ethertype == MXG_ETH_P_IP)
+	if (ethertype == ETH_P_IP)
 		return mxg_parse_ipv4(p, end, out);
-	if (ethertype == MXG_ETH_P_IPV6)
+	if (ethertype == ETH_P_IPV6)
 		return mxg_parse_ipv6(p, end, out);
 	return MXG_PARSE_OTHER;
 }
@@ -162,19 +163,19 @@ static __always_inline int mxg_parse_eth(const __u8 *p, const __u8 *end,
 	__u16 proto;
 	int i;
 
-	if (p + MXG_ETH_HLEN > end)
+	if (p + ETH_HLEN > end)
 		return MXG_PARSE_TRUNCATED;
 	proto = (__u16)((p[12] << 8) | p[13]);
-	p += MXG_ETH_HLEN;
+	p += ETH_HLEN;
 	for (i = 0; i < 2; i++) {
-		if (proto != MXG_ETH_P_8021Q && proto != MXG_ETH_P_8021AD)
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
 			break;
 		if (p + 4 > end)
 			return MXG_PARSE_TRUNCATED;
 		proto = (__u16)((p[2] << 8) | p[3]);
 		p += 4;
 	}
-	if (proto != MXG_ETH_P_IP && proto != MXG_ETH_P_IPV6)
+	if (proto != ETH_P_IP && proto != ETH_P_IPV6)
 		return MXG_PARSE_OTHER;
 	return mxg_parse_l3(p, end, proto, out);
 }

@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -54,65 +55,320 @@ static int ensure_bpffs(const char *pin_dir)
 	return 0;
 }
 
-/* pin_differs - first attribute in which the pinned map (info) is not
- * the map this build wants; writes it to why, returns 0 when they agree */
-static int pin_differs(const struct bpf_map_info *info,
-		       const struct bpf_map *want, char *why, size_t len)
-{
-	const struct {
-		const char *what;	/* attribute, as bpftool names it */
-		__u32 have;		/* the pinned map's */
-		__u32 want;		/* this build's */
-	} attr[] = {
-		{ "type", info->type, (__u32)bpf_map__type(want) },
-		{ "key size", info->key_size, bpf_map__key_size(want) },
-		{ "value size", info->value_size, bpf_map__value_size(want) },
-		{ "max_entries", info->max_entries, bpf_map__max_entries(want) },
-		{ "flags", info->map_flags, bpf_map__map_flags(want) },
-	};
+/*
+ * Migration of pinned maps. A map pinned by an earlier mxgate keeps
+ * learned state (verdicts, counters); when this build wants it in another
+ * layout, the old map is kept open and unpinned, libbpf creates and pins
+ * the new one at load, and every entry that fits is copied across. Value
+ * layouts change only by appending fields (mxgate.h), so an old value is
+ * the start of a new one and the new fields are zero; a value that
+ * shrank keeps its first bytes. A map whose type or key size changed
+ * cannot be copied and is left pinned: the load is refused and the admin
+ * told. If the load or a copy fails, the old maps are pinned again where
+ * they were: learned state is never lost by a failed start.
+ */
+#define MAX_MIGRATIONS	16	/* maps of the object that may be pinned */
 
-	for (size_t i = 0; i < sizeof(attr) / sizeof(attr[0]); i++) {
-		if (attr[i].have != attr[i].want) {
-			snprintf(why, len, "%s %u, this mxgate wants %u",
-				 attr[i].what, attr[i].have, attr[i].want);
-			return 1;
-		}
-	}
-	return 0;
+struct migration {
+	struct bpf_map *map;		/* this build's */
+	int old_fd;			/* the old map, unpinned while we work */
+	struct bpf_map_info old;	/* its attributes */
+	char path[PATH_MAX];		/* where it was (and the new one is) pinned */
+};
+
+/* map_info - the attributes of the map behind fd; 0 or -errno */
+static int map_info(int fd, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
 }
 
-/* check_pins - every map already pinned fits what this build wants.
- * libbpf refuses to reuse a pin that does not, but says only "parameter
- * mismatch"; the admin needs the map, the pin and the difference. */
-static int check_pins(struct mxgate_bpf *skel)
+/* fits - does the pinned map (info) have the layout this build wants? */
+static int fits(const struct bpf_map_info *info, const struct bpf_map *want)
+{
+	return info->type == (__u32)bpf_map__type(want) &&
+	       info->key_size == bpf_map__key_size(want) &&
+	       info->value_size == bpf_map__value_size(want) &&
+	       info->max_entries == bpf_map__max_entries(want) &&
+	       info->map_flags == bpf_map__map_flags(want);
+}
+
+/* not_migratable - why the pinned map's entries cannot go into the map
+ * this build wants (written to why), or 0 when they can */
+static int not_migratable(const struct bpf_map_info *info,
+			  const struct bpf_map *want, char *why, size_t len)
+{
+	if (info->type != (__u32)bpf_map__type(want))
+		snprintf(why, len, "type %u, this mxgate wants %u", info->type,
+			 (__u32)bpf_map__type(want));
+	else if (info->key_size != bpf_map__key_size(want))
+		snprintf(why, len, "key size %u, this mxgate wants %u",
+			 info->key_size, bpf_map__key_size(want));
+	else
+		return 0;
+	return 1;
+}
+
+/* plan_migrations - for every pinned map that does not fit, keep an fd
+ * and unpin it; returns how many, or -1 (reported) when one cannot be
+ * migrated, in which case nothing was unpinned */
+static int plan_migrations(struct mxgate_bpf *skel, struct migration *mig)
 {
 	struct bpf_map_info info;
 	struct bpf_map *map;
 	char why[128];
-	__u32 len;
-	int fd, bad = 0;
+	int n = 0, bad = 0, fd;
 
 	bpf_object__for_each_map(map, skel->obj) {
 		const char *path = bpf_map__pin_path(map);
 
-		if (!path)
-			continue;
-		fd = bpf_obj_get(path);
-		if (fd < 0)
+		if (!path || (fd = bpf_obj_get(path)) < 0)
 			continue;	/* not pinned yet: libbpf creates it */
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-		    pin_differs(&info, map, why, sizeof(why))) {
+		if (map_info(fd, &info) < 0 || fits(&info, map)) {
+			close(fd);	/* libbpf reuses it (or says why not) */
+			continue;
+		}
+		if (not_migratable(&info, map, why, sizeof(why)) || n == MAX_MIGRATIONS) {
 			/* It holds learned state: never replaced silently. */
-			msg_warn("map %s pinned at %s does not fit: %s; move it "
-				 "away (or restore the old setting) and restart",
-				 bpf_map__name(map), path, why);
+			msg_warn("map %s pinned at %s cannot be migrated: %s; move "
+				 "it away (or run the mxgate that made it) and restart",
+				 bpf_map__name(map), path,
+				 n == MAX_MIGRATIONS ? "too many maps" : why);
+			close(fd);
+			bad = 1;
+			continue;
+		}
+		mig[n].map = map;
+		mig[n].old_fd = fd;
+		mig[n].old = info;
+		snprintf(mig[n].path, sizeof(mig[n].path), "%s", path);
+		n++;
+	}
+	for (int i = 0; i < n && !bad; i++) {
+		if (unlink(mig[i].path) < 0) {
+			msg_warn("map %s: cannot unpin %s to migrate it: %s",
+				 bpf_map__name(mig[i].map), mig[i].path, strerror(errno));
+			while (i-- > 0)
+				bpf_obj_pin(mig[i].old_fd, mig[i].path);
 			bad = 1;
 		}
-		close(fd);
 	}
-	return bad ? -1 : 0;
+	if (bad) {
+		for (int i = 0; i < n; i++)
+			close(mig[i].old_fd);
+		return -1;
+	}
+	return n;
+}
+
+/* pin_back - put the old maps back where they were pinned (the load or a
+ * copy failed); what libbpf pinned there in their place goes */
+static void pin_back(struct migration *mig, int n)
+{
+	for (int i = 0; i < n; i++) {
+		unlink(mig[i].path);
+		if (bpf_obj_pin(mig[i].old_fd, mig[i].path) < 0)
+			msg_warn("map %s: cannot pin the old map back at %s: %s",
+				 bpf_map__name(mig[i].map), mig[i].path, strerror(errno));
+		else
+			msg_warn("map %s: the old map is pinned at %s again, unchanged",
+				 bpf_map__name(mig[i].map), mig[i].path);
+	}
+}
+
+/* close_old - the old maps' fds; a map goes when nothing else holds it
+ * (the earlier tc program does until bpf_attach() replaces it) */
+static void close_old(struct migration *mig, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(mig[i].old_fd);
+}
+
+/* is_percpu - a map with one value per possible CPU */
+static int is_percpu(__u32 type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* is_hashed - a map walked key by key (bpf_map_get_next_key) */
+static int is_hashed(__u32 type)
+{
+	return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH ||
+	       type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LPM_TRIE;
+}
+
+/* Buffers for moving one entry, sized for both layouts. */
+struct mover {
+	__u32 old_size, new_size;	/* value sizes */
+	__u32 old_stride, new_stride;	/* per CPU: rounded up to 8 bytes */
+	int ncpus;			/* values per entry: possible CPUs or 1 */
+	void *key, *next, *old_val, *new_val;
+};
+
+/* mover_init - buffers for m into a map of new_info; 0 or -errno */
+static int mover_init(struct mover *mv, const struct migration *m,
+		      const struct bpf_map_info *new_info)
+{
+	int percpu = is_percpu(new_info->type);
+
+	memset(mv, 0, sizeof(*mv));
+	mv->ncpus = percpu ? libbpf_num_possible_cpus() : 1;
+	if (mv->ncpus <= 0)
+		return mv->ncpus < 0 ? mv->ncpus : -EINVAL;
+	mv->old_size = m->old.value_size;
+	mv->new_size = new_info->value_size;
+	mv->old_stride = percpu ? (mv->old_size + 7) / 8 * 8 : mv->old_size;
+	mv->new_stride = percpu ? (mv->new_size + 7) / 8 * 8 : mv->new_size;
+	mv->key = calloc(1, new_info->key_size ? new_info->key_size : 1);
+	mv->next = calloc(1, new_info->key_size ? new_info->key_size : 1);
+	mv->old_val = calloc((size_t)mv->ncpus, mv->old_stride ? mv->old_stride : 1);
+	mv->new_val = calloc((size_t)mv->ncpus, mv->new_stride ? mv->new_stride : 1);
+	return mv->key && mv->next && mv->old_val && mv->new_val ? 0 : -ENOMEM;
+}
+
+/* mover_free - the buffers */
+static void mover_free(struct mover *mv)
+{
+	free(mv->key);
+	free(mv->next);
+	free(mv->old_val);
+	free(mv->new_val);
+}
+
+/* convert - old_val into new_val: per CPU the bytes both layouts have,
+ * the rest zero */
+static void convert(struct mover *mv)
+{
+	__u32 n = mv->old_size < mv->new_size ? mv->old_size : mv->new_size;
+
+	memset(mv->new_val, 0, (size_t)mv->ncpus * mv->new_stride);
+	for (int c = 0; c < mv->ncpus; c++)
+		memcpy((char *)mv->new_val + (size_t)c * mv->new_stride,
+		       (char *)mv->old_val + (size_t)c * mv->old_stride, n);
+}
+
+/* count_keys - entries in a hashed map (walks it) */
+static long count_keys(int fd, struct mover *mv, __u32 key_size, __u32 max)
+{
+	void *prev = NULL;
+	long n = 0;
+
+	while ((unsigned long)n < 2UL * max &&
+	       bpf_map_get_next_key(fd, prev, mv->next) == 0) {
+		memcpy(mv->key, mv->next, key_size);
+		prev = mv->key;
+		n++;
+	}
+	return n;
+}
+
+/* copy_hashed - every entry of the old map into the new one, as long as
+ * it has room; *seen is how many the old map held. The earlier tc program
+ * may still be changing the old map: an entry evicted under the walk
+ * restarts it, hence the bound, and a key met twice is copied once. */
+static int copy_hashed(const struct migration *m, int new_fd,
+		       const struct bpf_map_info *ni, struct mover *mv,
+		       long *kept, long *seen)
+{
+	__u64 steps = 0, limit = 2ULL * m->old.max_entries;
+	long copied = 0;
+	void *prev = NULL;
+
+	*seen = 0;
+	while (steps++ < limit) {
+		if (bpf_map_get_next_key(m->old_fd, prev, mv->next) != 0) {
+			if (errno == ENOENT)
+				break;
+			return -errno;
+		}
+		memcpy(mv->key, mv->next, ni->key_size);
+		prev = mv->key;
+		if (bpf_map_lookup_elem(m->old_fd, mv->key, mv->old_val) != 0)
+			continue;	/* gone meanwhile */
+		(*seen)++;
+		if ((__u64)copied >= ni->max_entries)
+			continue;	/* the new map is smaller: full */
+		convert(mv);
+		if (bpf_map_update_elem(new_fd, mv->key, mv->new_val, BPF_NOEXIST) == 0)
+			copied++;
+		else if (errno == EEXIST)
+			(*seen)--;	/* met twice: the walk restarted */
+		else
+			return -errno;
+	}
+	/* An LRU map may have evicted some to make room: count what is there. */
+	*kept = count_keys(new_fd, mv, ni->key_size, ni->max_entries);
+	return 0;
+}
+
+/* copy_array - index by index, up to the smaller max_entries */
+static int copy_array(const struct migration *m, int new_fd,
+		      const struct bpf_map_info *ni, struct mover *mv,
+		      long *kept, long *seen)
+{
+	__u32 n = m->old.max_entries < ni->max_entries ? m->old.max_entries : ni->max_entries;
+
+	*seen = m->old.max_entries;
+	for (__u32 i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(m->old_fd, &i, mv->old_val) != 0)
+			return -errno;
+		convert(mv);
+		if (bpf_map_update_elem(new_fd, &i, mv->new_val, BPF_ANY) != 0)
+			return -errno;
+	}
+	*kept = n;
+	return 0;
+}
+
+/* migrate_one - copy what m's old map holds into the map libbpf made for
+ * it and log one line; 0 or -errno (reported) */
+static int migrate_one(const struct migration *m)
+{
+	int new_fd = bpf_map__fd(m->map), err;
+	struct bpf_map_info ni;
+	char change[160], flags[64] = "";
+	long kept = 0, seen = 0;
+	struct mover mv;
+
+	err = map_info(new_fd, &ni);
+	if (err)
+		goto bad;
+	if (m->old.map_flags != ni.map_flags)
+		snprintf(flags, sizeof(flags), ", flags 0x%x -> 0x%x",
+			 m->old.map_flags, ni.map_flags);
+	snprintf(change, sizeof(change), "value size %u -> %u, max_entries %u -> %u%s",
+		 m->old.value_size, ni.value_size, m->old.max_entries,
+		 ni.max_entries, flags);
+	if (!is_hashed(ni.type) && ni.type != BPF_MAP_TYPE_ARRAY &&
+	    ni.type != BPF_MAP_TYPE_PERCPU_ARRAY) {
+		/* Ring buffers, maps of maps: nothing learned to keep. */
+		msg_info("map %s pinned at %s: %s: replaced, nothing to copy",
+			 bpf_map__name(m->map), m->path, change);
+		return 0;
+	}
+	err = mover_init(&mv, m, &ni);
+	if (!err)
+		err = is_hashed(ni.type) ? copy_hashed(m, new_fd, &ni, &mv, &kept, &seen) :
+					   copy_array(m, new_fd, &ni, &mv, &kept, &seen);
+	mover_free(&mv);
+	if (err)
+		goto bad;
+	if (seen > kept)
+		msg_info("map %s pinned at %s: %s: migrated, %ld entries kept, %ld "
+			 "dropped (no room)", bpf_map__name(m->map), m->path, change,
+			 kept, seen - kept);
+	else
+		msg_info("map %s pinned at %s: %s: migrated, %ld entries kept",
+			 bpf_map__name(m->map), m->path, change, kept);
+	return 0;
+bad:
+	msg_warn("map %s pinned at %s: cannot migrate it: %s",
+		 bpf_map__name(m->map), m->path, strerror(-err));
+	return err;
 }
 
 /* drop_old_countries - a countries map pinned by an mxgate from before
@@ -154,8 +410,9 @@ static void drop_old_countries(struct mxgate_bpf *skel)
 struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct migration mig[MAX_MIGRATIONS];
 	struct mxgate_bpf *skel;
-	int err;
+	int err, n_mig = 0;
 
 	libbpf_set_print(libbpf_print);
 	if (ensure_bpffs(pin_dir) < 0)
@@ -172,15 +429,23 @@ struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
 		goto bad;
 	}
 	drop_old_countries(skel);
-	if (check_pins(skel) < 0)
+	n_mig = plan_migrations(skel, mig);
+	if (n_mig < 0)
 		goto bad;
 	err = mxgate_bpf__load(skel);
 	if (err) {
 		msg_warn("cannot load the tc program (maps pinned under %s): %s",
 			 pin_dir, strerror(-err));
-		goto bad;
+		goto unmigrate;
 	}
+	for (int i = 0; i < n_mig; i++)
+		if (migrate_one(&mig[i]) < 0)
+			goto unmigrate;
+	close_old(mig, n_mig);
 	return skel;
+unmigrate:
+	pin_back(mig, n_mig);
+	close_old(mig, n_mig);
 bad:
 	mxgate_bpf__destroy(skel);
 	return NULL;

@@ -46,7 +46,7 @@ int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action 
 	}
 	/* Bots are cheap to learn again; senders are not. */
 	if (action == MXG_ACT_PASS || action == MXG_ACT_GREYLIST) {
-		struct mxg_verdict v = { .set_ns = now, .reasons = reasons,
+		struct mxg_verdict v = { .decided_ns = now, .reasons = reasons,
 			.expires_ns = now + ttl_ns, .action = action,
 			.dnsbl_score = score };
 

@@ -23,7 +23,27 @@ static int open_pinned(const char *pin_dir, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* maps_open - open the pinned maps; -errno (ENOENT: never pinned) */
+/* verdicts_fit - can this build read and write the verdicts map at fd?
+ * A value longer than ours (a newer mxgate's) would be copied past our
+ * struct; a shorter one (an older mxgate's, until mxgated migrates it)
+ * is read into its start, the fields it lacks zero (verdict_get).
+ * 0, or -EINVAL */
+static int verdicts_fit(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		return -errno;
+	if (info.key_size != sizeof(struct mxg_key) ||
+	    info.value_size > sizeof(struct mxg_verdict))
+		return -EINVAL;
+	return 0;
+}
+
+/* maps_open - open the pinned maps; -errno (ENOENT: never pinned, EINVAL:
+ * a verdicts map of a newer mxgate) */
 int maps_open(struct pinned_maps *m, const char *pin_dir)
 {
 	int err;
@@ -37,6 +57,9 @@ int maps_open(struct pinned_maps *m, const char *pin_dir)
 		err = m->verdicts_fd;
 		goto bad;
 	}
+	err = verdicts_fit(m->verdicts_fd);
+	if (err)
+		goto bad;
 	m->stats_fd = open_pinned(pin_dir, MXG_MAP_STATS);
 	if (m->stats_fd < 0) {
 		err = m->stats_fd;
@@ -72,24 +95,35 @@ void maps_close(struct pinned_maps *m)
 	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = m->decisions_fd = -1;
 }
 
-/* verdict_put - write (or replace) the verdict for k, valid for ttl_ns */
+/* verdict_put - write (or replace) the verdict for k, decided now, valid
+ * for ttl_ns, never reported */
 int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns)
 {
 	struct mxg_verdict v = { 0 };
 
-	v.set_ns = now_ns();
-	v.expires_ns = v.set_ns + ttl_ns;
+	v.decided_ns = now_ns();
+	v.expires_ns = v.decided_ns + ttl_ns;
 	v.reasons = reasons;
 	v.action = a;
 	v.dnsbl_score = score;
 	return bpf_map_update_elem(m->verdicts_fd, k, &v, BPF_ANY) ? -errno : 0;
 }
 
+/* verdict_restore - v back under k unless the kernel holds a verdict for
+ * k already: that one is newer than any copy kept elsewhere. 0 written,
+ * -EEXIST kept the kernel's, or another -errno */
+int verdict_restore(struct pinned_maps *m, const struct mxg_key *k,
+		    const struct mxg_verdict *v)
+{
+	return bpf_map_update_elem(m->verdicts_fd, k, v, BPF_NOEXIST) ? -errno : 0;
+}
+
 /* verdict_get - the verdict for k; -ENOENT when there is none */
 int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v)
 {
+	memset(v, 0, sizeof(*v));	/* a shorter, older value: the rest 0 */
 	return bpf_map_lookup_elem(m->verdicts_fd, k, v) ? -errno : 0;
 }
 

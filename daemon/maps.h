@@ -7,6 +7,8 @@
  *	void maps_close(struct pinned_maps *m);
  *	int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
  *			enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
+ *	int verdict_restore(struct pinned_maps *m, const struct mxg_key *k,
+ *			    const struct mxg_verdict *v);
  *	int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
  *			struct mxg_verdict *v);
  *	int verdict_forget(struct pinned_maps *m, const struct mxg_key *k);
@@ -18,8 +20,14 @@
  * DESCRIPTION
  *	Used by mxgated (writer) and mxgatectl (reader, forget), both through
  *	the maps pinned under pin_dir, so mxgatectl works while the daemon is
- *	down. Functions return 0, -ENOENT when no entry exists, or another
- *	negative errno. stats_read() sums the per-CPU counters of the tc
+ *	down. maps_open() refuses (-EINVAL) a verdicts map whose values are
+ *	longer than this build's (a newer mxgate's); a shorter one (an older
+ *	mxgate's, not yet migrated by mxgated) reads with the fields it lacks
+ *	zero. Functions return 0, -ENOENT when no entry exists, or another
+ *	negative errno. verdict_put() writes a verdict decided now;
+ *	verdict_restore() writes one kept elsewhere (the on-disk store) only
+ *	when the kernel has none for k (-EEXIST otherwise: the kernel's is
+ *	newer). stats_read() sums the per-CPU counters of the tc
  *	program and the daemon's own (stats_add(), the decisions map). rule_hit()
  *	counts one decision in which S25R rule `rule` fired (the daemon is
  *	the only writer); rule_hits_read() reads those counters. now_ns()
@@ -47,6 +55,8 @@ int maps_open(struct pinned_maps *m, const char *pin_dir);
 void maps_close(struct pinned_maps *m);
 int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
+int verdict_restore(struct pinned_maps *m, const struct mxg_key *k,
+		    const struct mxg_verdict *v);
 int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v);
 int verdict_forget(struct pinned_maps *m, const struct mxg_key *k);

@@ -75,6 +75,9 @@ static int open_maps(struct pinned_maps *m, const char *pin_dir)
 		fprintf(stderr, "mxgatectl: %s does not exist: mxgated has never "
 			"run, or pin_dir is wrong (-p, -c)\n",
 			missing_map(pin_dir, path, sizeof(path)));
+	else if (err == -EINVAL)
+		fprintf(stderr, "mxgatectl: the verdicts map under %s is of another "
+			"mxgate version than this mxgatectl\n", pin_dir);
 	else if (err)
 		fprintf(stderr, "mxgatectl: cannot open the maps under %s: %s\n",
 			pin_dir, strerror(-err));
@@ -100,15 +103,16 @@ static void load_greylist_delay(const char *pin_dir)
 }
 
 /* print_greylist_clock - " retry_after=Ns window_left=Ns": seconds until
- * the tc program promotes a retry (now - set_ns >= greylist_delay, rounded
- * up, so 0 means a retry now passes), left out when the delay is unknown;
- * seconds the retry window stays open (rounded down, as expires_in) */
+ * the tc program promotes a retry (now - decided_ns >= greylist_delay,
+ * rounded up, so 0 means a retry now passes), left out when the delay is
+ * unknown; seconds the retry window stays open (rounded down, as
+ * expires_in) */
 static void print_greylist_clock(const struct mxg_verdict *v, __u64 now)
 {
 	if (greylist_delay_known) {
-		__u64 due = v->set_ns + greylist_delay_ns, wait = 0;
+		__u64 due = v->decided_ns + greylist_delay_ns, wait = 0;
 
-		if (due < v->set_ns)		/* absurd delay: never */
+		if (due < v->decided_ns)	/* absurd delay: never */
 			due = ~0ULL;
 		if (due > now)		/* rounded up, without overflow */
 			wait = (due - now) / NS_PER_S + ((due - now) % NS_PER_S != 0);
@@ -119,7 +123,9 @@ static void print_greylist_clock(const struct mxg_verdict *v, __u64 now)
 }
 
 /* print_verdict - "ADDR action reasons=... age=Ns expires_in=Ns hits=N",
- * then " dnsbl=N" when DNS lists were involved, then the greylist clock */
+ * then " dnsbl=N" when DNS lists were involved, then the greylist clock.
+ * age is the time since the action was decided (decided_ns): renewals of
+ * an allowlisted client's pass do not reset it. */
 static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
 			 __u64 now)
 {
@@ -129,7 +135,7 @@ static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
 	addr_format(k, addr, sizeof(addr));
 	reasons_format(v->reasons, why, sizeof(why));
 	printf("%s %s reasons=%s age=%llus ", addr, action_name(v->action), why,
-	       (unsigned long long)(now > v->set_ns ? (now - v->set_ns) / NS_PER_S : 0));
+	       (unsigned long long)(now > v->decided_ns ? (now - v->decided_ns) / NS_PER_S : 0));
 	if (live)
 		printf("expires_in=%llus", (unsigned long long)((v->expires_ns - now) / NS_PER_S));
 	else
@@ -301,16 +307,13 @@ static int cmd_stats(struct pinned_maps *m, const char *unused)
 
 static const char *state_dir;	/* for forget: learned state on disk */
 
-/* forget_stored - the on-disk record too, so a reboot does not bring it back */
+/* forget_stored - the on-disk record too, so a reboot does not bring it
+ * back; where mxgated never kept one, nothing is created */
 static void forget_stored(const struct mxg_key *k)
 {
-	char path[4200];
 	struct store s;
 
-	if (!state_dir)
-		return;
-	snprintf(path, sizeof(path), "%s/verdicts.lmdb", state_dir);
-	if (access(path, F_OK) != 0 || store_open(&s, state_dir) < 0)
+	if (!state_dir || store_open(&s, &store_lmdb_ops, state_dir, 0) != 0)
 		return;
 	store_delete(&s, k);
 	store_close(&s);

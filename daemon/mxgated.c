@@ -91,6 +91,7 @@ struct daemon {
 	int pid_fd;			/* pid_file, locked while we run */
 	struct nftwatch *nftwatch;	/* ruleset changes by anyone */
 	char rules_expected[1024];	/* mxgate-rules status after our load */
+	unsigned restored;		/* verdicts put back from the store */
 	int rules_unrecorded;		/* our own load's changes: record them */
 	int queue_fd;			/* NFQUEUE */
 };
@@ -470,20 +471,32 @@ static void setup_kernel(struct daemon *d)
 	d->countries_fd = bpf_map__fd(d->kernel->maps.countries);
 }
 
+/* restore_one - store_iterate's callback: one learned verdict back into
+ * the kernel, unless the kernel still holds a newer one */
+static void restore_one(void *ctx, const struct mxg_key *k, const struct mxg_verdict *v)
+{
+	struct daemon *d = ctx;
+
+	if (verdict_restore(&d->maps, k, v) == 0)
+		d->restored++;
+}
+
 /* restore_state - verdicts learned before a reboot or map wipe go back
  * into the kernel; without a store mxgated still works, it only forgets */
 static void restore_state(struct daemon *d)
 {
-	unsigned restored, expired;
+	int expired;
 
-	if (store_open(&d->store, d->conf.state_dir) < 0) {
+	if (store_open(&d->store, &store_lmdb_ops, d->conf.state_dir, STORE_CREATE) != 0) {
 		msg_warn("running without on-disk state: learned senders will "
 			 "not survive a reboot");
 		return;
 	}
-	if (store_restore(&d->store, d->maps.verdicts_fd, &restored, &expired) == 0)
-		msg_info("state: %u verdict(s) restored from %s, %u expired",
-			 restored, d->store.path, expired);
+	d->restored = 0;
+	expired = store_iterate(&d->store, restore_one, d);
+	if (expired >= 0)
+		msg_info("state: %u verdict(s) restored from %s, %d expired",
+			 d->restored, d->store.where, expired);
 }
 
 /* start_classifier - DNS, the DNS lists and the pipeline on the loop */

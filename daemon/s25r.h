@@ -21,8 +21,14 @@
 #ifndef MXG_S25R_H
 #define MXG_S25R_H
 
+#include "mxgate.h"
+
 #define S25R_RULES 6	/* the S25R rules proper */
 #define S25R_ALL 16	/* with the supplemental patterns */
+/* rule_hits counts decisions by rule number, 0 (no name) to S25R_ALL,
+ * in a pinned map whose size must not change with the rules. */
+_Static_assert(S25R_ALL < MXG_RULE_SLOTS,
+	       "S25R rule numbers beyond the rule_hits map (MXG_RULE_SLOTS)");
 
 int s25r_init(void);
 int s25r_match(const char *hostname);

@@ -6,13 +6,12 @@
  * a random draw plus one LRU-hash lookup (the key built as in
  * bench_rand.h). Benchmark only; never loaded by mxgated.
  */
-#include "vmlinux.h"
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/types.h>
 #include <bpf/bpf_helpers.h>
 #include "mxgate.h"
 #include "bench_rand.h"
-
-#define TC_ACT_OK	0
-#define TC_ACT_SHOT	2
 
 char LICENSE[] SEC("license") = "GPL";
 

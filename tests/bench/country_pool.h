@@ -7,7 +7,7 @@
  * base + (bpf_get_prandom_u32() & mask); mask 0 repeats one entry (the
  * cache-hot case). bench_empty and bench_draw are the baselines measured
  * in the same run: an empty tc program, and one that only draws.
- * Include after vmlinux.h, bpf_helpers.h, mxgate.h and parse.h.
+ * Include after <linux/bpf.h>, bpf_helpers.h, mxgate.h and parse.h.
  */
 #ifndef MXG_COUNTRY_POOL_H
 #define MXG_COUNTRY_POOL_H

@@ -5,9 +5,9 @@
  * sources drawn from a pool (country_pool.h), for country_bench.
  * Benchmark only.
  */
-#define config vmlinux_config
-#include "vmlinux.h"
-#undef config
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/types.h>
 #include <bpf/bpf_helpers.h>
 #include "mxgate.h"
 #include "parse.h"

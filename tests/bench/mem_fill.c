@@ -8,15 +8,14 @@
  *                              prints how many entries the map then holds
  *   mem_fill store STATE_DIR N the same N verdicts into the daemon's on-disk
  *                              store, through store_put() (its own code and
- *                              format), in random order, unsynced until the
- *                              end (the daemon must be stopped)
+ *                              format, batched as the daemon's), in random
+ *                              order (the daemon must be stopped)
  *   mem_fill syn DST N US      N TCP SYNs to [DST]:25, each from its own
  *                              source 2001:db8:2::/64, one every US us
  *                              (raw IPv6 socket, valid checksums)
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <lmdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +66,7 @@ static int fill_map(const char *pin_dir, __u32 n)
 
 		for (__u32 j = 0; j < c; j++) {
 			keys[j] = key(i + j);
-			vals[j] = (struct mxg_verdict){ .set_ns = now,
+			vals[j] = (struct mxg_verdict){ .decided_ns = now,
 				.expires_ns = now + DAY_NS, .reasons = MXG_R_FCRDNS,
 				.action = MXG_ACT_PASS };
 		}
@@ -93,11 +92,8 @@ static int fill_store(const char *state_dir, __u32 n)
 	struct mxg_verdict v = { .reasons = MXG_R_FCRDNS, .action = MXG_ACT_PASS };
 	struct store s;
 
-	if (!order || store_open(&s, state_dir) < 0)
+	if (!order || store_open(&s, &store_lmdb_ops, state_dir, STORE_CREATE) != 0)
 		return 1;
-	/* One commit per record, as the daemon does, but no fsync each time:
-	 * the file ends up the same, only faster to make. */
-	mdb_env_set_flags(s.env, MDB_NOSYNC, 1);
 	for (__u32 i = 0; i < n; i++)
 		order[i] = i;
 	srand(4242);
@@ -108,15 +104,14 @@ static int fill_store(const char *state_dir, __u32 n)
 		order[i - 1] = order[j];
 		order[j] = t;
 	}
-	v.set_ns = now_ns();
-	v.expires_ns = v.set_ns + DAY_NS;
+	v.decided_ns = now_ns();
+	v.expires_ns = v.decided_ns + DAY_NS;
 	for (__u32 i = 0; i < n; i++) {
 		struct mxg_key k = key(order[i]);
 
 		if (store_put(&s, &k, &v) < 0)
 			return 1;
 	}
-	mdb_env_sync(s.env, 1);
 	store_close(&s);
 	free(order);
 	return 0;

@@ -6,9 +6,9 @@
  * so that a repeated test run looks up a different source each time, as
  * on a gateway with many clients. Benchmark only; never loaded by mxgated.
  */
-#define config vmlinux_config
-#include "vmlinux.h"
-#undef config
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/types.h>
 #include <bpf/bpf_helpers.h>
 #include "mxgate.h"
 #include "parse.h"

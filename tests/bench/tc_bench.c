@@ -168,7 +168,7 @@ static void fill(int fd, __u32 n)
 		for (__u32 j = 0; j < c; j++) {
 			keys[j] = k;
 			bench_key_set(&keys[j], i + j);
-			vals[j] = (struct mxg_verdict){ .set_ns = now,
+			vals[j] = (struct mxg_verdict){ .decided_ns = now,
 				.expires_ns = now + HOUR_NS, .reasons = MXG_R_FCRDNS,
 				.action = MXG_ACT_PASS };
 		}

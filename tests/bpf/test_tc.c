@@ -217,7 +217,8 @@ TEST(tc_greylist_early_syn_is_marked_for_the_responder)
 			after = get(&w, &k);
 			CHECK_EQ_INT(after.action, MXG_ACT_GREYLIST);
 			CHECK_EQ_INT(after.reasons, MXG_R_S25R1 | MXG_R_S25R3);
-			CHECK_EQ_INT(after.set_ns, before.set_ns);
+			CHECK_EQ_INT(after.decided_ns, before.decided_ns);
+			CHECK_EQ_INT(after.reported_ns, 0);
 			CHECK_EQ_INT(after.expires_ns, before.expires_ns);
 			CHECK_EQ_INT(after.hits, before.hits + 1);
 		}
@@ -261,8 +262,10 @@ TEST(tc_greylist_retry_in_window_is_promoted_and_reported)
 			v = get(&w, &k);
 			CHECK_EQ_INT(v.action, MXG_ACT_PASS);
 			CHECK_EQ_INT(v.reasons, MXG_R_S25R1 | MXG_R_RETRIED);
-			CHECK(v.set_ns >= t0 && v.set_ns <= t1);
-			CHECK_EQ_INT(v.expires_ns, v.set_ns + ALLOWLIST_TTL);
+			/* The pass was decided now: the promotion. */
+			CHECK(v.decided_ns >= t0 && v.decided_ns <= t1);
+			CHECK_EQ_INT(v.expires_ns, v.decided_ns + ALLOWLIST_TTL);
+			CHECK_EQ_INT(v.reported_ns, 0);
 			CHECK_EQ_INT(v.hits, 1);
 			/* One event: the entry's key and its new value. */
 			CHECK_EQ_INT(drain_events(&w, &ev), 1);
@@ -335,13 +338,14 @@ TEST(tc_promoted_pass_is_renewed_by_later_syns)
 	struct pkt_spec s = syn_spec(6), s4 = syn_spec(4);
 	struct mxg_verdict v;
 	struct events ev;
-	__u64 t0, t1, old_set;
+	__u64 t0, t1, old_set, decided;
 	__u32 mark;
 
 	if (world_up(&w, NULL, 0) == 0) {
 		/* A client promoted long ago whose pass has an hour left. */
 		put_at(&w, &k, MXG_ACT_PASS, MXG_R_S25R1 | MXG_R_RETRIED,
 		       -19 * (__s64)DAY, 60 * MINUTE);
+		decided = get(&w, &k).decided_ns;
 		t0 = now_ns();
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
 		t1 = now_ns();
@@ -349,20 +353,41 @@ TEST(tc_promoted_pass_is_renewed_by_later_syns)
 		v = get(&w, &k);
 		CHECK_EQ_INT(v.action, MXG_ACT_PASS);
 		CHECK(v.expires_ns >= t0 + ALLOWLIST_TTL && v.expires_ns <= t1 + ALLOWLIST_TTL);
-		/* Last reported more than a day ago: reported now, for the
-		 * daemon's disk copy, and set_ns says when. */
-		CHECK(v.set_ns >= t0 && v.set_ns <= t1);
+		/* Promoted more than a day ago and never reported: reported
+		 * now, for the daemon's disk copy, and reported_ns says when;
+		 * decided_ns (lookup's age) stays the promotion. */
+		CHECK(v.reported_ns >= t0 && v.reported_ns <= t1);
+		CHECK_EQ_INT(v.decided_ns, decided);
 		CHECK_EQ_INT(v.hits, 1);
 		CHECK_EQ_INT(drain_events(&w, &ev), 1);
 		CHECK_EQ_INT(ev.ev[0].type, MXG_EV_RENEWED);
 		CHECK(memcmp(&ev.ev[0].key, &k, sizeof(k)) == 0);
 		CHECK_EQ_INT(ev.ev[0].verdict.expires_ns, v.expires_ns);
+		CHECK_EQ_INT(ev.ev[0].verdict.reported_ns, v.reported_ns);
+		CHECK_EQ_INT(ev.ev[0].verdict.decided_ns, decided);
 		/* Back within the day: renewed again, not reported again. */
-		old_set = v.set_ns;
+		old_set = v.reported_ns;
 		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
 		v = get(&w, &k);
 		CHECK(v.expires_ns >= t1 + ALLOWLIST_TTL);
-		CHECK_EQ_INT(v.set_ns, old_set);
+		CHECK_EQ_INT(v.reported_ns, old_set);
+		CHECK_EQ_INT(v.decided_ns, decided);
+		CHECK_EQ_INT(drain_events(&w, &ev), 0);
+		/* Reported more than a day ago: reported again. */
+		v.reported_ns = now_ns() - DAY - MINUTE;
+		CHECK_EQ_INT(bpf_map_update_elem(w.maps.verdicts_fd, &k, &v, BPF_ANY), 0);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(drain_events(&w, &ev), 1);
+		CHECK(get(&w, &k).reported_ns >= t1);
+		CHECK_EQ_INT(get(&w, &k).decided_ns, decided);
+		/* Promoted within the day (the promotion was reported itself):
+		 * renewed, not reported. */
+		put_at(&w, &k, MXG_ACT_PASS, MXG_R_S25R1 | MXG_R_RETRIED,
+		       -2 * 60 * (__s64)MINUTE, 60 * MINUTE);
+		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
+		CHECK(get(&w, &k).expires_ns >= t1 + ALLOWLIST_TTL);
+		CHECK_EQ_INT(get(&w, &k).reported_ns, 0);
 		CHECK_EQ_INT(drain_events(&w, &ev), 0);
 		/* A pass the daemon gave (no retry) keeps its own expiry. */
 		put_at(&w, &other, MXG_ACT_PASS, MXG_R_FCRDNS, 0, 60 * MINUTE);
@@ -370,7 +395,7 @@ TEST(tc_promoted_pass_is_renewed_by_later_syns)
 		CHECK_EQ_INT(run(&w, &s4, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 		CHECK_EQ_INT(get(&w, &other).expires_ns, old_set);
-		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 3);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_ACCEPTED), 5);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_PROMOTED), 0);
 	}
 	world_down(&w);
@@ -783,9 +808,6 @@ TEST(tc_configured_ports_replace_port_25)
 	world_down(&w);
 }
 
-static struct mxgate_bpf *load_logged(const char *dir, unsigned max_sources,
-				      char *buf, size_t len);
-
 TEST(tc_pinned_maps_survive_a_reload)
 {
 	char warning[4096], want[256];
@@ -804,46 +826,27 @@ TEST(tc_pinned_maps_survive_a_reload)
 			w.skel = again;
 			CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
 		}
-		/* A map of another size is refused, not silently replaced,
-		 * and the warning names the map, its pin and the difference. */
-		CHECK(load_logged(w.dir, 2048, warning, sizeof(warning)) == NULL);
-		snprintf(want, sizeof(want), "map verdicts pinned at %s/verdicts "
-			 "does not fit: max_entries 1024, this mxgate wants 2048",
-			 w.dir);
+		/* Another max_sources migrates the map, entries kept, and
+		 * says so: the map, its pin, the change, what was kept. */
+		again = load_logged(w.dir, 2048, warning, sizeof(warning));
+		CHECK(again != NULL);
+		snprintf(want, sizeof(want), "map verdicts pinned at %s/verdicts: "
+			 "value size %zu -> %zu, max_entries 1024 -> 2048: migrated, "
+			 "1 entries kept", w.dir, sizeof(struct mxg_verdict),
+			 sizeof(struct mxg_verdict));
 		if (!strstr(warning, want))
-			test_fail(__FILE__, __LINE__, "warning \"%s\" lacks \"%s\"",
+			test_fail(__FILE__, __LINE__, "log \"%s\" lacks \"%s\"",
 				  warning, want);
-		/* The refused load left the pinned map and its entry alone. */
-		CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		if (again) {
+			bpf_unload(w.skel);
+			w.skel = again;
+			maps_close(&w.maps);
+			CHECK_EQ_INT(maps_open(&w.maps, w.dir), 0);
+			CHECK_EQ_INT(pinned_max_entries(w.dir, MXG_MAP_VERDICTS), 2048);
+			CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_SHOT);
+		}
 	}
 	world_down(&w);
-}
-
-/* load_logged - bpf_load() with what it writes to stderr caught in buf */
-static struct mxgate_bpf *load_logged(const char *dir, unsigned max_sources,
-				      char *buf, size_t len)
-{
-	struct mxgate_bpf *skel;
-	FILE *f = tmpfile();
-	int saved = dup(2);
-	size_t n = 0;
-
-	buf[0] = 0;
-	if (!f || saved < 0) {
-		test_fail(__FILE__, __LINE__, "tmpfile/dup: %s", strerror(errno));
-		return NULL;
-	}
-	fflush(stderr);
-	dup2(fileno(f), 2);
-	skel = bpf_load(dir, max_sources);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	return skel;
 }
 
 TEST(tc_country_set_drops_before_any_verdict)

@@ -207,15 +207,16 @@ static inline void put(struct world *w, int family, enum mxg_action a,
 	CHECK_EQ_INT(verdict_put(&w->maps, &k, a, reasons, 0, ttl), 0);
 }
 
-/* put_at - a verdict for k with set_ns and expires_ns relative to now */
+/* put_at - a verdict for k with decided_ns and expires_ns relative to
+ * now, never reported */
 static inline void put_at(struct world *w, const struct mxg_key *k,
 			  enum mxg_action a, __u32 reasons,
-			  __s64 set_rel, __s64 expires_rel)
+			  __s64 decided_rel, __s64 expires_rel)
 {
 	struct mxg_verdict v = { .action = a, .reasons = reasons };
 	__u64 now = now_ns();
 
-	v.set_ns = now + (__u64)set_rel;
+	v.decided_ns = now + (__u64)decided_rel;
 	v.expires_ns = now + (__u64)expires_rel;
 	CHECK_EQ_INT(bpf_map_update_elem(w->maps.verdicts_fd, k, &v, BPF_ANY), 0);
 }
@@ -249,6 +250,52 @@ static inline struct mxg_key prefix(struct mxg_key k, unsigned plen)
 	}
 	k.plen = (__u8)plen;
 	return k;
+}
+
+/* load_logged - bpf_load() with what it writes to stderr caught in buf */
+static inline struct mxgate_bpf *load_logged(const char *dir, unsigned max_sources,
+					     char *buf, size_t len)
+{
+	struct mxgate_bpf *skel;
+	FILE *f = tmpfile();
+	int saved = dup(2);
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (!f || saved < 0) {
+		test_fail(__FILE__, __LINE__, "tmpfile/dup: %s", strerror(errno));
+		return NULL;
+	}
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	skel = bpf_load(dir, max_sources);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return skel;
+}
+
+/* pinned_max_entries - max_entries of the map pinned as dir/name; -1 */
+static inline long pinned_max_entries(const char *dir, const char *name)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries ? (long)info.max_entries : -1;
 }
 
 #endif /* MXG_TEST_WORLD_H */

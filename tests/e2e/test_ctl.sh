@@ -53,6 +53,7 @@ cat > "$TMP/ids.c" <<'EOF'
 int main(void)
 {
 	P("STAT_MAX", MXG_STAT_MAX); P("STAT_ACTION", MXG_STAT_ACTION);
+	P("STAT_SLOTS", MXG_STAT_SLOTS); P("RULE_SLOTS", MXG_RULE_SLOTS);
 	P("STAT_REASON", MXG_STAT_REASON); P("S25R_ALL", S25R_ALL);
 	P("STAT_PACKETS", MXG_STAT_PACKETS); P("STAT_SYN", MXG_STAT_SYN);
 	P("STAT_PROMOTED", MXG_STAT_PROMOTED);
@@ -74,9 +75,10 @@ int main(void)
 	P("R_DNSBL", MXG_R_DNSBL); P("R_PREGREET", MXG_R_PREGREET);
 	P("KEY_SIZE", sizeof(struct mxg_key));
 	P("VALUE_SIZE", sizeof(struct mxg_verdict));
-	OFF(mxg_verdict, set_ns); OFF(mxg_verdict, expires_ns);
+	OFF(mxg_verdict, decided_ns); OFF(mxg_verdict, expires_ns);
 	OFF(mxg_verdict, reasons); OFF(mxg_verdict, hits);
 	OFF(mxg_verdict, action); OFF(mxg_verdict, dnsbl_score);
+	OFF(mxg_verdict, reported_ns);
 	P("ACTION_SIZE", sizeof(enum mxg_action));
 	P("CONFIG_SIZE", sizeof(struct mxg_config));
 	OFF(mxg_config, ports); OFF(mxg_config, greylist_delay_ns);
@@ -91,17 +93,17 @@ fi
 . "$TMP/ids.sh"
 # put() below writes the verdict's fields in this order and these sizes.
 # shellcheck disable=SC2154 # OFF_*: assigned by the probe's output
-[ "$OFF_set_ns $OFF_expires_ns $OFF_reasons $OFF_hits $OFF_action $OFF_dnsbl_score $ACTION_SIZE $VALUE_SIZE" = \
-	"0 8 16 20 24 28 4 32" ] || fail_early "struct mxg_verdict is laid out as put() writes it"
+[ "$OFF_decided_ns $OFF_expires_ns $OFF_reasons $OFF_hits $OFF_action $OFF_dnsbl_score $OFF_reported_ns $ACTION_SIZE $VALUE_SIZE" = \
+	"0 8 16 20 24 28 32 4 40" ] || fail_early "struct mxg_verdict is laid out as put() writes it"
 
 if ! { bpftool map create "$PIN/verdicts" type lru_hash key "$KEY_SIZE" \
 		value "$VALUE_SIZE" entries 1024 name verdicts &&
 	bpftool map create "$PIN/stats" type percpu_array key 4 value 8 \
-		entries "$STAT_MAX" name stats &&
+		entries "$STAT_SLOTS" name stats &&
 	bpftool map create "$PIN/rule_hits" type array key 4 value 8 \
-		entries 32 name rule_hits &&
+		entries "$RULE_SLOTS" name rule_hits &&
 	bpftool map create "$PIN/decisions" type array key 4 value 8 \
-		entries "$STAT_MAX" name decisions; }; then
+		entries "$STAT_SLOTS" name decisions; }; then
 	fail_early "maps pinned with bpftool"
 fi
 
@@ -120,12 +122,13 @@ key_v4() { echo "0 0 0 0 0 0 0 0 0 0 255 255 $1 $2 $3 $4 ${5:-128} 0 0 0"; }
 # now_ns - CLOCK_MONOTONIC (what mxgatectl's coarse clock follows)
 now_ns() { awk '/^now at/ { print $3; exit }' /proc/timer_list; }
 
-# put KEY SET_NS EXPIRES_NS REASONS HITS ACTION SCORE - write one verdict
+# put KEY DECIDED_NS EXPIRES_NS REASONS HITS ACTION SCORE [REPORTED_NS] -
+# write one verdict (REPORTED_NS: a renewal reported then; default never)
 put() {
 	# shellcheck disable=SC2046,SC2086 # split into bytes on purpose
 	bpftool map update pinned "$PIN/verdicts" key $1 \
 		value $(le "$2" 8) $(le "$3" 8) $(le "$4" 4) $(le "$5" 4) \
-		$(le "$6" 4) $(le "$7" 4)
+		$(le "$6" 4) $(le "$7" 4) $(le "${8:-0}" 8)
 }
 
 # count MAP ID VALUE - set a __u64 counter (every CPU, for per-CPU maps)
@@ -192,7 +195,7 @@ V6_KEY="32 1 13 184 0 0 0 0 0 0 0 0 0 0 0 37 128 0 0 0"	# 2001:db8::25
 if ! { put "$(key_v4 198 51 100 20)" $((now - 3 * NS)) $((now + 3597 * NS)) \
 		$((R_S25R1 | R_FCRDNS)) 2 "$BLOCK" 0 &&
 	put "$(key_v4 198 51 100 30)" $((now - 20 * NS)) $((now - 10 * NS)) \
-		"$R_FCRDNS" 9 "$PASS" 0 &&
+		"$R_FCRDNS" 9 "$PASS" 0 $((now - 12 * NS)) &&
 	put "$V6_KEY" $((now - 60 * NS)) $((now + 600 * NS)) "$R_S25R0" 0 "$GREYLIST" 0 &&
 	put "$(key_v4 203 0 113 0 120)" $((now - 1 * NS)) $((now + 86400 * NS)) \
 		"$R_MANUAL" 0 "$BLOCK" 0 &&
@@ -243,6 +246,19 @@ same_as_list() {
 	return 1
 }
 
+# same_lookup ADDR OTHER - lookup of OTHER (-p) exits 0 and prints the
+# line lookup of ADDR prints; a second that ticks between the two runs
+# changes age and expires_in, so two more tries
+same_lookup() {
+	local one
+	for _ in 1 2 3; do
+		run -c "$CONF" lookup "$1"; one=$OUT
+		run -p "$PIN" lookup "$2"
+		[ "$RC" -eq 0 ] && [ -n "$one" ] && [ "$one" = "$OUT" ] && return 0
+	done
+	return 1
+}
+
 # --- lookup
 run -c "$CONF" lookup 198.51.100.20
 line=$OUT
@@ -250,15 +266,18 @@ check "lookup: a live verdict exits 0 (rc $RC)" rc_is 0
 check "lookup: the line reads 'ADDR action reasons=... age= expires_in= hits=' ($line)" \
 	out_matches '^198\.51\.100\.20 block reasons=s25r1,fcrdns age=[0-9]+s expires_in=[0-9]+s hits=2$'
 age=$(field age "$line") left=$(field expires_in "$line")
-check "lookup: age counts from set_ns (age=${age}s)" test "${age:-0}" -ge 3 -a "${age:-0}" -lt 600
+check "lookup: age counts from decided_ns (age=${age}s)" test "${age:-0}" -ge 3 -a "${age:-0}" -lt 600
 check "lookup: expires_in counts to expires_ns (${left}s)" \
 	test "${left:-0}" -le 3597 -a "${left:-0}" -gt 3000
-run -p "$PIN" lookup ::ffff:198.51.100.20
-check "lookup: the v4-mapped spelling finds the same verdict" test "$RC" -eq 0 -a "$OUT" = "$line"
+check "lookup: the v4-mapped spelling finds the same verdict" \
+	same_lookup 198.51.100.20 ::ffff:198.51.100.20
 run -c "$CONF" lookup 198.51.100.30
 check "lookup: an expired verdict exits 1" rc_is 1
 check "lookup: ... and says 'expired' ($OUT)" \
 	out_matches '^198\.51\.100\.30 pass reasons=fcrdns age=[0-9]+s expired hits=9$'
+age=$(field age "$OUT")
+check "lookup: a renewal reported since does not reset the age (age=${age}s, decided 20 s ago)" \
+	test "${age:-0}" -ge 20 -a "${age:-0}" -lt 600
 run -c "$CONF" lookup 192.0.2.1
 check "lookup: no verdict prints 'ADDR none' and exits 1" test "$RC" -eq 1 -a "$OUT" = "192.0.2.1 none"
 run -c "$CONF" lookup 2001:DB8:0::25
@@ -505,6 +524,11 @@ mkdir "$PIN/half" && bpftool map create "$PIN/half/verdicts" type lru_hash \
 	key "$KEY_SIZE" value "$VALUE_SIZE" entries 16 name verdicts
 run -p "$PIN/half" list
 check "no maps: the missing map is named ($ERR)" err_has "$PIN/half/stats does not exist"
+mkdir "$PIN/newer" && bpftool map create "$PIN/newer/verdicts" type lru_hash \
+	key "$KEY_SIZE" value $((VALUE_SIZE + 8)) entries 16 name verdicts
+run -p "$PIN/newer" lookup 192.0.2.1
+check "a verdicts map of a newer layout is refused, exit 2, in one line ($ERR)" \
+	test "$RC" -eq 2 -a -z "$OUT" && one_error && err_has "is of another mxgate version"
 printf 'pin_dir = %s\n' "$TMP/nowhere" > "$TMP/wrong.conf"
 run -c "$TMP/wrong.conf" lookup 192.0.2.99
 check "-c: pin_dir comes from the file" err_has "$TMP/nowhere does not exist"

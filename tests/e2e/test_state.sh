@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test_state.sh - learned state is never lost: a sender mxgated passed is
 # still known after the kernel maps are wiped (as by a reboot), restored
-# from the on-disk store, so its next SYN never waits for the daemon;
-# mxgatectl forget removes it from disk too.
+# from the on-disk store, so its next SYN never waits for the daemon; a
+# new max_sources migrates the pinned map with its entries; mxgatectl
+# forget removes it from disk too.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -34,6 +35,13 @@ send_mail $CLEAN 4 second
 check "the sender is delivered again" delivered second
 check "... without its SYN going to the daemon (queued $q -> $(queued_total))" \
 	test "$(queued_total)" -eq "$q"
+
+# Another max_sources: the pinned verdicts map is migrated, not refused.
+stop_mxgated 15
+start_mxgated "max_sources = 4096"
+check "a new max_sources migrates the pinned verdicts map, one log line" \
+	log_has "map verdicts pinned at $PIN/verdicts: value size [0-9]* -> [0-9]*, max_entries 262144 -> 4096: migrated, [1-9][0-9]* entries kept"
+check "... the learned verdict is still in the kernel" lookup_has "$clean" " pass reasons=fcrdns "
 
 check "mxgatectl forget also forgets on disk" \
 	"$BUILD/mxgatectl" -c "$TMP/mxgate.conf" forget "$clean"

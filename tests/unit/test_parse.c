@@ -160,8 +160,8 @@ TEST(parse_ipv6_extension_header_kinds)
 	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, 0, &pk), MXG_PARSE_OTHER);
 	/* The ethertype, when given, wins over the version nibble. */
 	buf[40] = 60;
-	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, MXG_ETH_P_IPV6, &pk), MXG_PARSE_OK);
-	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, MXG_ETH_P_IP, &pk), MXG_PARSE_OTHER);
+	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, ETH_P_IPV6, &pk), MXG_PARSE_OK);
+	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, ETH_P_IP, &pk), MXG_PARSE_OTHER);
 	CHECK_EQ_INT(mxg_parse_l3(buf, buf + n, 0x0806, &pk), MXG_PARSE_OTHER);
 }
 
