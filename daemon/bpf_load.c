@@ -480,13 +480,14 @@ static int tc_hook(const char *ifname, struct bpf_tc_hook *hook)
 	return 0;
 }
 
-/* bpf_attach - put the program on ifname's ingress, replacing ours */
+/* bpf_attach - put the program on ifname's ingress, replacing ours;
+ * 1 when it had to create the clsact qdisc, 0 when it was there, -1 */
 int bpf_attach(struct mxgate_bpf *skel, const char *ifname)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MXG_TC_HANDLE,
 		    .priority = MXG_TC_PRIORITY, .flags = BPF_TC_F_REPLACE);
 	struct bpf_tc_hook hook;
-	int err;
+	int err, created = 0;
 
 	if (tc_hook(ifname, &hook) < 0)
 		return -1;
@@ -501,17 +502,19 @@ int bpf_attach(struct mxgate_bpf *skel, const char *ifname)
 			msg_warn("tc hook on %s: %s", ifname, strerror(-err));
 			return -1;
 		}
+		created = err == 0;
 		err = bpf_tc_attach(&hook, &opts);
 	}
 	if (err) {
 		msg_warn("tc attach on %s: %s", ifname, strerror(-err));
 		return -1;
 	}
-	return 0;
+	return created;
 }
 
-/* bpf_detach - take our program off ifname's ingress */
-int bpf_detach(const char *ifname)
+/* bpf_detach - take our program off ifname's ingress; with
+ * remove_clsact, the clsact qdisc too (mxgate created it) */
+int bpf_detach(const char *ifname, int remove_clsact)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MXG_TC_HANDLE,
 		    .priority = MXG_TC_PRIORITY);
@@ -523,6 +526,15 @@ int bpf_detach(const char *ifname)
 	err = bpf_tc_detach(&hook, &opts);
 	if (err && err != -ENOENT) {
 		msg_warn("tc detach on %s: %s", ifname, strerror(-err));
+		return -1;
+	}
+	if (!remove_clsact)
+		return 0;
+	/* Ingress and egress together name the clsact qdisc itself. */
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	err = bpf_tc_hook_destroy(&hook);
+	if (err && err != -ENOENT && err != -EINVAL) {
+		msg_warn("tc clsact on %s: %s", ifname, strerror(-err));
 		return -1;
 	}
 	return 0;

@@ -6,7 +6,7 @@
  *	struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources);
  *	int bpf_write_config(struct mxgate_bpf *skel, const struct mxg_config *cfg);
  *	int bpf_attach(struct mxgate_bpf *skel, const char *ifname);
- *	int bpf_detach(const char *ifname);
+ *	int bpf_detach(const char *ifname, int remove_clsact);
  *	void bpf_unload(struct mxgate_bpf *skel);
  * DESCRIPTION
  *	bpf_load() opens and loads the skeleton with every map pinned by name
@@ -29,7 +29,10 @@
  *	tc ingress hook (creating clsact if needed, replacing an earlier
  *	mxgate program at the same handle/priority); the program stays
  *	attached when the daemon exits, so cached verdicts keep working.
- *	bpf_detach() removes it. bpf_unload() frees the skeleton only.
+ *	bpf_attach() returns 1 when it created the clsact qdisc, 0 when one
+ *	was there, -1 on error. bpf_detach() removes the program and, with
+ *	remove_clsact, the clsact qdisc (with whatever else hangs on it: the
+ *	caller asks only for a qdisc mxgate created). bpf_unload() frees the skeleton only.
  */
 #ifndef MXG_BPF_LOAD_H
 #define MXG_BPF_LOAD_H
@@ -45,7 +48,7 @@ struct mxgate_bpf;
 struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources);
 int bpf_write_config(struct mxgate_bpf *skel, const struct mxg_config *cfg);
 int bpf_attach(struct mxgate_bpf *skel, const char *ifname);
-int bpf_detach(const char *ifname);
+int bpf_detach(const char *ifname, int remove_clsact);
 void bpf_unload(struct mxgate_bpf *skel);
 
 #endif /* MXG_BPF_LOAD_H */

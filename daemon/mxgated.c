@@ -452,6 +452,44 @@ static void open_signals(struct daemon *d)
 		msg_fatal("signalfd: %s", strerror(errno));
 }
 
+/* clsact_marker - where mxgated notes that it created the clsact qdisc
+ * of ifname: under /run (gone at reboot, as the qdisc is), one file per
+ * network namespace and interface, so -u removes only a qdisc of ours */
+static int clsact_marker(const char *ifname, char *path, size_t len)
+{
+	const char *dir = getenv("MXGATE_RUNDIR");
+	struct stat ns;
+
+	if (stat("/proc/self/ns/net", &ns) < 0)
+		return -1;
+	snprintf(path, len, "%s/clsact-%lu-%s", dir && *dir ? dir : "/run/mxgate",
+		 (unsigned long)ns.st_ino, ifname);
+	return 0;
+}
+
+/* clsact_mark - record (on) that we created ifname's clsact qdisc; off:
+ * 1 if we had, and forget it */
+static int clsact_mark(const char *ifname, int on)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (clsact_marker(ifname, path, sizeof(path)) < 0)
+		return 0;
+	if (!on)
+		return unlink(path) == 0;
+	*strrchr(path, '/') = 0;
+	(void)mkdir(path, 0755);
+	path[strlen(path)] = '/';
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		msg_warn("%s: %s (mxgated -u will leave the clsact qdisc on %s)",
+			 path, strerror(errno), ifname);
+	else
+		close(fd);
+	return 1;
+}
+
 /* setup_kernel - load and attach the tc program, write its config */
 static void setup_kernel(struct daemon *d)
 {
@@ -462,9 +500,13 @@ static void setup_kernel(struct daemon *d)
 		msg_fatal("cannot load the tc program (pin_dir %s)", conf->pin_dir);
 	write_kernel_config(d);
 	for (int i = 0; i < conf->n_interfaces; i++) {
-		if (bpf_attach(d->kernel, conf->interfaces[i]) < 0)
+		int created = bpf_attach(d->kernel, conf->interfaces[i]);
+
+		if (created < 0)
 			msg_fatal("cannot attach the tc program to %s",
 				  conf->interfaces[i]);
+		if (created)
+			clsact_mark(conf->interfaces[i], 1);
 	}
 	if (maps_open(&d->maps, conf->pin_dir) < 0)
 		msg_fatal("cannot open the maps pinned under %s", conf->pin_dir);
@@ -530,9 +572,15 @@ static int uninstall(const struct mxg_conf *conf)
 {
 	int rc = 0;
 
-	for (int i = 0; i < conf->n_interfaces; i++)
-		if (bpf_detach(conf->interfaces[i]) < 0)
+	for (int i = 0; i < conf->n_interfaces; i++) {
+		int ours = clsact_mark(conf->interfaces[i], 0);
+
+		if (bpf_detach(conf->interfaces[i], ours) < 0)
 			rc = 1;
+		else if (ours)
+			msg_info("%s: removed the clsact qdisc mxgated had created",
+				 conf->interfaces[i]);
+	}
 	if (rules_run(conf, "unload") != 0)
 		rc = 1;
 	msg_info("detached from %d interface(s), rules unloaded; verdicts "

@@ -924,8 +924,9 @@ TEST(tc_attach_replace_detach)
 		return;
 	}
 	if (world_up(&w, NULL, 0) == 0) {
-		/* First attach creates the clsact qdisc, the second replaces. */
-		CHECK_EQ_INT(bpf_attach(w.skel, "lo"), 0);
+		/* First attach creates the clsact qdisc (and says so), the
+		 * second replaces. */
+		CHECK_EQ_INT(bpf_attach(w.skel, "lo"), 1);
 		CHECK(attached_id("lo") != 0);
 		CHECK_EQ_INT(attached_id("lo"), prog_id(w.skel));
 		CHECK_EQ_INT(bpf_attach(w.skel, "lo"), 0);
@@ -941,11 +942,18 @@ TEST(tc_attach_replace_detach)
 			bpf_unload(again);
 			CHECK_EQ_INT(attached_id("lo"), id);
 		}
-		CHECK_EQ_INT(bpf_detach("lo"), 0);
+		CHECK_EQ_INT(bpf_detach("lo", 0), 0);
 		CHECK_EQ_INT(attached_id("lo"), 0);
-		CHECK_EQ_INT(bpf_detach("lo"), 0);	/* nothing there: fine */
+		CHECK_EQ_INT(bpf_detach("lo", 0), 0);	/* nothing there: fine */
+		/* The qdisc stayed; detached with remove_clsact it goes, and
+		 * the next attach has to create it again. */
+		CHECK_EQ_INT(bpf_attach(w.skel, "lo"), 0);
+		CHECK_EQ_INT(bpf_detach("lo", 1), 0);
+		CHECK_EQ_INT(attached_id("lo"), 0);
+		CHECK_EQ_INT(bpf_attach(w.skel, "lo"), 1);
+		CHECK_EQ_INT(bpf_detach("lo", 1), 0);
 		CHECK_EQ_INT(bpf_attach(w.skel, "mxg-no-such"), -1);
-		CHECK_EQ_INT(bpf_detach("mxg-no-such"), -1);
+		CHECK_EQ_INT(bpf_detach("mxg-no-such", 0), -1);
 	}
 	world_down(&w);
 	if (setns(home, CLONE_NEWNET) < 0)

@@ -87,4 +87,17 @@ check "... and still judges: the clean sender is delivered" delivered after
 stop_mxgated 15
 check "a stopped mxgated removes its pid file" test ! -e "$TMP/mxgated.pid"
 
+# --- -u takes mxgate out, and the clsact qdisc it created on gc with it.
+clsact_on() { in_ns "$NS_G" tc qdisc show dev "$1" | grep -q clsact; }
+check "mxgated had created the clsact qdisc on gc" clsact_on gc
+check "mxgated -u succeeds" in_ns "$NS_G" "$BUILD/mxgated" -u -c "$TMP/mxgate.conf"
+check "... the tc program is gone, and the clsact qdisc mxgate created" not clsact_on gc
+check "... the rules are unloaded" not in_ns "$NS_G" "$REPO/nftables/mxgate-rules" status
+# A clsact qdisc the admin had before is left alone.
+in_ns "$NS_G" tc qdisc add dev gc clsact
+start_mxgated
+stop_mxgated 15
+in_ns "$NS_G" "$BUILD/mxgated" -u -c "$TMP/mxgate.conf" >/dev/null 2>&1
+check "an admin's own clsact qdisc stays after -u" clsact_on gc
+
 summary startup
