@@ -84,6 +84,23 @@ static void check_dir(struct checker *ck, const char *key, const char *path,
 			errno == ENOENT ? hint : "");
 }
 
+/* check_tables - every client_access table ("type:path ...") is a file:
+ * a directory opens, and then reads as nothing */
+static void check_tables(struct checker *ck, const char *list)
+{
+	char copy[sizeof(((struct mxg_conf *)0)->client_access)], *save = NULL;
+	struct stat st;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *item = strtok_r(copy, " \t,", &save); item;
+	     item = strtok_r(NULL, " \t,", &save)) {
+		const char *path = strchr(item, ':') ? strchr(item, ':') + 1 : item;
+
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			problem(ck, "client_access: %s is a directory, not a table", path);
+	}
+}
+
 /* preflight - every check; the number of problems reported */
 int preflight(const struct mxg_conf *c, const char *conf_path,
 	      void (*report)(const char *msg))
@@ -99,6 +116,7 @@ int preflight(const struct mxg_conf *c, const char *conf_path,
 		  "country files: a missing directory would lift every "
 		  "country block)");
 	check_dir(&ck, "state_dir", c->state_dir, 0, "");
+	check_tables(&ck, c->client_access);
 	check_pin_dir(&ck, c->pin_dir);
 	return ck.problems;
 }

@@ -14,7 +14,7 @@
  *	pin_dir lies on a bpf filesystem or can get one (its parent is on
  *	bpffs, or is an ordinary directory where mxgated mounts one), else
  *	the message gives the mount command; state_dir, when it exists, is a
- *	directory. Each problem is reported as one line through report(),
+ *	directory; no client_access table is a directory. Each problem is reported as one line through report(),
  *	prefixed with conf_path; the return value is their number.
  */
 #ifndef MXG_PREFLIGHT_H
