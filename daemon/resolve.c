@@ -54,6 +54,7 @@ struct resolver {
 	int channel_ready;		/* channel is initialised */
 	struct loop *loop;		/* where its sockets and timers live */
 	struct loop_timer timeout;	/* c-ares's next retry or timeout */
+	struct loop_timer rearm_soon;	/* recompute that, once per round */
 	struct loop_timer deliver;	/* answers that completed too early */
 	int in_start;			/* inside a call that sends a query */
 	struct resolve_req *ready_head;	/* finished inside resolve_start */
@@ -61,6 +62,7 @@ struct resolver {
 };
 
 static void rearm(struct resolver *r);
+static void rearm_now(void *ctx);
 
 /* fcrdns_name - the word log lines use for an FCrDNS outcome */
 const char *fcrdns_name(enum fcrdns_status s)
@@ -98,9 +100,19 @@ static void on_timeout(void *ctx)
 	rearm(r);
 }
 
-/* rearm - the timeout timer follows c-ares's next deadline */
+/* rearm - the timeout timer must follow c-ares's next deadline. Asking
+ * c-ares (ares_timeout) walks every query in flight, so it is done once
+ * per loop round, from a zero-delay timer, not after every query sent or
+ * answer read: with thousands in flight that was quadratic. */
 static void rearm(struct resolver *r)
 {
+	loop_timer_set(r->loop, &r->rearm_soon, 0);
+}
+
+/* rearm_now - the timeout timer from c-ares's next deadline */
+static void rearm_now(void *ctx)
+{
+	struct resolver *r = ctx;
 	struct timeval tv, *t;
 
 	if (!r->channel_ready)
@@ -142,6 +154,7 @@ struct resolver *resolve_new(struct loop *l, const char *servers, unsigned timeo
 		return NULL;
 	r->loop = l;
 	loop_timer_init(&r->timeout, on_timeout, r);
+	loop_timer_init(&r->rearm_soon, rearm_now, r);
 	loop_timer_init(&r->deliver, deliver_ready, r);
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
 	if (rc != ARES_SUCCESS) {
@@ -442,6 +455,7 @@ void resolve_free(struct resolver *r)
 		ares_library_cleanup();
 	}
 	loop_timer_cancel(r->loop, &r->timeout);
+	loop_timer_cancel(r->loop, &r->rearm_soon);
 	loop_timer_cancel(r->loop, &r->deliver);
 	free(r);
 }
