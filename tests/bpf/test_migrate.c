@@ -108,19 +108,10 @@ static void has_line(const char *log, const char *text, const char *file, int li
 static long pinned_value_size(const char *dir, const char *name)
 {
 	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	char path[256];
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
+	if (pinned_info(dir, name, &info) < 0 || !info.value_size)
 		return -1;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
-		info.value_size = 0;
-	close(fd);
-	return info.value_size ? (long)info.value_size : -1;
+	return (long)info.value_size;
 }
 
 /* old_entries_intact - the old verdicts map still pinned with its entries */

@@ -279,23 +279,31 @@ static inline struct mxgate_bpf *load_logged(const char *dir, unsigned max_sourc
 	return skel;
 }
 
-/* pinned_max_entries - max_entries of the map pinned as dir/name; -1 */
-static inline long pinned_max_entries(const char *dir, const char *name)
+/* pinned_info - the bpf_map_info of the map pinned as dir/name; -1 */
+static inline int pinned_info(const char *dir, const char *name, struct bpf_map_info *info)
 {
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
+	__u32 len = sizeof(*info);
 	char path[256];
-	int fd;
+	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -1;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
-		info.max_entries = 0;
+	memset(info, 0, sizeof(*info));
+	rc = bpf_obj_get_info_by_fd(fd, info, &len) == 0 ? 0 : -1;
 	close(fd);
-	return info.max_entries ? (long)info.max_entries : -1;
+	return rc;
+}
+
+/* pinned_max_entries - max_entries of the map pinned as dir/name; -1 */
+static inline long pinned_max_entries(const char *dir, const char *name)
+{
+	struct bpf_map_info info;
+
+	if (pinned_info(dir, name, &info) < 0 || !info.max_entries)
+		return -1;
+	return (long)info.max_entries;
 }
 
 #endif /* MXG_TEST_WORLD_H */
