@@ -154,12 +154,28 @@ void classify_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t l
 	struct mxg_verdict v;
 	struct mxg_pkt pkt;
 	struct pending *p;
+	__u64 now;
 
 	c->stats.queued++;
-	if (!data || mxg_parse_l3(data, data + len, 0, &pkt) != MXG_PARSE_OK ||
-	    !mxg_is_new_syn(&pkt)) {
-		/* The rule only queues new SYNs; anything else is not ours
-		 * to judge, so it goes on as if we were not here. */
+	if (!data || mxg_parse_l3(data, data + len, 0, &pkt) != MXG_PARSE_OK) {
+		/* The rule queues only TCP SYNs to a protected port: one we
+		 * cannot parse (IPv6 extension headers past what the parser
+		 * walks, a header past the copy range) is such a SYN hiding
+		 * its source from us. Real MTAs never send one; passing it
+		 * would skip every check, a cached block included. */
+		c->stats.unparsable++;
+		now = now_ns();
+		if (now - c->last_unparsable_warn >= OVERLOAD_WARN_INTERVAL_NS) {
+			c->last_unparsable_warn = now;
+			msg_warn("a queued SYN could not be parsed (%zu bytes): "
+				 "dropped (%llu so far)", len, c->stats.unparsable);
+		}
+		c->be.release(c->be.ctx, id, 0, MXG_ACT_BLOCK);
+		return;
+	}
+	if (!mxg_is_new_syn(&pkt)) {
+		/* Not a new connection: not ours to judge, so it goes on as
+		 * if we were not here. */
 		c->stats.ignored++;
 		c->be.release(c->be.ctx, id, 0, MXG_ACT_NONE);
 		return;

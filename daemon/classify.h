@@ -16,8 +16,11 @@
  *	(configuration, tables, resolver, DNS lists, loop, back end; signals
  *	NULL for signal_table) and calls classify_init().
  *
- *	classify_packet() is the NFQUEUE callback (queue.h): a packet that
- *	is not a parsable new SYN is accepted unjudged; a SYN from a source
+ *	classify_packet() is the NFQUEUE callback (queue.h): a packet it
+ *	cannot parse is dropped (the rule queues only SYNs to a protected
+ *	port, so this is one that hides its source: counted, warned at most
+ *	every 10 s); a parsed packet that is not a new SYN is accepted
+ *	unjudged; a SYN from a source
  *	with a live verdict written since the tc program let it by is
  *	released by that verdict (backend cached()); a retransmit of a
  *	source being classified joins it (one request per source, never
@@ -78,7 +81,8 @@ struct classify_stats {
 	unsigned long long joined;	/* retransmits joined to a lookup */
 	unsigned long long cached;	/* found a verdict already in the map */
 	unsigned long long overload;	/* passed unjudged: pending table full */
-	unsigned long long ignored;	/* not a parsable new SYN: accepted */
+	unsigned long long ignored;	/* parsed, not a new SYN: accepted */
+	unsigned long long unparsable;	/* could not be parsed: dropped */
 	unsigned long long decided[MXG_ACT_MAX]; /* verdicts by action */
 };
 
@@ -96,6 +100,7 @@ struct classifier {
 	struct loop_timer deadline;	/* the oldest source's deadline */
 	struct classify_stats stats;
 	__u64 last_overload_warn;	/* now_ns() of the last warning */
+	__u64 last_unparsable_warn;	/* ... and of the unparsable kind */
 };
 
 int classify_init(struct classifier *c, unsigned max_pending);

@@ -263,6 +263,7 @@ TEST(classify_cached_verdict_and_non_syn)
 	struct table_set tables;
 	struct pkt_spec s;
 	__u8 buf[PKT_MAX];
+	size_t len;
 
 	setup(&c, &conf, &tables, 0, 8);
 	w.cached_action = MXG_ACT_BLOCK;
@@ -276,6 +277,17 @@ TEST(classify_cached_verdict_and_non_syn)
 	classify_packet(&c, 2, 0, buf, build_l3(buf, &s));
 	CHECK_EQ_INT(c.stats.ignored, 1);
 	CHECK_EQ_INT(w.released[1].a, MXG_ACT_NONE);
+	/* An IPv6 SYN whose extension headers the parser cannot walk (or
+	 * cut by the copy range) hides its source: dropped, never passed. */
+	s = syn_spec(6);
+	s.v6_hop_dst = 1;
+	len = build_l3(buf, &s);
+	classify_packet(&c, 3, 0, buf, 40 + 4);		/* cut in the options */
+	CHECK_EQ_INT(c.stats.unparsable, 1);
+	CHECK_EQ_INT(w.released[2].a, MXG_ACT_BLOCK);
+	classify_packet(&c, 4, 0, buf, len);		/* whole: parsed */
+	CHECK_EQ_INT(c.stats.unparsable, 1);
+	CHECK_EQ_INT(c.stats.cached, 2);		/* judged as usual */
 	teardown(&c);
 }
 
