@@ -169,7 +169,7 @@ install: all
 	[ -e $(DESTDIR)$(SYSCONFDIR)/mxgate/client_access_providers ] || \
 		install -m 0644 scripts/client_access_providers $(DESTDIR)$(SYSCONFDIR)/mxgate/
 	install -m 0644 man/mxgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 man/mxgated.8 man/mxgatectl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/mxgated.8 man/mxgatectl.8 man/mxgate-rules.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/mxgated.service > $(DESTDIR)$(UNITDIR)/mxgated.service
 
 uninstall:
@@ -177,6 +177,7 @@ uninstall:
 		$(DESTDIR)$(SBINDIR)/mxgate-rules $(DESTDIR)$(SHAREDIR)/mxgate.nft \
 		$(DESTDIR)$(MANDIR)/man5/mxgate.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/mxgated.8 $(DESTDIR)$(MANDIR)/man8/mxgatectl.8 \
+		$(DESTDIR)$(MANDIR)/man8/mxgate-rules.8 \
 		$(DESTDIR)$(UNITDIR)/mxgated.service
 	@echo "mxgate: programs, ruleset, man pages and unit removed. Left in place:"
 	@printf '  %-24s %s\n' "$(SYSCONFDIR)/mxgate/" "configuration and tables (rm -r to remove)" \

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "config.h"
 #include "log.h"
 #include "country.h"
@@ -49,6 +50,7 @@ enum key_type {
 	KEY_ACTION,	/* pass, block, greylist, tarpit or throttle */
 	KEY_INT,	/* signed decimal number in [-min, max] */
 	KEY_PREFIX,	/* "off" (0) or a prefix length in [min, max] */
+	KEY_BOOL,	/* "yes" (1) or "no" (0) */
 };
 
 struct key_def {
@@ -391,6 +393,88 @@ static int format_rules_cmd(const struct mxg_conf *c, char *buf, size_t len)
 	return snprintf(buf, len, "%s", c->rules_cmd[0] ? c->rules_cmd : "none");
 }
 
+/* network_text - a trusted network as the file and the loader say it:
+ * always with its length, IPv4 in dotted quads */
+static void network_text(const struct mxg_key *k, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int v4 = mxg_key_is_v4(k) && k->plen >= 96;
+
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? k->addr + 12 : k->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, v4 ? k->plen - 96u : k->plen);
+}
+
+/* set_trusted - "127.0.0.0/8, ::1/128" or "none": networks whose clients
+ * are never judged. Each is a network (no host bits: Postfix's mynetworks
+ * refuses those too), IPv4 in IPv4 form: nftables and iptables keep the
+ * two families in separate sets, and an IPv4-mapped IPv6 network would
+ * be loaded where no IPv4 packet is ever looked for. */
+static int set_trusted(struct mxg_conf *c, const char *value, char *why, size_t len)
+{
+	char copy[LINE_MAX_LEN + 1], *cur = copy, *item, net[ADDR_STRLEN];
+	struct mxg_key k, host;
+
+	c->n_trusted = 0;
+	if (strcmp(value, "none") == 0)
+		return 0;
+	snprintf(copy, sizeof(copy), "%s", value);
+	while ((item = next_item(&cur))) {
+		char *slash = strchr(item, '/');
+
+		if (addr_parse(item, &k) < 0) {
+			snprintf(why, len, "\"%s\" is not an IPv4 or IPv6 network "
+				 "(address/length)", item);
+			return -1;
+		}
+		if (strchr(item, ':') && mxg_key_is_v4(&k) && k.plen >= 96) {
+			snprintf(why, len, "\"%s\" is an IPv4-mapped IPv6 network: "
+				 "write it in IPv4 form", item);
+			return -1;
+		}
+		/* addr_parse() cleared the host bits: were there any? */
+		if (slash) {
+			memset(&host, 0, sizeof(host));
+			*slash = 0;
+			addr_parse(item, &host);	/* parsed above */
+			*slash = '/';
+			if (memcmp(host.addr, k.addr, sizeof(k.addr)) != 0) {
+				network_text(&k, net, sizeof(net));
+				snprintf(why, len, "\"%s\" has host bits set (the "
+					 "network is %s)", item, net);
+				return -1;
+			}
+		}
+		for (int i = 0; i < c->n_trusted; i++)
+			if (memcmp(&c->trusted[i], &k, sizeof(k)) == 0) {
+				snprintf(why, len, "\"%s\" is listed twice", item);
+				return -1;
+			}
+		if (c->n_trusted == MXG_MAX_TRUSTED) {
+			snprintf(why, len, "more than %d networks", MXG_MAX_TRUSTED);
+			return -1;
+		}
+		c->trusted[c->n_trusted++] = k;
+	}
+	if (c->n_trusted == 0) {
+		snprintf(why, len, "\"%s\" names no network (\"none\" for none)", value);
+		return -1;
+	}
+	return 0;
+}
+
+/* format_trusted - "127.0.0.0/8, ::1/128", or "none" */
+static int format_trusted(const struct mxg_conf *c, char *buf, size_t len)
+{
+	char net[ADDR_STRLEN];
+	int o = appendf(buf, len, 0, "%s", c->n_trusted ? "" : "none");
+
+	for (int i = 0; i < c->n_trusted; i++) {
+		network_text(&c->trusted[i], net, sizeof(net));
+		o = appendf(buf, len, o, "%s%s", i ? ", " : "", net);
+	}
+	return o;
+}
+
 /* check_dnsbl_sites - postscreen syntax, checked here so -t catches it */
 static int check_dnsbl_sites(const char *v, char *why, size_t len)
 {
@@ -448,6 +532,7 @@ static int set_prefix(const struct key_def *k, unsigned *out, const char *v,
 	 offsetof(struct mxg_conf, first) + sizeof(((struct mxg_conf *)0)->first))
 _Static_assert(SPAN_IS_TIGHT(interfaces, n_interfaces), "interfaces span has padding");
 _Static_assert(SPAN_IS_TIGHT(ports, n_ports), "ports span has padding");
+_Static_assert(SPAN_IS_TIGHT(trusted, n_trusted), "trusted span has padding");
 _Static_assert(sizeof(__u32) == sizeof(unsigned), "marks are stored as unsigned");
 #define KEY(n, a, d)	.info = { .name = (n), .apply = (a), .default_text = (d) }
 
@@ -477,6 +562,15 @@ static const struct key_def keys[] = {
 	{ KEY("state_dir", CONF_RESTART, "/var/lib/mxgate"), KEY_PATH, FIELD(state_dir) },
 	/* Written once at start-up, removed at exit. */
 	{ KEY("pid_file", CONF_RESTART, "/run/mxgated.pid"), KEY_PATH, FIELD(pid_file) },
+
+	/* Who is judged, and the admin's firewall: options of the nftables
+	 * loader (rules.c), which a reload runs again. Clients arriving on
+	 * other links than interfaces are never judged anyway (every rule
+	 * matches them); loopback is the one source that can still arrive
+	 * there in a namespace or with a misrouted packet. */
+	{ KEY("trusted_networks", CONF_RULES, "127.0.0.0/8, ::1/128"), KEY_FN,
+	  SPAN(trusted, n_trusted), .parse = set_trusted, .format = format_trusted },
+	{ KEY("firewall_accept", CONF_RULES, "no"), KEY_BOOL, FIELD(firewall_accept) },
 
 	/* DNS: the c-ares channel is set up once, with its servers and a
 	 * timeout of decision_timeout / 3. decision_timeout also sets the
@@ -650,6 +744,13 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 		return parse_int(v, k->min, k->max, field, why, len);
 	case KEY_PREFIX:
 		return set_prefix(k, field, v, why, len);
+	case KEY_BOOL:
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+			snprintf(why, len, "\"%s\" is not yes or no", v);
+			return -1;
+		}
+		n = v[0] == 'y';
+		break;
 	case KEY_ACTION:
 		action = action_parse(v);
 		if (action <= MXG_ACT_NONE) {
@@ -701,6 +802,8 @@ static int format_value(const struct key_def *k, const struct mxg_conf *c,
 		return snprintf(buf, len, "0x%x", n);
 	case KEY_PREFIX:
 		return n ? snprintf(buf, len, "%u", n) : snprintf(buf, len, "off");
+	case KEY_BOOL:
+		return snprintf(buf, len, "%s", n ? "yes" : "no");
 	case KEY_ACTION:
 		return snprintf(buf, len, "%s", action_name(n));
 	case KEY_MS:
@@ -1003,4 +1106,24 @@ const char *conf_apply_name(enum conf_apply a)
 	};
 
 	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+}
+
+/* conf_trusted - is the client k (a host key) in trusted_networks? */
+int conf_trusted(const struct mxg_conf *c, const struct mxg_key *k)
+{
+	int v4 = mxg_key_is_v4(k);
+
+	for (int i = 0; i < c->n_trusted; i++) {
+		const struct mxg_key *net = &c->trusted[i];
+		struct mxg_key masked = *k;
+
+		/* Families apart, as the rules keep them: an IPv6 network
+		 * short enough to cover ::ffff:0:0/96 holds no IPv4 client. */
+		if ((mxg_key_is_v4(net) && net->plen >= 96) != v4)
+			continue;
+		mxg_key_prefix(&masked, net->plen);
+		if (memcmp(masked.addr, net->addr, sizeof(net->addr)) == 0)
+			return 1;
+	}
+	return 0;
 }

@@ -16,10 +16,12 @@
  *	int conf_format(const struct mxg_conf *c, size_t i, char *buf,
  *			size_t len);
  *	const char *conf_apply_name(enum conf_apply a);
+ *
+ *	int conf_trusted(const struct mxg_conf *c, const struct mxg_key *k);
  * DESCRIPTION
  *	The file is "key = value", one setting a line; '#' starts a comment,
- *	blank lines are ignored. Lists (interfaces, ports, dns_servers) are
- *	separated by commas and/or blanks. Durations take a unit suffix
+ *	blank lines are ignored. Lists (interfaces, ports, dns_servers,
+ *	trusted_networks) are separated by commas and/or blanks. Durations take a unit suffix
  *	(ms, s, m, h, d; none = seconds).
  *
  *	One table in config.c owns everything about a key: its name, type,
@@ -63,13 +65,22 @@
  *	conf_format() prints key i's value in c in the syntax the file
  *	accepts: durations in their largest whole unit ("25m"), marks in
  *	0x hex, actions by name, lists separated by ", ", paths as they
- *	are, rules_cmd "none" when unset, and "" for a list or text that
- *	is empty (which the file cannot say: leave the key out). Parsing a
+ *	are, rules_cmd and trusted_networks "none" when unset (networks
+ *	always with their length: "192.0.2.7/32"), yes or no for
+ *	firewall_accept, and "" for a list or text that is empty (which
+ *	the file cannot say: leave the key out). Parsing a
  *	non-empty result gives back the same field bytes. It returns the
  *	length of the whole text as snprintf() does (len >= CONF_VALUE_MAX
  *	always suffices), or -1 for i out of range.
  *
  *	conf_apply_name() is "live", "kernel", "rules" or "restart".
+ *
+ *	conf_trusted() says whether the client k (a host key as the queue
+ *	hands it over: IPv4 mapped, plen 128) lies in one of c's
+ *	trusted_networks: 1 yes, 0 no. IPv4 networks hold only IPv4 clients
+ *	and IPv6 networks only IPv6 ones, as in the nftables sets. The rules
+ *	never queue such a client; this is for one that reaches NFQUEUE
+ *	anyway (rules loaded by hand, an old ruleset).
  */
 #ifndef MXG_CONFIG_H
 #define MXG_CONFIG_H
@@ -81,12 +92,16 @@
 #include "mxgate.h"
 
 #define MXG_MAX_IFACES		16
+#define MXG_MAX_TRUSTED		64	/* trusted_networks entries */
 #define MXG_DEFAULT_CONF	"/etc/mxgate/mxgate.conf"
 
 /* Defaults are not repeated here: they live in the key table (config.c). */
 struct mxg_conf {
 	char interfaces[MXG_MAX_IFACES][IF_NAMESIZE];	/* tc ingress here */
 	int n_interfaces;
+	struct mxg_key trusted[MXG_MAX_TRUSTED];	/* never judged: networks */
+	int n_trusted;
+	unsigned firewall_accept;	/* 1: the loader opens the admin's input chains */
 	__u16 ports[MXG_MAX_PORTS];	/* protected TCP ports */
 	int n_ports;
 	unsigned queue;			/* NFQUEUE number */
@@ -154,5 +169,6 @@ size_t conf_key_count(void);
 const struct conf_key_info *conf_key_at(size_t i);
 int conf_format(const struct mxg_conf *c, size_t i, char *buf, size_t len);
 const char *conf_apply_name(enum conf_apply a);
+int conf_trusted(const struct mxg_conf *c, const struct mxg_key *k);
 
 #endif /* MXG_CONFIG_H */

@@ -11,17 +11,54 @@
 
 extern char **environ;
 
-/* spawn - run rules_cmd VERB with the configured options; each line it
- * prints is logged, or (out != NULL) kept in out; its exit status */
+#define WARNING_TAG	": warning: "	/* the loader's warnings: "PROG: warning: ..." */
+
+/* option_value - key's value as mxgated -p prints it, lists joined by
+ * "," alone (one argument word): "eth0,eth1", "127.0.0.0/8,::1/128" */
+static void option_value(const struct mxg_conf *c, const char *key, char *buf,
+			 size_t len)
+{
+	const struct conf_key_info *k;
+	size_t i, o = 0;
+
+	buf[0] = 0;
+	for (i = 0; (k = conf_key_at(i)) && strcmp(k->name, key) != 0; i++)
+		;
+	if (!k || conf_format(c, i, buf, len) < 0)
+		msg_panic("rules: no key %s", key);
+	for (i = 0; buf[i]; i++)
+		if (buf[i] != ' ')
+			buf[o++] = buf[i];
+	buf[o] = 0;
+}
+
+/* log_line - one line the loader printed: its warnings as warnings (a
+ * firewall that drops what the responder needs), the rest as info */
+static void log_line(const char *line)
+{
+	const char *w = strstr(line, WARNING_TAG);
+
+	if (w)
+		msg_warn("%.*s: %s", (int)(w - line), line, w + strlen(WARNING_TAG));
+	else
+		msg_info("%s", line);
+}
+
+/* spawn - run rules_cmd VERB with the configured interfaces, trusted
+ * networks, queue, ports, marks and firewall choice; each line it prints
+ * is logged, or (out_buf != NULL) kept in out_buf; its exit status */
 static int spawn(const struct mxg_conf *c, const char *verb, char *out_buf, size_t out_len)
 {
 	char queue[16], ports[8 * MXG_MAX_PORTS], mask[16], pass[16], tarpit[16];
 	char responder[16], limit[16];
-	char line[512];
+	char ifaces[CONF_VALUE_MAX], trusted[CONF_VALUE_MAX];
+	char line[1024];
 	char *argv[] = { (char *)c->rules_cmd, (char *)verb,
+		"--interfaces", ifaces, "--trusted", trusted,
 		"--queue", queue, "--ports", ports, "--mark-mask", mask,
 		"--mark-pass", pass, "--mark-responder", tarpit,
-		"--responder-port", responder, "--conn-limit", limit, NULL };
+		"--responder-port", responder, "--conn-limit", limit,
+		"--firewall-accept", c->firewall_accept ? "yes" : "no", NULL };
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status, rc = -1;
 	size_t o = 0;
@@ -32,6 +69,8 @@ static int spawn(const struct mxg_conf *c, const char *verb, char *out_buf, size
 		out_buf[0] = 0;
 	if (!c->rules_cmd[0])
 		return 0;
+	option_value(c, "interfaces", ifaces, sizeof(ifaces));
+	option_value(c, "trusted_networks", trusted, sizeof(trusted));
 	snprintf(queue, sizeof(queue), "%u", c->queue);
 	for (int i = 0; i < c->n_ports; i++)
 		o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s%u",
@@ -60,18 +99,15 @@ static int spawn(const struct mxg_conf *c, const char *verb, char *out_buf, size
 		return -1;
 	}
 	out = fdopen(pipefd[0], "r");
-	if (out_buf && out_len)
-		out_buf[0] = 0;
 	while (out && fgets(line, sizeof(line), out)) {
-		size_t have;
-
 		if (out_buf) {
-			have = strlen(out_buf);
+			size_t have = strlen(out_buf);
+
 			snprintf(out_buf + have, out_len - have, "%s", line);
 			continue;
 		}
 		line[strcspn(line, "\n")] = 0;
-		msg_info("%s", line);
+		log_line(line);
 	}
 	if (out)
 		fclose(out);

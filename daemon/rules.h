@@ -6,12 +6,16 @@
  *	int rules_run(const struct mxg_conf *c, const char *verb);
  *	int rules_status(const struct mxg_conf *c, char *out, size_t len);
  * DESCRIPTION
- *	Runs "rules_cmd VERB --queue N --ports P,... --mark-mask M
- *	--mark-pass P --mark-responder T --responder-port R --conn-limit L"
- *	(VERB is load or unload), logs each
- *	line it prints with msg_info (so the log says whether the native
- *	nftables rule or the iptables-nft fallback was used), and returns its
- *	exit status, or -1 if it could not be run. An empty rules_cmd means
+ *	Runs "rules_cmd VERB --interfaces I,... --trusted N,... --queue N
+ *	--ports P,... --mark-mask M --mark-pass P --mark-responder T
+ *	--responder-port R --conn-limit L --firewall-accept yes|no" (VERB
+ *	is load or unload; --trusted none for an empty trusted_networks),
+ *	logs each line it prints with msg_info (so the log says whether the
+ *	native nftables rule or the iptables-nft fallback was used), or
+ *	with msg_warn when it is one of the loader's warnings ("PROG:
+ *	warning: ...", e.g. a firewall chain that drops the clients
+ *	redirected to the responder), and returns its exit status, or -1 if
+ *	it could not be run. An empty rules_cmd means
  *	the admin manages the rules; rules_run() then does nothing.
  *
  *	rules_status() runs "rules_cmd status" with the same options and

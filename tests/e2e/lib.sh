@@ -9,6 +9,15 @@
 #            c0 ---------------- gc            gs ---------- s0
 #                               (tc ingress + NFQUEUE + mxgated)
 #
+# and, for the tests that need an inside (setup_lan):
+#
+#                                  gl  192.0.2.1 | 2001:db8:1::1
+#                                  |
+#                                  l0  LAN (NS_L): 192.0.2.25 | 2001:db8:1::25
+#
+# gl is not one of mxgated's interfaces: what arrives there is the
+# LAN's, never judged.
+#
 # Every name is unique to this run; cleanup (on EXIT and signals) kills
 # what was started, deletes the namespaces and the temporary directory.
 # shellcheck shell=bash
@@ -22,6 +31,7 @@ RUN_ID=$$
 NS_C=mxg-c-$RUN_ID
 NS_G=mxg-g-$RUN_ID
 NS_S=mxg-s-$RUN_ID
+NS_L=mxg-l-$RUN_ID		# the LAN, only after setup_lan
 TMP=$(mktemp -d /tmp/mxgate-e2e.XXXXXX)
 chmod 755 "$TMP"	# Postfix runs as user postfix in here
 PIN=$TMP/bpf
@@ -56,7 +66,9 @@ cleanup() {
 	ip netns exec "$NS_G" "$REPO/nftables/mxgate-rules" unload >/dev/null 2>&1
 	# Anything still running inside our namespaces must not outlive them.
 	local ns pids
-	for ns in "$NS_C" "$NS_G" "$NS_S"; do
+	[ -f "$TMP/lan-mta/etc/main.cf" ] &&
+		ip netns exec "$NS_L" postfix -c "$TMP/lan-mta/etc" stop >/dev/null 2>&1
+	for ns in "$NS_C" "$NS_G" "$NS_S" "$NS_L"; do
 		mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
 		[ "${#pids[@]}" -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
@@ -603,4 +615,174 @@ smtp_probe() {
 	s.close()
 	EOP
 	in_ns "$NS_C" python3 "$py" "$(v4 "$1")" "$MTA4" "$2" "${3:-}"
+}
+
+# --- The inside: a LAN, its MTA, SMTP sinks (issue 10) -----------------
+
+LAN4=192.0.2.25 LAN6=2001:db8:1::25	# the internal MTA (NS_L)
+GWL4=192.0.2.1 GWL6=2001:db8:1::1	# the gateway on the LAN (gl)
+OUT_MX4=198.51.100.100 OUT_MX6=2001:db8:c::100	# an MX out there (NS_C)
+
+# setup_lan - the LAN namespace and its link to the gateway (gl, not in
+# interfaces); call after setup_network. The client namespace routes back
+# to it through its default route, the gateway forwards.
+setup_lan() {
+	ip netns add "$NS_L" || return 1
+	mkdir -p "/etc/netns/$NS_L"
+	printf 'nameserver %s\n' "$DNS4" > "/etc/netns/$NS_L/resolv.conf"
+	in_ns "$NS_L" ip link set lo up
+	ip link add l0 netns "$NS_L" type veth peer gl netns "$NS_G" || return 1
+	in_ns "$NS_G" ip addr add "$GWL4/24" dev gl
+	in_ns "$NS_G" ip addr add "$GWL6/64" dev gl nodad
+	in_ns "$NS_G" ip link set gl up
+	in_ns "$NS_L" ip addr add "$LAN4/24" dev l0
+	in_ns "$NS_L" ip addr add "$LAN6/64" dev l0 nodad
+	in_ns "$NS_L" ip link set l0 up
+	in_ns "$NS_L" ip route add default via "$GWL4"
+	in_ns "$NS_L" ip -6 route add default via "$GWL6"
+}
+
+# start_sink NAME NS ADDR... - a minimal SMTP server on port 25 of each
+# ADDR ("0.0.0.0" and "::" for all) in namespace NS: it accepts every
+# message and logs "PEER TAG" per message (TAG: its X-Mxgate-Test
+# header) to sink_log NAME. Killed with its namespace by the cleanup.
+start_sink() {
+	local name=$1 ns=$2 py=$TMP/smtp_sink.py
+	shift 2
+	[ -f "$py" ] || cat > "$py" <<-'EOP'
+	import socket, sys, threading
+	log = open(sys.argv[1], "a", buffering=1)
+	def session(c, peer):
+	    f = c.makefile("rb")
+	    def say(t):
+	        c.sendall((t + "\r\n").encode())
+	    say("220 sink ESMTP")
+	    try:
+	        for line in f:
+	            cmd = line.decode("latin-1").strip().upper()
+	            if cmd.startswith("DATA"):
+	                say("354 go on")
+	                tag = "-"
+	                for d in f:
+	                    d = d.decode("latin-1").rstrip("\r\n")
+	                    if d == ".":
+	                        break
+	                    if d.lower().startswith("x-mxgate-test:"):
+	                        tag = d.split(":", 1)[1].strip()
+	                log.write("%s %s\n" % (peer, tag))
+	                say("250 2.0.0 Ok: queued as SINK")
+	            elif cmd.startswith("QUIT"):
+	                say("221 bye")
+	                break
+	            else:
+	                say("250 sink")
+	    except OSError:
+	        pass
+	    c.close()
+	def serve(s):
+	    while True:
+	        c, a = s.accept()
+	        threading.Thread(target=session, args=(c, a[0]), daemon=True).start()
+	for addr in sys.argv[3:]:
+	    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+	    s = socket.socket(fam, socket.SOCK_STREAM)
+	    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	    if fam == socket.AF_INET6:
+	        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+	    s.bind((addr, 25))
+	    s.listen(64)
+	    threading.Thread(target=serve, args=(s,), daemon=True).start()
+	open(sys.argv[2], "w").close()
+	threading.Event().wait()
+	EOP
+	ip netns exec "$ns" python3 "$py" "$(sink_log "$name")" "$TMP/sink-$name.ready" "$@" \
+		>>"$TMP/sink-$name.err" 2>&1 &
+	disown $!	# the cleanup kills it with its namespace, quietly
+	wait_for "SMTP sink $name" test -e "$TMP/sink-$name.ready"
+}
+
+# sink_log NAME - the sink's log file; sink_got NAME PEER TAG - it took
+# TAG's message from PEER
+sink_log() { echo "$TMP/sink-$1.log"; }
+sink_got() { grep -qxF "$2 $3" "$(sink_log "$1")" 2>/dev/null; }
+
+# start_lan_mta - a real Postfix on the LAN ($LAN4, relaying for the
+# LAN): mail to outside.example goes to [$OUT_MX4], to outside6.example
+# to [$OUT_MX6], sent from $LAN4 / $LAN6 through the gateway. Fast
+# retries, as start_sender. Its log: lan_log.
+start_lan_mta() {
+	local d=$TMP/lan-mta
+	mkdir -p "$d/etc" "$d/queue" "$d/data"
+	chown postfix "$d/data"
+	cp /usr/share/postfix/master.cf.dist "$d/etc/master.cf"
+	cat > "$d/etc/main.cf" <<-EOC
+	compatibility_level = 3.6
+	queue_directory = $d/queue
+	data_directory = $d/data
+	mail_owner = postfix
+	setgid_group = postdrop
+	myhostname = mail.lan.example
+	mydestination =
+	inet_interfaces = $LAN4
+	inet_protocols = all
+	mynetworks = 127.0.0.0/8 $LAN4/32
+	smtpd_peername_lookup = no
+	smtp_bind_address = $LAN4
+	smtp_bind_address6 = $LAN6
+	relayhost = [$OUT_MX4]
+	transport_maps = inline:{ outside6.example=smtp:[$OUT_MX6] }
+	smtp_dns_support_level = disabled
+	maillog_file = $d/maillog
+	maillog_file_prefixes = $TMP
+	alias_maps =
+	alias_database =
+	smtputf8_enable = no
+	queue_run_delay = 2s
+	minimal_backoff_time = 2s
+	maximal_backoff_time = 4s
+	smtp_connect_timeout = 5s
+	EOC
+	if ! in_ns "$NS_L" postfix -c "$d/etc" start >"$d/start.log" 2>&1; then
+		cat "$d/start.log" >&2
+		return 1
+	fi
+	wait_for "LAN postfix on $LAN4 listens" in_ns "$NS_L" sh -c "ss -ltn | grep -q '$LAN4:25 '"
+}
+
+# lan_log - the LAN Postfix's log file
+lan_log() { echo "$TMP/lan-mta/maillog"; }
+
+# lan_submit TAG RCPT - hand a message to the LAN Postfix (from the LAN)
+lan_submit() {
+	in_ns "$NS_L" swaks --server "$LAN4" --local-interface "$LAN4" \
+		--helo ws.lan.example --from "user@lan.example" --to "$2" \
+		--header "X-Mxgate-Test: $1" --timeout 10 >"$TMP/swaks-$1.log" 2>&1
+}
+
+# lan_status TAG REGEX - a line of the LAN Postfix's log about TAG's
+# message (its queue id) matches REGEX
+lan_status() {
+	local qid
+	qid=$(queue_id "$1")
+	[ -n "$qid" ] && grep -q " $qid: .*$2" "$(lan_log)"
+}
+
+# lan_deferrals TAG - how many times the LAN Postfix deferred TAG
+lan_deferrals() {
+	local qid
+	qid=$(queue_id "$1")
+	[ -n "$qid" ] || { echo 0; return; }
+	grep -c " $qid: .*status=deferred" "$(lan_log)"
+}
+
+# queue_rule_packets - packets the queue rule has counted, both families:
+# the native rule, or the iptables-nft fallback's NFQUEUE rules
+queue_rule_packets() {
+	{
+		in_ns "$NS_G" nft list chain inet mxgate prerouting 2>/dev/null |
+			sed -nE '/mxgate: new SYN to mxgated/s/.*counter packets ([0-9]+).*/\1/p'
+		for t in iptables-nft ip6tables-nft; do
+			in_ns "$NS_G" $t -t mangle -L MXGATE -v -x -n 2>/dev/null | awk '/NFQUEUE/ { print $1 }'
+		done
+	} | awk '{ n += $1 } END { print n + 0 }'
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "addr.h"
 #include "config.h"
 #include "test.h"
 
@@ -365,6 +366,102 @@ TEST(config_lists)
 	CHECK_EQ_INT(c.n_ports, 2);
 }
 
+/* trusted - conf_trusted() for the client text (a host address) */
+static int trusted(const struct mxg_conf *c, const char *client)
+{
+	struct mxg_key k;
+
+	CHECK_EQ_INT(addr_parse(client, &k), 0);
+	CHECK_EQ_INT(k.plen, 128);
+	return conf_trusted(c, &k);
+}
+
+TEST(config_trusted_networks)
+{
+	struct mxg_conf c;
+	char path[64], value[CONF_VALUE_MAX], line[2048];
+	size_t i;
+	int o;
+
+	conf_defaults(&c);
+	for (i = 0; strcmp(conf_key_at(i)->name, "trusted_networks") != 0; i++)
+		;
+	/* The default: loopback, both families, nothing else. */
+	CHECK_EQ_INT(c.n_trusted, 2);
+	CHECK(trusted(&c, "127.0.0.1") && trusted(&c, "127.255.255.254"));
+	CHECK(trusted(&c, "::1"));
+	CHECK(!trusted(&c, "128.0.0.1") && !trusted(&c, "::2"));
+	CHECK(!trusted(&c, "192.0.2.1") && !trusted(&c, "2001:db8::1"));
+	CHECK_EQ_INT(c.firewall_accept, 0);
+
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = 192.0.2.0/24, 2001:db8:1::/48\t"
+			       "198.51.100.7 2001:db8:5::25\nfirewall_accept = yes\n",
+			       path, sizeof(path)), 0);
+	CHECK_EQ_INT(c.n_trusted, 4);
+	CHECK_EQ_INT(c.firewall_accept, 1);
+	CHECK(conf_format(&c, i, value, sizeof(value)) > 0);
+	CHECK_EQ_STR(value, "192.0.2.0/24, 2001:db8:1::/48, 198.51.100.7/32, "
+		     "2001:db8:5::25/128");
+	CHECK(trusted(&c, "192.0.2.0") && trusted(&c, "192.0.2.255"));
+	CHECK(!trusted(&c, "192.0.3.0") && !trusted(&c, "192.0.1.255"));
+	CHECK(trusted(&c, "2001:db8:1::1") && trusted(&c, "2001:db8:1:ffff::1"));
+	CHECK(!trusted(&c, "2001:db8:2::1"));
+	CHECK(trusted(&c, "198.51.100.7") && !trusted(&c, "198.51.100.6"));
+	CHECK(trusted(&c, "2001:db8:5::25") && !trusted(&c, "2001:db8:5::26"));
+	CHECK(!trusted(&c, "127.0.0.1"));	/* replaced, not added to */
+
+	/* Families apart: ::/0 holds every IPv6 client and no IPv4 one,
+	 * 0.0.0.0/0 every IPv4 client and no IPv6 one. */
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = ::/0\n", path, sizeof(path)), 0);
+	CHECK(trusted(&c, "2001:db8::1") && trusted(&c, "::1"));
+	CHECK(!trusted(&c, "192.0.2.1") && !trusted(&c, "127.0.0.1"));
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = 0.0.0.0/0\n", path, sizeof(path)), 0);
+	CHECK(trusted(&c, "192.0.2.1") && !trusted(&c, "2001:db8::1"));
+
+	/* "none": nobody, and printed as such (the file's word for it). */
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = none\n", path, sizeof(path)), 0);
+	CHECK_EQ_INT(c.n_trusted, 0);
+	CHECK(!trusted(&c, "127.0.0.1") && !trusted(&c, "::1"));
+	CHECK(conf_format(&c, i, value, sizeof(value)) > 0);
+	CHECK_EQ_STR(value, "none");
+
+	/* Bad values: FILE:LINE, the item named, nothing changed. */
+	conf_defaults(&c);
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = 192.0.2.1/24\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "trusted_networks: \"192.0.2.1/24\" has host bits set "
+		      "(the network is 192.0.2.0/24)"));
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = 2001:db8::1/64\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "\"2001:db8::1/64\" has host bits set (the network is "
+		      "2001:db8::/64)"));
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = 192.0.2.0/33\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "trusted_networks: \"192.0.2.0/33\" is not an IPv4 or IPv6 network"));
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = 2001:db8::/129\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "is not an IPv4 or IPv6 network"));
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = example.com\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "\"example.com\" is not an IPv4 or IPv6 network"));
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = 192.0.2.0/-1\n", path, sizeof(path)), 1);
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = ::ffff:192.0.2.0/120\n", path,
+			       sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "IPv4-mapped IPv6 network: write it in IPv4 form"));
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = 192.0.2.0/24 192.0.2.0/24\n", path,
+			       sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "\"192.0.2.0/24\" is listed twice"));
+	CHECK_EQ_INT(load_text(&c, "trusted_networks = ,\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "trusted_networks: \",\" names no network"));
+	CHECK_EQ_INT(load_text(&c, "firewall_accept = 1\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "firewall_accept: \"1\" is not yes or no"));
+	CHECK_EQ_INT(load_text(&c, "firewall_accept = YES\n", path, sizeof(path)), 1);
+	o = snprintf(line, sizeof(line), "trusted_networks =");
+	for (int n = 0; n <= MXG_MAX_TRUSTED; n++)
+		o += snprintf(line + o, sizeof(line) - (size_t)o, " 10.%d.0.0/16", n);
+	snprintf(line + o, sizeof(line) - (size_t)o, "\n");
+	CHECK_EQ_INT(load_text(&c, line, path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "more than 64 networks"));
+	CHECK_EQ_INT(c.n_trusted, 2);
+	CHECK_EQ_INT(c.firewall_accept, 0);
+	CHECK(trusted(&c, "127.0.0.1"));
+}
+
 TEST(config_dns_servers)
 {
 	static const char *const bad[] = {
@@ -620,6 +717,9 @@ static const struct {
 	{ "pin_dir", "/run/mxgate/bpf", "/run/mxgate/bpf", CONF_RESTART },
 	{ "state_dir", "/tmp/mxgate-state", "/tmp/mxgate-state", CONF_RESTART },
 	{ "pid_file", "/tmp/mxgated.pid", "/tmp/mxgated.pid", CONF_RESTART },
+	{ "trusted_networks", "192.0.2.0/24 2001:DB8:1::/48 198.51.100.7",
+	  "192.0.2.0/24, 2001:db8:1::/48, 198.51.100.7/32", CONF_RULES },
+	{ "firewall_accept", "yes", "yes", CONF_RULES },
 	{ "dns_servers", "192.0.2.53 [2001:db8::53]:5353",
 	  "192.0.2.53, [2001:db8::53]:5353", CONF_RESTART },
 	{ "decision_timeout", "1500ms", "1500ms", CONF_RESTART },
