@@ -173,6 +173,13 @@ void classify_packet(void *arg, __u32 id, __u32 mark, const __u8 *data, size_t l
 		c->be.release(c->be.ctx, id, 0, MXG_ACT_BLOCK);
 		return;
 	}
+	if (conf_trusted(c->conf, &pkt.key)) {
+		/* trusted_networks: the rules do not queue them; one that
+		 * reaches us anyway (rules changed by hand) goes on unjudged. */
+		c->stats.trusted++;
+		c->be.release(c->be.ctx, id, 0, MXG_ACT_NONE);
+		return;
+	}
 	if (!mxg_is_new_syn(&pkt)) {
 		/* Not a new connection: not ours to judge, so it goes on as
 		 * if we were not here. */

@@ -83,6 +83,7 @@ struct classify_stats {
 	unsigned long long overload;	/* passed unjudged: pending table full */
 	unsigned long long ignored;	/* parsed, not a new SYN: accepted */
 	unsigned long long unparsable;	/* could not be parsed: dropped */
+	unsigned long long trusted;	/* trusted_networks: accepted unjudged */
 	unsigned long long decided[MXG_ACT_MAX]; /* verdicts by action */
 };
 

@@ -5,7 +5,12 @@
 #   craft_syn.py SRC DST plain          a plain SYN (the control)
 #   craft_syn.py SRC DST dstopts N      IPv6: N small destination options headers
 #   craft_syn.py SRC DST bigopts        IPv6: one 256-byte destination options header
-#   craft_syn.py SRC DST fragment       the SYN in two fragments (IPv4 or IPv6)
+#   craft_syn.py SRC DST fragment       the SYN in two fragments (IPv4 or IPv6):
+#                                       IPv4 splits the TCP header; IPv6 keeps it
+#                                       whole in the first (RFC 7112) and sends
+#                                       12 bytes of data, 4 of them in the second
+#   craft_syn.py SRC DST splithdr       IPv6: the TCP header split across two
+#                                       fragments (RFC 7112 forbids it)
 # Used only inside the test's own namespaces, to documentation addresses.
 import random, socket, struct, sys
 
@@ -17,9 +22,9 @@ def csum(data):
         s = (s & 0xffff) + (s >> 16)
     return ~s & 0xffff
 
-def tcp_syn(src, dst, v6):
+def tcp_syn(src, dst, v6, data=b""):
     sport, seq = random.randint(20000, 60000), random.randint(0, 2**32 - 1)
-    hdr = struct.pack("!HHIIBBHHH", sport, 25, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
+    hdr = struct.pack("!HHIIBBHHH", sport, 25, seq, 0, 5 << 4, 0x02, 64240, 0, 0) + data
     if v6:
         pseudo = src + dst + struct.pack("!IxxxB", len(hdr), 6)
     else:
@@ -63,12 +68,18 @@ def main():
         send6(src, dst, chain, 60)
     elif kind == "bigopts":
         send6(src, dst, dstopts(6, 256) + tcp, 60)
+    elif kind == "splithdr":
+        ident = random.randint(1, 2**31)
+        f1 = struct.pack("!BBHI", 6, 0, 0 | 1, ident) + tcp[:8]
+        f2 = struct.pack("!BBHI", 6, 0, 8, ident) + tcp[8:]
+        send6(src, dst, f1, 44)
+        send6(src, dst, f2, 44)
     elif kind == "fragment":
         ident = random.randint(1, 2**31)
         if v6:
-            # 8 bytes of TCP in the first fragment, 12 in the second
-            f1 = struct.pack("!BBHI", 6, 0, 0 | 1, ident) + tcp[:8]
-            f2 = struct.pack("!BBHI", 6, 0, 8, ident) + tcp[8:]
+            seg = tcp_syn(src, dst, True, b"x" * 12)
+            f1 = struct.pack("!BBHI", 6, 0, 0 | 1, ident) + seg[:24]
+            f2 = struct.pack("!BBHI", 6, 0, 24, ident) + seg[24:]
             send6(src, dst, f1, 44)
             send6(src, dst, f2, 44)
         else:

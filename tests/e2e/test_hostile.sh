@@ -15,7 +15,14 @@ set -u
 
 setup_network || { echo "hostile: 0 passed, 1 failed"; exit 1; }
 start_nsd && start_postfix && start_mxgated "unknown_client_action = block" ||
-	{ not_ok "test world started"; summary hostile; exit 1; }
+	{ not_ok "test world started"; # A first fragment without the whole TCP header (RFC 7112 forbids it) is
+# dropped by the kernel's own reassembly, before any rule.
+c0=$(reached 6 $FORGED)
+craft 6 $FORGED splithdr
+check "an IPv6 SYN whose TCP header is split across fragments never reaches the MTA" \
+	test "$(reached 6 $FORGED)" = "$c0"
+
+summary hostile; exit 1; }
 CRAFT="$(dirname "$0")/craft_syn.py"
 
 # Counters on the MTA's host: SYNs to port 25 from each source, after
@@ -63,7 +70,8 @@ check "... and none was queued to mxgated (queued $q0 -> $(queued_total))" test 
 check "... the fresh source has no verdict: never judged, never passed" not ctl lookup "$(v6 $FORGED)"
 check "... counted by the ruleset" eval "in_ns $NS_G nft list ruleset | grep -q 'counter packets [1-9].* comment \"mxgate: SYN with IPv6 extension headers\"'"
 
-# Fragmented SYNs: reassembled by netfilter, then judged as usual.
+# Fragmented SYNs: reassembled by netfilter, then judged as usual (the
+# tc program cannot judge a fragment; the reassembled SYN is queued).
 for fam in 4 6; do
 	craft $fam $NOPTR fragment
 	check "fragmented SYN (IPv$fam) of the cached-block bot does not reach the MTA" \
@@ -77,5 +85,12 @@ for fam in 4 6; do
 	check "fragmented SYN (IPv$fam) of a fresh source is judged, not passed unjudged" \
 		wait_for "spare judged" eval "log_has 'verdict action=[a-z]* client=$( [ $fam = 4 ] && v4 $SPARE || v6 $SPARE) '"
 done
+
+# A first fragment without the whole TCP header (RFC 7112 forbids it) is
+# dropped by the kernel's own reassembly, before any rule.
+c0=$(reached 6 $FORGED)
+craft 6 $FORGED splithdr
+check "an IPv6 SYN whose TCP header is split across fragments never reaches the MTA" \
+	test "$(reached 6 $FORGED)" = "$c0"
 
 summary hostile
