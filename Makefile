@@ -28,7 +28,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 # Sources the unit tests link (no kernel objects needed): shared by
 # mxgated, mxgatectl and the unit tests.
-CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
+CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
 	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
 	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "addr.h"
+#include "lines.h"
 #include "log.h"
 #include "table.h"
 
@@ -81,6 +82,8 @@ static int octet_prefix(const char *key, struct mxg_key *k)
 	char buf[INET_ADDRSTRLEN + 8];
 	int octets = 1;
 
+	if (!*key)
+		return -1;	/* key[strlen(key) - 1] below needs a byte */
 	for (const char *p = key; *p; p++) {
 		if (*p == '.')
 			octets++;
@@ -117,6 +120,10 @@ static int parse_hash(struct load_ctx *ctx, char *line, struct table_rule *r)
 		rest++;
 	if (*rest)
 		*rest++ = 0;
+	if (!*key) {		/* load_file strips blanks: cannot happen */
+		bad(ctx, "empty key");
+		return -1;
+	}
 	if (!strcasecmp(key, "unknown")) {
 		r->kind = RULE_UNKNOWN;
 	} else if (octet_prefix(key, &r->prefix) == 0 ||
@@ -244,53 +251,69 @@ static void add_entry(struct load_ctx *ctx, struct table *t, char *line)
 	t->rules[t->n_rules++] = r;
 }
 
-/* load_file - read every logical line of t->path */
+/* skip_blanks - past the blanks at the start of s */
+static char *skip_blanks(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/*
+ * load_file - read every logical line of t->path, as Postfix's readlline()
+ * does: a line whose first non-blank is '#' is a comment wherever it is;
+ * an empty or blank line ends an entry; a line starting with blanks
+ * continues the entry before it. The blanks before an entry are never
+ * part of it: a first line that starts with blanks, with no entry to
+ * continue, starts one (an empty key would be read as key[-1]).
+ */
 static void load_file(struct load_ctx *ctx, struct table *t)
 {
-	char phys[LOGICAL_LINE_MAX], logical[LOGICAL_LINE_MAX];
-	int lineno = 0, have = 0;
-	FILE *f = fopen(t->path, "r");
+	char logical[LOGICAL_LINE_MAX];
+	struct lines lr;
+	int have = 0;		/* 1: an entry in logical; -1: one refused */
+	char *phys;
 
 	ctx->path = t->path;
 	ctx->line = 0;
-	if (!f) {
-		bad(ctx, "%s", strerror(errno));
+	if (lines_open(&lr, t->path, LOGICAL_LINE_MAX - 1, ctx->report) < 0) {
+		ctx->errors++;		/* reported as "FILE: reason" */
 		return;
 	}
-	logical[0] = 0;
-	while (fgets(phys, sizeof(phys), f)) {
-		size_t n = strlen(phys);
+	while ((phys = lines_next(&lr))) {
+		char *text = skip_blanks(phys);
 
-		lineno++;
-		if (n && phys[n - 1] == '\n')
-			phys[--n] = 0;
-		if (phys[0] == '#')
-			continue;
-		/* Leading blanks continue the previous entry (Postfix). */
-		if (isspace((unsigned char)phys[0]) && have) {
-			if (strlen(logical) + n + 1 >= sizeof(logical)) {
-				ctx->line = lineno;
-				bad(ctx, "entry longer than %d bytes", LOGICAL_LINE_MAX);
-				continue;
-			}
-			strcat(logical, " ");
-			strcat(logical, phys);
+		if (*text == '#' && text != phys)
+			continue;	/* indented comment: the entry goes on */
+		if (*text == '#' || !*text) {
+			if (have > 0)
+				add_entry(ctx, t, logical);
+			have = 0;
 			continue;
 		}
-		if (have)
-			add_entry(ctx, t, logical);
-		have = 0;
-		for (n = 0; isspace((unsigned char)phys[n]); n++)
-			;
-		if (!phys[n])
+		if (text != phys && have) {
+			if (have > 0 &&
+			    strlen(logical) + strlen(text) + 1 >= sizeof(logical)) {
+				ctx->line = lr.lineno;
+				bad(ctx, "entry longer than %d bytes", LOGICAL_LINE_MAX - 1);
+				have = -1;	/* its other lines are no entries */
+			}
+			if (have > 0) {
+				strcat(logical, " ");
+				strcat(logical, text);
+			}
 			continue;
-		snprintf(logical, sizeof(logical), "%s", phys);
-		ctx->line = lineno;
+		}
+		if (have > 0)
+			add_entry(ctx, t, logical);
+		snprintf(logical, sizeof(logical), "%s", text);
+		ctx->line = lr.lineno;
 		have = 1;
 	}
-	if (have)
+	if (have > 0)
 		add_entry(ctx, t, logical);
-	fclose(f);
+	ctx->errors += lr.bad + (lr.read_errno != 0);
+	lines_close(&lr);
 }
 
 /* table_set_load - every "type:path" of specs, all or nothing */

@@ -26,8 +26,13 @@
  *
  *	ACTION: OK (pass), REJECT and DISCARD (block), DEFER and 4NN codes
  *	(greylist), 5NN codes (block), DUNNO (stop searching: no decision).
- *	'#' starts a comment line; a line starting with blanks continues the
- *	previous one.
+ *	Lines are read as Postfix's readlline() reads them: a line whose
+ *	first non-blank is '#' is a comment (an indented one does not end
+ *	the entry it sits in); an empty or blank line ends an entry; a line
+ *	starting with blanks continues the entry before it, or, with none
+ *	to continue, starts one (the blanks are skipped). A line longer
+ *	than 4,095 bytes, an entry longer than that, or a NUL byte is a bad
+ *	line (lines.h): never cut into a shorter entry or a new one.
  *
  *	table_set_load() reports every bad line as "FILE:LINE: reason" and
  *	returns the number of bad lines (an unreadable file counts as one);
