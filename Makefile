@@ -134,6 +134,16 @@ $(BUILD)/country_bench: tests/bench/country_bench.c $(COUNTRY_BENCH_BPF) $(HDRS)
 bench: all $(BUILD)/tc_bench $(BUILD)/syn_flood $(BUILD)/mem_fill $(BUILD)/country_bench
 	BUILD=$(BUILD) tests/bench/run.sh
 
+# --- Parsers under hostile input (issue 12): the regex cost bench, and
+# the fuzz targets (tests/fuzz/). Kept in one block.
+# What one hostile reverse name costs per pcre rule and for S25R.
+$(BUILD)/regex_bench: tests/bench/regex_bench.c daemon/table.c daemon/lines.c \
+		daemon/log.c daemon/addr.c daemon/s25r.c $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tests/bench/regex_bench.c daemon/table.c \
+		daemon/lines.c daemon/log.c daemon/addr.c daemon/s25r.c $(PKG_LIBS)
+bench: $(BUILD)/regex_bench
+# --- end of the issue 12 block
+
 unit-test: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 

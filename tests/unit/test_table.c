@@ -310,3 +310,96 @@ TEST(table_long_lines_and_nul_bytes_are_bad_lines_not_rules)
 	unlink(paths[0]);
 	free(text);
 }
+
+/* hostile_name - 255 bytes: four 63-letter labels of c */
+static void hostile_name(char name[256], char c)
+{
+	size_t o = 0;
+
+	for (int l = 0; l < 4; l++) {
+		if (l)
+			name[o++] = '.';
+		memset(name + o, c, 63);
+		o += 63;
+	}
+	name[o] = 0;
+}
+
+TEST(table_regex_error_never_flips_a_decision)
+{
+	struct table_set set;
+	const struct table *in = NULL;
+	const struct table_rule *r;
+	char spec[128], name[256];
+
+	hostile_name(name, 'a');
+	CHECK_EQ_INT(strlen(name), 255);
+	/* The issue's pair: the match limit made the first rule "no match"
+	 * and the negated second one a match, so the client was passed. */
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"/(a+)+$/ REJECT\n"
+		"!/(a+)+$/ OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	r = table_match_name(&set, name, &in);
+	CHECK(r != NULL && r->action == MXG_ACT_BLOCK && r->line == 1);
+	CHECK(r && !strcmp(r->text, TABLE_REGEX_ERROR_TEXT));
+	CHECK(in == &set.tables[0]);
+	/* Names the regex can answer for are answered as before. */
+	CHECK_EQ_INT(name_action(&set, "mail.example.com"), MXG_ACT_PASS);
+	CHECK_EQ_INT(name_action(&set, "mx.aaa"), MXG_ACT_BLOCK);
+	table_set_free(&set);
+	unlink(paths[0]);
+
+	/* A negated rule alone, and an OK rule followed by a later OK: the
+	 * error is never an OK, nor a way past the rule to a later one. */
+	snprintf(spec, sizeof(spec), "pcre:%s hash:%s", write_file(0,
+		"!/(a|aa)+$/ OK\n"), write_file(1, "aaa OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(name_action(&set, "b.example"), MXG_ACT_PASS);
+	table_set_free(&set);
+	unlink(paths[0]);
+	unlink(paths[1]);
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"/^(\\w+)+\\d$/ OK\n"
+		"/./ OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	r = table_match_name(&set, name, NULL);
+	CHECK(r != NULL && r->action == MXG_ACT_BLOCK && r->line == 1);
+	/* A DUNNO rule's error is a refusal too, and so is a second one in
+	 * a row (its warning is rate-limited, the answer is not). */
+	table_set_free(&set);
+	unlink(paths[0]);
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"/x/ OK\n"
+		"/(a+)+$/ DUNNO\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_BLOCK);
+	r = table_match_name(&set, name, NULL);
+	CHECK(r != NULL && r->line == 2);
+	table_set_free(&set);
+	unlink(paths[0]);
+}
+
+TEST(table_regex_limits_leave_ordinary_patterns_alone)
+{
+	struct table_set set;
+	char spec[128], name[256];
+
+	/* S25R-style patterns need a few hundred steps on any 255-byte
+	 * name: far below the limit, so they never turn into refusals. */
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"/^[^.]*[0-9][^0-9.]+[0-9]/ 450 s25r1\n"
+		"/^([^.]+\\.)?[0-9][^.]*\\.[^.]+\\..+\\.[a-z]/ 450 s25r3\n"
+		"/^[^.]*[0-9]\\.[^.]*[0-9]\\.[^.]+\\..+\\./ 450 s25r5\n"
+		"/(.+)\\.(.+)\\.(.+)\\.(.+)$/ OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	hostile_name(name, '0');
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_PASS);
+	hostile_name(name, 'a');
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_PASS);
+	CHECK_EQ_INT(name_action(&set, "p1234-ipbf5.example.ne.jp"), MXG_ACT_GREYLIST);
+	table_set_free(&set);
+	unlink(paths[0]);
+}
