@@ -582,3 +582,17 @@ TEST(config_responder_tarpit_throttle_keys)
 	CHECK_EQ_INT(c.greylist_prefix_v4, 0);
 	CHECK_EQ_INT(c.responder_port, 2525);
 }
+
+TEST(config_dnsbl_zone_errors_name_the_line)
+{
+	struct mxg_conf c;
+	char path[64];
+
+	conf_defaults(&c);
+	CHECK_EQ_INT(load_text(&c,
+		"queue = 1\n"
+		"dnsbl_sites = zen.spamhaus.org*2, bl..example\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 2, "dnsbl_sites: \"bl..example\" is not a DNS zone: "
+		      "empty label"));
+	CHECK_EQ_STR(c.dnsbl_sites, "");
+}
