@@ -277,9 +277,10 @@ static char *skip_blanks(char *s)
 
 /*
  * load_file - read every logical line of t->path, as Postfix's readlline()
- * does: a line whose first non-blank is '#' is a comment wherever it is;
- * an empty or blank line ends an entry; a line starting with blanks
- * continues the entry before it. The blanks before an entry are never
+ * does: a line whose first non-blank is '#' is a comment (an indented one
+ * is skipped, one at the start of its line ends the entry before it, as
+ * an empty or blank line does); a line starting with blanks continues
+ * the entry before it. The blanks before an entry are never
  * part of it: a first line that starts with blanks, with no entry to
  * continue, starts one (an empty key would be read as key[-1]).
  */
