@@ -60,9 +60,10 @@
  *	TABLE_REGEX_DEPTH_LIMIT (heap at most TABLE_REGEX_HEAP_LIMIT_KIB KiB).
  *	The S25R rules need under 200 of the match limit on any such name.
  *	Measured worst case for one rule on hostile 255-byte names
- *	(tests/bench/regex_bench.c, make bench): about 0.5 ms with the PCRE2
- *	JIT, 2.5 ms without it, against 14-28 ms (JIT) and over 100 ms
- *	(interpreter) at PCRE2's default limit of 10,000,000.
+ *	(tests/bench/regex_bench.c, make bench): 0.25-0.5 ms with the PCRE2
+ *	JIT, 1.4-2.5 ms without it (on a shared 2-core machine), against
+ *	14-28 ms (JIT) and over 100 ms (interpreter) at PCRE2's default
+ *	limit of 10,000,000.
  */
 #ifndef MXG_TABLE_H
 #define MXG_TABLE_H

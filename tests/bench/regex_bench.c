@@ -165,6 +165,41 @@ static __u64 s25r_worst(void)
 	return worst;
 }
 
+/* s25r_rule_worst - the slowest name for S25R rule i alone, compiled as
+ * s25r.c compiles it (caseless, JIT), in ns */
+static __u64 s25r_rule_worst(int rule)
+{
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	PCRE2_SIZE off;
+	pcre2_code *re;
+	__u64 worst = 0;
+	int err;
+
+	re = pcre2_compile((PCRE2_SPTR)s25r_pattern(rule), PCRE2_ZERO_TERMINATED,
+			   PCRE2_CASELESS, &err, &off, NULL);
+	if (!re || !md)
+		msg_fatal("regex_bench: S25R rule %d does not compile", rule);
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	for (size_t n = 0; n < N_NAMES; n++) {
+		__u64 best = ~0ULL;
+
+		for (int i = 0; i < REPEAT; i++) {
+			__u64 t = fine_ns();
+
+			(void)pcre2_match(re, (PCRE2_SPTR)names[n], NAME_LEN, 0, 0,
+					  md, NULL);
+			t = fine_ns() - t;
+			if (t < best)
+				best = t;
+		}
+		if (best > worst)
+			worst = best;
+	}
+	pcre2_code_free(re);
+	pcre2_match_data_free(md);
+	return worst;
+}
+
 /* main - one line per pattern, then the S25R rules */
 int main(void)
 {
@@ -197,6 +232,21 @@ int main(void)
 	       (double)worst_interp / 1e6);
 	printf("built-in S25R rules (all %d in a row), worst name: %.2f us\n",
 	       S25R_ALL, (double)s25r_worst() / 1e3);
+	{
+		__u64 worst = 0;
+		int slowest = 1;
+
+		for (int i = 1; i <= S25R_ALL; i++) {
+			__u64 t = s25r_rule_worst(i);
+
+			if (t > worst) {
+				worst = t;
+				slowest = i;
+			}
+		}
+		printf("slowest single S25R rule (%s), worst name: %.2f us\n",
+		       s25r_name(slowest), (double)worst / 1e3);
+	}
 	s25r_free();
 	return 0;
 }
