@@ -219,11 +219,40 @@ def dnsbl():
         + b"\x04\x01" + ans(2, []) + b"\x02" + ans(0, [(192, 0, 2, 1)]) + b"\x05")
 
 
+def dictionaries():
+    """libFuzzer dictionaries (tests/fuzz/<target>.dict): the words of
+    each syntax, the config keys taken from config.c's key table."""
+    import re
+    with open(os.path.join(TOP, "daemon", "config.c")) as f:
+        keys = re.findall(r'\{ "([a-z0-9_]+)", KEY_', f.read())
+    words = {
+        "config": keys + [" = ", "#", ",", "ms", "s", "m", "h", "d", "0x", "off",
+                          "/", "pass", "block", "greylist", "tarpit", "throttle",
+                          "none", "hash:", "cidr:", "pcre:", "[", "]", "::", "\n"],
+        "table": ["OK", "REJECT", "DISCARD", "DEFER", "DUNNO", "450", "554",
+                  "unknown", "!/", "/i", "/x", "/s", "/m", "\n", "\n\t", "#",
+                  "(a+)+$", "[0-9]", "\\.", "::", "/24", "/64", "192.0.2."],
+        "country": ["/8", "/24", "/32", "/48", "/96", "/128", "::", "::ffff:",
+                    "0.0.0.0/0", "#", "\n", "\r\n"],
+        "dnsbl_sites": ["=127.0.0.", "[", "..", ";", "]", "*", "*-", ".", ",",
+                        "255", "zen.spamhaus.org"],
+        "responder": ["\r\n", "\n", "QUIT", "quit ", "EHLO ", "HELO ", "MAIL FROM:<>",
+                      "RCPT TO:<>", "DATA", "NOOP"],
+    }
+    for target, ws in words.items():
+        with open(os.path.join(TOP, "tests", "fuzz", target + ".dict"), "w") as f:
+            f.write("# %s.dict - written by make_corpus.py\n" % target)
+            for w in ws:
+                esc = "".join(c if c.isprintable() and c not in '"\\' else
+                              "\\x%02x" % ord(c) for c in w)
+                f.write('"%s"\n' % esc)
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     for make in (config, table, country, dnsbl_sites, parse, names, responder,
-                 resolve, dnsbl):
+                 resolve, dnsbl, dictionaries):
         make()
 
 

@@ -40,13 +40,14 @@ result() {
 # fuzz_for TARGET SECONDS CORPUS - one timed run; its last lines shown
 fuzz_for() {
 	local t=$1 secs=$2 corpus=$3 bin=$BUILD/fuzz/fuzz_$1 log rc
-	local art=$BUILD/fuzz/artifacts/$t/
+	local art=$BUILD/fuzz/artifacts/$t/ dict=()
 	mkdir -p "$corpus" "$art"
+	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
 	log=$(mktemp)
 	# -close_fd_mask=2: the code's own warnings (bad lines, regex errors)
 	# stay off the terminal; libFuzzer's and the sanitizers' reports do not.
 	"$bin" -max_total_time="$secs" -timeout="$TIMEOUT" -rss_limit_mb=2048 \
-		-close_fd_mask=2 -print_final_stats=1 -artifact_prefix="$art" \
+		-close_fd_mask=2 -print_final_stats=1 -artifact_prefix="$art" "${dict[@]}" \
 		"$corpus" "tests/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
