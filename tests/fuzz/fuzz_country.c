@@ -7,11 +7,13 @@
  * The input is split at its first 0xff byte: what comes before is
  * cn.zone (action block), what comes after is kr.ipv6.zone (greylist).
  * Properties: every complaint names a line its file has; a set that
- * fails is empty; the built table answers every probe (each entry's
+ * fails is empty; no file yields more entries than it has lines that can
+ * hold a network (not blank, comment aside); the built table answers every probe (each entry's
  * first and last address, the addresses next to them, fixed ones) as
  * the reference does: the longest prefix holding the address over the
  * 128-bit form, the later entry among equal ones (country_table.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +35,28 @@ static void report(const char *msg)
 		fuzz_check_report(msg, cn_path, cn_lines);
 	else
 		fuzz_check_report(msg, kr_path, kr_lines);
+}
+
+/* network_lines - the lines of a file that can hold a network: not
+ * blank once a comment ('#' to the end of the line) is taken off. A set
+ * with more entries than that made one out of a comment or out of the
+ * rest of a line (fgets cut lines at 255 bytes). */
+static size_t network_lines(const uint8_t *data, size_t size)
+{
+	size_t n = 0;
+	int text = 0, comment = 0;
+
+	for (size_t i = 0; i <= size; i++) {
+		if (i == size || data[i] == '\n') {
+			n += text;
+			text = comment = 0;
+		} else if (data[i] == '#') {
+			comment = 1;
+		} else if (!comment && !isspace(data[i])) {
+			text = 1;
+		}
+	}
+	return n;
 }
 
 /* contains - does the prefix (addr, len) hold the address a? */
@@ -135,6 +159,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (bad) {
 		FUZZ_CHECK(set.n == 0 && set.entries == NULL, "a bad set is not empty");
 		return 0;
+	}
+	{
+		size_t cn = 0, kr = 0;
+
+		for (size_t i = 0; i < set.n; i++)
+			*(set.entries[i].value.cc[0] == 'c' ? &cn : &kr) += 1;
+		FUZZ_CHECK(cn <= network_lines(data, cn_size), "%zu cn entries from "
+			   "%zu lines that can hold one", cn, network_lines(data, cn_size));
+		FUZZ_CHECK(kr <= (sep ? network_lines(sep + 1, size - cn_size - 1) : 0),
+			   "%zu kr entries from fewer lines", kr);
 	}
 	err = country_table_build(&set, &t);
 	if (err) {
