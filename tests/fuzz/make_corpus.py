@@ -66,7 +66,7 @@ def table():
         "/^unknown$/ 450 no reverse\n!/\\.jp$/ DUNNO\n"
         "/^[^.]*[0-9][^0-9.]+[0-9]/\n    REJECT continued line\n"
         "/^Case\\.example$/i OK\n")
-    put("table", "pcre_bomb", "\2/(a+)+$/ REJECT\n!/(a+)+$/ OK\n" + HOSTILE + "\n")
+    put("table", "pcre_bomb", "\2/(a+)+$/ REJECT\n!/(a+)+$/ OK\n# " + HOSTILE + "\n")
     put("table", "pcre_flags", "\2/^mx\\d+\\./x OK\n/a.b/s DEFER\n/^x/m 550\n")
 
 
@@ -76,7 +76,9 @@ def country():
         b"\xff2001:db8:1::/48\n")
     put("country", "overlap", b"0.0.0.0/0\n10.0.0.0/8\n10.1.0.0/16\n10.1.2.3\n"
         b"\xff::/0\n::ffff:0:0/96\n2001:db8::/32\n2001:db8::1/128\n")
-    put("country", "long_comment", "# " + "c" * 300 + " 0.0.0.0/0\n1.0.1.0/24\n")
+    # fgets() of 256 bytes cut this comment right before "0.0.0.0/0".
+    put("country", "long_comment", "# " + "c" * 253 + "0.0.0.0/0\n1.0.1.0/24\n")
+    put("country", "long_comment_2", "# " + "c" * 300 + " 0.0.0.0/0\n1.0.1.0/24\n")
     put("country", "crlf", "1.0.1.0/24\r\n# comment\r\n2001:db8::/32 \r\n")
     put("country", "bad", "1.0.1.0/24\n1.0.1.0/33\nnot a network\n")
 
