@@ -22,17 +22,23 @@ static void collect(const char *msg)
 	n_msgs++;
 }
 
-/* write_file - a temporary table file i with text */
-static const char *write_file(int i, const char *text)
+/* write_bytes - temporary table file i with len bytes (NUL bytes allowed) */
+static const char *write_bytes(int i, const char *text, size_t len)
 {
 	int fd;
 
 	snprintf(paths[i], sizeof(paths[i]), "/tmp/mxgate-table-test.XXXXXX");
 	fd = mkstemp(paths[i]);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
 		test_fail(__FILE__, __LINE__, "cannot write %s", paths[i]);
 	close(fd);
 	return paths[i];
+}
+
+/* write_file - a temporary table file i with text */
+static const char *write_file(int i, const char *text)
+{
+	return write_bytes(i, text, strlen(text));
 }
 
 /* load - "type:path" specs into set, collecting messages */
@@ -193,19 +199,6 @@ TEST(table_shipped_provider_allowlist_loads)
 	CHECK_EQ_INT(name_action(&set, "nx3oBP03-05.ezweb.ne.jp"), MXG_ACT_PASS);
 	CHECK_EQ_INT(name_action(&set, "google.com.example.net"), -1);
 	table_set_free(&set);
-}
-
-/* write_bytes - table file i with len bytes (NUL bytes allowed) */
-static const char *write_bytes(int i, const char *text, size_t len)
-{
-	int fd;
-
-	snprintf(paths[i], sizeof(paths[i]), "/tmp/mxgate-table-test.XXXXXX");
-	fd = mkstemp(paths[i]);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		test_fail(__FILE__, __LINE__, "cannot write %s", paths[i]);
-	close(fd);
-	return paths[i];
 }
 
 TEST(table_leading_blanks_are_skipped_not_keys)
