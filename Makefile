@@ -30,7 +30,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # Sources the unit tests link (no BPF object or skeleton needed; maps.c
 # only makes syscalls on pinned maps): shared by mxgated, mxgatectl and
 # the unit tests.
-CORE_SRCS := daemon/config.c daemon/log.c daemon/s25r.c daemon/names.c \
+CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
 	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
 	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c \
@@ -139,6 +139,45 @@ $(BUILD)/country_bench: tests/bench/country_bench.c $(COUNTRY_BENCH_BPF) $(HDRS)
 # name order). Not part of check: numbers, not pass/fail.
 bench: all $(BUILD)/tc_bench $(BUILD)/syn_flood $(BUILD)/mem_fill $(BUILD)/country_bench
 	BUILD=$(BUILD) tests/bench/run.sh
+
+# --- Parsers under hostile input (issue 12): the regex cost bench, and
+# the fuzz targets (tests/fuzz/). Kept in one block.
+# What one hostile reverse name costs per pcre rule and for S25R.
+$(BUILD)/regex_bench: tests/bench/regex_bench.c daemon/table.c daemon/lines.c \
+		daemon/log.c daemon/addr.c daemon/s25r.c $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tests/bench/regex_bench.c daemon/table.c \
+		daemon/lines.c daemon/log.c daemon/addr.c daemon/s25r.c $(PKG_LIBS)
+bench: $(BUILD)/regex_bench
+
+# One libFuzzer target per parser (tests/fuzz/fuzz_<target>.c), linked
+# with the core sources built once more with clang, ASan, UBSan and
+# coverage. `make fuzz` runs each for FUZZ_SECONDS; `make check` builds
+# them and tests/run-all.sh runs each for a few seconds and every saved
+# regression input once (tests/fuzz/run.sh).
+FUZZ_TARGETS := config table country dnsbl_sites parse names responder resolve dnsbl
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_OBJS := $(CORE_SRCS:daemon/%.c=$(BUILD)/fuzz/%.o)
+FUZZ_CFLAGS := -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Idaemon -Itests/fuzz \
+	$(PKG_CFLAGS) -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_SECONDS ?= 600
+
+$(BUILD)/fuzz/%.o: daemon/%.c $(HDRS) | $(BUILD)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) $(HDRS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh long
+
+.SECONDARY: $(FUZZ_OBJS)
+check: $(FUZZ_BINS)
+# --- end of the issue 12 block
 
 unit-test: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests

@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "config.h"
 #include "log.h"
+#include "lines.h"
 #include "country.h"
 #include "dnsbl_sites.h"
 #include "names.h"
@@ -937,60 +938,20 @@ static void check_whole(struct parse_ctx *ctx, const struct mxg_conf *c)
 		    "(%us)", c->dnsbl_min_ttl, c->dnsbl_max_ttl);
 }
 
-enum { LINE_LONG = 1, LINE_NUL = 2 };	/* read_line flags */
-
-/* read_line - the next line, without its newline, into buf (size bytes);
- * returns 0 at end of file or on a read error (*err). A line that does
- * not fit, or holds a NUL byte, is consumed whole and flagged rather than
- * cut short. */
-static int read_line(FILE *f, char *buf, size_t size, int *flags, int *err)
-{
-	size_t n = 0;
-	int ch, any = 0;
-
-	*flags = 0;
-	errno = 0;
-	while ((ch = getc(f)) != EOF) {
-		any = 1;
-		if (ch == '\n')
-			break;
-		if (ch == 0)
-			*flags |= LINE_NUL;
-		if (n + 1 < size)
-			buf[n++] = (char)ch;
-		else
-			*flags |= LINE_LONG;
-	}
-	buf[n] = 0;
-	if (ch == EOF && ferror(f)) {
-		*err = errno ? errno : EIO;
-		return 0;		/* a partial line is not applied */
-	}
-	return any;
-}
-
-/* report_file - "FILE: reason" for a file that cannot be read */
-static void report_file(const struct parse_ctx *ctx, const char *why)
-{
-	msg_at(ctx->report, ctx->path, 0, "%s", why);
-}
-
-/* parse_file - every line of f into work */
-static void parse_file(struct parse_ctx *ctx, FILE *f, struct mxg_conf *work)
+/* parse_file - every line of lr into work; the reader reports over-long
+ * lines and NUL bytes with FILE:LINE (lines.h) */
+static void parse_file(struct parse_ctx *ctx, struct lines *lr,
+		       struct mxg_conf *work)
 {
 	struct seen seen[N_KEYS] = { { 0, NULL } };	/* per key */
-	char line[LINE_MAX_LEN + 1];
-	int flags;
+	char *line;
 
-	while (read_line(f, line, sizeof(line), &flags, &ctx->read_errno)) {
-		ctx->line++;
-		if (flags & LINE_LONG)
-			bad(ctx, "line longer than %d bytes", LINE_MAX_LEN);
-		else if (flags & LINE_NUL)
-			bad(ctx, "line contains a NUL byte");
-		else
-			parse_line(ctx, line, work, seen);
+	while ((line = lines_next(lr))) {
+		ctx->line = lr->lineno;
+		parse_line(ctx, line, work, seen);
 	}
+	ctx->errors += lr->bad;
+	ctx->read_errno = lr->read_errno;
 }
 
 /* conf_load - apply path on top of c; c unchanged unless all lines are good */
@@ -998,25 +959,20 @@ int conf_load(struct mxg_conf *c, const char *path, void (*report)(const char *m
 {
 	struct parse_ctx ctx = { .path = path, .report = report };
 	struct mxg_conf *work = NULL;	/* c as the file would leave it */
-	FILE *f;
+	struct lines lr;
 	int rc = -1;
 
-	f = fopen(path, "r");
-	if (!f) {
-		report_file(&ctx, strerror(errno));
-		goto out;
-	}
+	if (lines_open(&lr, path, LINE_MAX_LEN, report) < 0)
+		return -1;		/* reported as "FILE: reason" */
 	work = malloc(sizeof(*work));
 	if (!work) {
-		report_file(&ctx, strerror(ENOMEM));
+		msg_at(report, path, 0, "%s", strerror(ENOMEM));
 		goto out;
 	}
 	*work = *c;
-	parse_file(&ctx, f, work);
-	if (ctx.read_errno) {		/* e.g. a directory: EISDIR */
-		report_file(&ctx, strerror(ctx.read_errno));
+	parse_file(&ctx, &lr, work);
+	if (ctx.read_errno)		/* e.g. a directory: EISDIR, reported */
 		goto out;
-	}
 	if (ctx.errors == 0)
 		check_whole(&ctx, work);
 	if (ctx.errors == 0)
@@ -1024,8 +980,7 @@ int conf_load(struct mxg_conf *c, const char *path, void (*report)(const char *m
 	rc = ctx.errors;
 out:
 	free(work);
-	if (f)
-		fclose(f);
+	lines_close(&lr);
 	return rc;
 }
 

@@ -11,8 +11,13 @@
 #include "addr.h"
 #include "country.h"
 #include "country_table.h"
+#include "lines.h"
 #include "log.h"
 #include "names.h"
+
+/* Longest line of a country file: ipdeny lines are under 50 bytes; a
+ * longer one is refused with FILE:LINE, never cut into two lines. */
+#define COUNTRY_LINE_MAX 1024
 
 /* action_for - the configured action of cc, or default_action */
 static int action_for(const char *actions, const char cc[2], unsigned default_action)
@@ -90,22 +95,22 @@ static int add(struct country_set *set, const struct mxg_key *k, const char cc[2
 static int load_file(const char *path, const char cc[2], int action,
 		     struct country_set *set, void (*report)(const char *))
 {
-	char line[256];
-	int lineno = 0, bad = 0;
-	FILE *f = fopen(path, "r");
+	struct lines lr;
+	int bad = 0;
+	char *s;
 
-	if (!f) {
-		msg_at(report, path, 0, "%s", strerror(errno));
+	if (lines_open(&lr, path, COUNTRY_LINE_MAX, report) < 0)
 		return 1;
-	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((s = lines_next(&lr))) {
 		struct mxg_key k;
-		char *s = line, *e;
+		char *e;
 
-		lineno++;
+		/* A comment runs to the end of the line; blanks (a CR of a
+		 * CRLF file too) around the network are not part of it. */
+		s[strcspn(s, "#")] = 0;
 		while (isspace((unsigned char)*s))
 			s++;
-		e = s + strcspn(s, "#\r\n");
+		e = s + strlen(s);
 		while (e > s && isspace((unsigned char)e[-1]))
 			e--;
 		*e = 0;
@@ -113,18 +118,19 @@ static int load_file(const char *path, const char cc[2], int action,
 			continue;
 		/* A bare address is a host route, as in ipdeny's files. */
 		if (addr_parse(s, &k) < 0) {
-			msg_at(report, path, lineno, "\"%s\" is not an IPv4 or "
+			msg_at(report, path, lr.lineno, "\"%s\" is not an IPv4 or "
 				   "IPv6 network", s);
 			bad++;
 			continue;
 		}
 		if (add(set, &k, cc, action) < 0) {
-			msg_at(report, path, lineno, "out of memory");
+			msg_at(report, path, lr.lineno, "out of memory");
 			bad++;
 			break;
 		}
 	}
-	fclose(f);
+	bad += lr.bad + (lr.read_errno != 0);
+	lines_close(&lr);
 	return bad;
 }
 

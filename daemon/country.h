@@ -14,7 +14,9 @@
  *	void country_set_free(struct country_set *set);
  * DESCRIPTION
  *	The directory holds ipdeny-style files, one CIDR (IPv4 or IPv6) a
- *	line: cn.zone, cn-aggregated.zone, cn.ipv6.zone ... The country code
+ *	line ('#' starts a comment, blanks around the network are ignored;
+ *	a line over 1,024 bytes or with a NUL byte is a bad line, see
+ *	lines.h): cn.zone, cn-aggregated.zone, cn.ipv6.zone ... The country code
  *	is the first two letters of the file name; files not ending in
  *	.zone are ignored. actions maps codes to actions ("cn:block,
  *	br:greylist"); other countries get default_action; a country whose

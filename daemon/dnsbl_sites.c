@@ -79,6 +79,55 @@ static int parse_filter(const char *text, struct dnsbl_site *s)
 	return *p ? -1 : 0;
 }
 
+/* zone_check - a zone as DNS takes it: labels of 1..63 letters, digits,
+ * '-' or '_', and short enough that the longest query name, IPv6's 32
+ * nibble labels before it, fits in 253 bytes (c-ares refuses a longer
+ * one, and the list would silently never score IPv6 clients). A
+ * trailing dot (the absolute form) is dropped, in place. */
+static int zone_check(char *zone, char *why, size_t len)
+{
+	size_t n = strlen(zone), label = 0;
+
+	if (n > 1 && zone[n - 1] == '.' && zone[n - 2] != '.')
+		zone[--n] = 0;
+	if (n == 0) {
+		snprintf(why, len, "empty DNS zone");
+		return -1;
+	}
+	if (strspn(zone, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789.-_") != n) {
+		snprintf(why, len, "\"%s\" is not a DNS zone (letters, digits, "
+			 "'-', '_' and dots)", zone);
+		return -1;
+	}
+	for (const char *p = zone;; p++) {
+		if (*p && *p != '.') {
+			label++;
+			continue;
+		}
+		if (label == 0) {
+			snprintf(why, len, "\"%s\" is not a DNS zone: empty label",
+				 zone);
+			return -1;
+		}
+		if (label > DNSBL_LABEL_MAX) {
+			snprintf(why, len, "\"%s\" is not a DNS zone: a label "
+				 "longer than %d bytes", zone, DNSBL_LABEL_MAX);
+			return -1;
+		}
+		if (!*p)
+			break;
+		label = 0;
+	}
+	if (n > DNSBL_ZONE_LEN_MAX) {
+		snprintf(why, len, "DNS zone of %zu bytes: at most %d, so that "
+			 "an IPv6 query name (32 nibble labels, then the zone) "
+			 "fits in %d", n, DNSBL_ZONE_LEN_MAX, DNSBL_QNAME_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 /* parse_site - "zone[=filter][*weight]" */
 static int parse_site(char *item, struct dnsbl_site *s, char *why, size_t len)
 {
@@ -106,12 +155,8 @@ static int parse_site(char *item, struct dnsbl_site *s, char *why, size_t len)
 			return -1;
 		}
 	}
-	if (!*item || strlen(item) >= sizeof(s->zone) || item[0] == '.' ||
-	    strspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "0123456789.-_") != strlen(item)) {
-		snprintf(why, len, "\"%s\" is not a DNS zone", item);
+	if (zone_check(item, why, len) < 0)
 		return -1;
-	}
 	snprintf(s->zone, sizeof(s->zone), "%s", item);
 	return 0;
 }

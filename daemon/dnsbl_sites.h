@@ -13,8 +13,12 @@
  *	"zone[=filter][*weight]" as in Postfix postscreen_dnsbl_sites:
  *	"zen.spamhaus.org=127.0.0.[2..11]*3", "list.dnswl.org=127.0.[0..255].
  *	[1..3]*-2". A filter octet is a number, [a..b], or [a;b;c]; without a
- *	filter any listing counts; the weight defaults to 1. Returns the
- *	number of sites, or -1 with the reason in why.
+ *	filter any listing counts; the weight defaults to 1. The zone is
+ *	checked as DNS would: labels of 1..63 letters, digits, '-' or '_',
+ *	at most DNSBL_ZONE_LEN_MAX (189) bytes so that the IPv6 query name
+ *	fits in 253; a trailing dot is dropped. Returns the number of sites,
+ *	or -1 with the reason in why (the config loader reports it with
+ *	FILE:LINE).
  *
  *	dnsbl_answer_valid() says whether an A answer is a listing at all:
  *	inside 127.0.0.0/8 and not 127.255.255.0/24 (the lists' error codes,
@@ -31,7 +35,13 @@
 #include "mxgate.h"
 
 #define DNSBL_MAX_SITES	16
-#define DNSBL_ZONE_MAX	192
+#define DNSBL_QNAME_MAX	253		/* a DNS name, in text, no final dot */
+#define DNSBL_LABEL_MAX	63
+/* The IPv6 query name is 32 nibble labels ("x.", 64 bytes), then the zone. */
+#define DNSBL_ZONE_LEN_MAX (DNSBL_QNAME_MAX - 64)
+#define DNSBL_ZONE_MAX	192		/* zone buffer: 189 bytes and a NUL */
+
+_Static_assert(DNSBL_ZONE_LEN_MAX < DNSBL_ZONE_MAX, "a zone fits its buffer");
 
 struct dnsbl_site {
 	char zone[DNSBL_ZONE_MAX];	/* e.g. zen.spamhaus.org */

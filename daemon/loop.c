@@ -163,15 +163,31 @@ static void run_timers(struct loop *l)
 	} while (fired);
 }
 
+/* coarse_tick_ns - how far now_ns() may lag the clock epoll sleeps on */
+static __u64 coarse_tick_ns(void)
+{
+	static __u64 tick;	/* 4 ms at HZ=250; asked once */
+	struct timespec res;
+
+	if (!tick)
+		tick = clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 ?
+		       (__u64)res.tv_sec * NS_PER_S + (__u64)res.tv_nsec : NS_PER_MS;
+	return tick;
+}
+
 /* wait_ms - how long epoll may sleep: until the first timer, at most max */
 static int wait_ms(const struct loop *l, int max_ms)
 {
-	__u64 now = now_ns();
+	__u64 now = now_ns(), tick = coarse_tick_ns();
 	int ms = max_ms;
 
 	for (const struct loop_timer *t = l->timers; t; t = t->next) {
-		/* Round up, so that we never wake a hair early and spin. */
-		__u64 d = t->due_ns <= now ? 0 : (t->due_ns - now + NS_PER_MS - 1) / NS_PER_MS;
+		/* Round up, and add one tick of the coarse clock the timers
+		 * run on: it lags the clock epoll sleeps on by up to a tick,
+		 * and a timer found not yet due when the sleep ends would
+		 * wait a whole round more (never wake a hair early). */
+		__u64 d = t->due_ns <= now ? 0 :
+			  (t->due_ns - now + tick + NS_PER_MS - 1) / NS_PER_MS;
 		int dm = d > 0x7fffffff ? 0x7fffffff : (int)d;
 
 		if (ms < 0 || dm < ms)

@@ -245,35 +245,43 @@ int hostname_valid(const char *name)
 	return total > 0 && total < RESOLVE_NAME_MAX;
 }
 
+/* resolve_parse_forward - does a raw A (IPv4 addr) or AAAA answer hold
+ * addr? FCRDNS_PASS or FCRDNS_FAIL; *rc is c-ares's parse status */
+enum fcrdns_status resolve_parse_forward(const unsigned char *abuf, int alen,
+					 const struct mxg_key *addr, int *rc)
+{
+	struct ares_addrttl a4[RESOLVE_ADDRS_MAX];
+	struct ares_addr6ttl a6[RESOLVE_ADDRS_MAX];
+	int n = RESOLVE_ADDRS_MAX;
+
+	if (addr_is_v4(addr)) {
+		*rc = ares_parse_a_reply(abuf, alen, NULL, a4, &n);
+		for (int i = 0; *rc == ARES_SUCCESS && i < n; i++)
+			if (!memcmp(&a4[i].ipaddr, addr->addr + 12, 4))
+				return FCRDNS_PASS;
+	} else {
+		*rc = ares_parse_aaaa_reply(abuf, alen, NULL, a6, &n);
+		for (int i = 0; *rc == ARES_SUCCESS && i < n; i++)
+			if (!memcmp(&a6[i].ip6addr, addr->addr, 16))
+				return FCRDNS_PASS;
+	}
+	return FCRDNS_FAIL;
+}
+
 /* forward_done - A/AAAA of the PTR name: does it contain the client? */
 static void forward_done(void *arg, int status, int timeouts,
 			 unsigned char *abuf, int alen)
 {
 	struct resolve_req *req = arg;
-	struct ares_addrttl a4[32];
-	struct ares_addr6ttl a6[32];
-	int n = 32, rc;
+	enum fcrdns_status outcome;
+	int rc;
 
 	(void)timeouts;
 	/* The name exists (it came from the PTR) but has no address. */
 	if (query_failed(req, status, FCRDNS_FAIL))
 		return;
-	if (addr_is_v4(&req->key)) {
-		rc = ares_parse_a_reply(abuf, alen, NULL, a4, &n);
-		for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
-			if (!memcmp(&a4[i].ipaddr, req->key.addr + 12, 4)) {
-				finish(req, FCRDNS_PASS);
-				return;
-			}
-	} else {
-		rc = ares_parse_aaaa_reply(abuf, alen, NULL, a6, &n);
-		for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
-			if (!memcmp(&a6[i].ip6addr, req->key.addr, 16)) {
-				finish(req, FCRDNS_PASS);
-				return;
-			}
-	}
-	if (rc != ARES_SUCCESS && rc != ARES_ENODATA) {
+	outcome = resolve_parse_forward(abuf, alen, &req->key, &rc);
+	if (outcome != FCRDNS_PASS && rc != ARES_SUCCESS && rc != ARES_ENODATA) {
 		char addr[ADDR_STRLEN];
 
 		addr_format(&req->key, addr, sizeof(addr));
@@ -281,7 +289,40 @@ static void forward_done(void *arg, int status, int timeouts,
 			 addr_is_v4(&req->key) ? "A" : "AAAA",
 			 req->result.name, ares_strerror(rc));
 	}
-	finish(req, FCRDNS_FAIL);
+	finish(req, outcome);
+}
+
+/* resolve_parse_ptr - the PTR name of a raw answer about addr, into name
+ * (len bytes): FCRDNS_PASS when it is a host name to confirm, FCRDNS_NONE
+ * when the answer holds no PTR, FCRDNS_FAIL when it cannot be confirmed
+ * (c-ares refused it: *rc says why; or it is not a valid host name: name
+ * holds it, with every byte outside 0x21-0x7e made '?') */
+enum fcrdns_status resolve_parse_ptr(const unsigned char *abuf, int alen,
+				     const struct mxg_key *addr, char *name,
+				     size_t len, int *rc)
+{
+	struct hostent *host = NULL;
+	int v4 = addr_is_v4(addr);
+
+	name[0] = 0;
+	*rc = ares_parse_ptr_reply(abuf, alen, v4 ? addr->addr + 12 : addr->addr,
+				   v4 ? 4 : 16, v4 ? AF_INET : AF_INET6, &host);
+	if (*rc != ARES_SUCCESS || !host || !host->h_name) {
+		if (host)
+			ares_free_hostent(host);
+		if (*rc == ARES_SUCCESS)
+			*rc = ARES_EBADRESP;	/* success without a name */
+		return *rc == ARES_ENODATA ? FCRDNS_NONE : FCRDNS_FAIL;
+	}
+	snprintf(name, len, "%s", host->h_name);
+	ares_free_hostent(host);
+	if (hostname_valid(name))
+		return FCRDNS_PASS;
+	/* Kept printable for the log line that says so. */
+	for (char *p = name; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			*p = '?';
+	return FCRDNS_FAIL;
 }
 
 /* ptr_done - PTR answer: validate the name, then ask for its addresses */
@@ -289,42 +330,28 @@ static void ptr_done(void *arg, int status, int timeouts,
 		     unsigned char *abuf, int alen)
 {
 	struct resolve_req *req = arg;
-	struct hostent *host = NULL;
 	int v4 = addr_is_v4(&req->key);
+	enum fcrdns_status outcome;
 	char addr[ADDR_STRLEN];
 	int rc;
 
 	(void)timeouts;
 	if (query_failed(req, status, FCRDNS_NONE))
 		return;
-	rc = ares_parse_ptr_reply(abuf, alen, v4 ? req->key.addr + 12 : req->key.addr,
-				  v4 ? 4 : 16, v4 ? AF_INET : AF_INET6, &host);
+	outcome = resolve_parse_ptr(abuf, alen, &req->key, req->result.name,
+				    sizeof(req->result.name), &rc);
 	addr_format(&req->key, addr, sizeof(addr));
-	if (rc != ARES_SUCCESS || !host || !host->h_name) {
-		if (host)
-			ares_free_hostent(host);
-		if (rc == ARES_ENODATA) {
-			finish(req, FCRDNS_NONE);
-			return;
-		}
+	if (outcome == FCRDNS_FAIL && rc != ARES_SUCCESS)
 		/* c-ares refuses a PTR name that is not a host name
 		 * (EBADRESP): an answer that cannot be confirmed. */
 		msg_warn("client=%s: PTR answer is not a valid host name (%s); "
 			 "treated as not confirmed", addr, ares_strerror(rc));
-		finish(req, FCRDNS_FAIL);
-		return;
-	}
-	snprintf(req->result.name, sizeof(req->result.name), "%s", host->h_name);
-	ares_free_hostent(host);
-	if (!hostname_valid(req->result.name)) {
-		/* A PTR that is not a host name cannot be forward-confirmed;
-		 * say so, and keep the text printable for the log line. */
-		for (char *p = req->result.name; *p; p++)
-			if (*p < 0x21 || *p > 0x7e)
-				*p = '?';
+	else if (outcome == FCRDNS_FAIL)
+		/* A PTR that is not a host name cannot be forward-confirmed. */
 		msg_warn("client=%s: PTR name \"%s\" is not a valid host "
 			 "name; treated as not confirmed", addr, req->result.name);
-		finish(req, FCRDNS_FAIL);
+	if (outcome != FCRDNS_PASS) {
+		finish(req, outcome);
 		return;
 	}
 	ares_query(req->resolver->channel, req->result.name, C_IN_CLASS, v4 ? T_A : T_AAAA,
@@ -385,22 +412,36 @@ static void deliver_ready(void *ctx)
 	}
 }
 
+/* resolve_parse_a - the addresses (at most max) and the smallest TTL of a
+ * raw A answer: their number, or -1 when c-ares refuses the answer */
+int resolve_parse_a(const unsigned char *abuf, int alen, __u8 (*addrs)[4],
+		    int max, int *ttl)
+{
+	struct ares_addrttl a4[RESOLVE_ADDRS_MAX];
+	int n = max < RESOLVE_ADDRS_MAX ? max : RESOLVE_ADDRS_MAX;
+
+	*ttl = 0;
+	if (ares_parse_a_reply(abuf, alen, NULL, a4, &n) != ARES_SUCCESS)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		memcpy(addrs[i], &a4[i].ipaddr, 4);
+		if (i == 0 || a4[i].ttl < *ttl)
+			*ttl = a4[i].ttl;
+	}
+	return n;
+}
+
 /* a_done - A answer: addresses and the smallest TTL to the caller */
 static void a_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct a_req *q = arg;
-	struct ares_addrttl a4[32];
-	__u8 addrs[32][4];
-	int n = 32, ttl = 0;
+	__u8 addrs[RESOLVE_ADDRS_MAX][4];
+	int n = -1, ttl = 0;
 
 	(void)timeouts;
-	if (status == ARES_SUCCESS &&
-	    ares_parse_a_reply(abuf, alen, NULL, a4, &n) == ARES_SUCCESS) {
-		for (int i = 0; i < n; i++) {
-			memcpy(addrs[i], &a4[i].ipaddr, 4);
-			if (i == 0 || a4[i].ttl < ttl)
-				ttl = a4[i].ttl;
-		}
+	if (status == ARES_SUCCESS)
+		n = resolve_parse_a(abuf, alen, addrs, RESOLVE_ADDRS_MAX, &ttl);
+	if (n >= 0) {
 		q->done(q->arg, 0, (const __u8 (*)[4])addrs, n, ttl);
 		free(q);
 		return;

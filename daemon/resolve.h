@@ -16,6 +16,14 @@
  *			     resolve_a_fn done, void *arg);
  *	const char *fcrdns_name(enum fcrdns_status s);
  *	int hostname_valid(const char *name);
+ *
+ *	enum fcrdns_status resolve_parse_ptr(const unsigned char *abuf,
+ *			int alen, const struct mxg_key *addr, char *name,
+ *			size_t len, int *rc);
+ *	enum fcrdns_status resolve_parse_forward(const unsigned char *abuf,
+ *			int alen, const struct mxg_key *addr, int *rc);
+ *	int resolve_parse_a(const unsigned char *abuf, int alen,
+ *			    __u8 (*addrs)[4], int max, int *ttl);
  * DESCRIPTION
  *	resolve_new() makes a c-ares channel whose sockets and retries run
  *	on the event loop l (loop.h). servers is a c-ares CSV list
@@ -49,10 +57,24 @@
  *
  *	resolve_free() cancels every request (done() is not called for
  *	FCrDNS requests; resolve_a() callers get -ECANCELED) and frees r.
+ *
+ *	The resolve_parse_*() functions are the step after c-ares, on the
+ *	raw bytes of an answer, without a channel (the c-ares callbacks call
+ *	them; the fuzz targets call them directly). resolve_parse_ptr():
+ *	the PTR name of an answer about addr into name: FCRDNS_PASS (a valid
+ *	host name, to be confirmed), FCRDNS_NONE (no PTR in the answer), or
+ *	FCRDNS_FAIL (c-ares refused the answer, *rc != ARES_SUCCESS; or the
+ *	name is not a host name, made printable in name).
+ *	resolve_parse_forward(): FCRDNS_PASS when an A (IPv4 addr) or AAAA
+ *	answer holds addr, else FCRDNS_FAIL; *rc is c-ares's parse status.
+ *	resolve_parse_a(): at most max (and RESOLVE_ADDRS_MAX) addresses of
+ *	an A answer and their smallest TTL; their number, or -1 when c-ares
+ *	refuses the answer.
  */
 #ifndef MXG_RESOLVE_H
 #define MXG_RESOLVE_H
 
+#include <stddef.h>
 #include <linux/types.h>
 #include "loop.h"
 #include "mxgate.h"
@@ -66,6 +88,7 @@ enum fcrdns_status {
 };
 
 #define RESOLVE_NAME_MAX 256
+#define RESOLVE_ADDRS_MAX 32	/* addresses taken from one answer */
 
 struct fcrdns_result {
 	enum fcrdns_status status;
@@ -88,5 +111,12 @@ void resolve_free(struct resolver *r);
 void resolve_query_a(void *resolver, const char *name, resolve_a_fn done, void *arg);
 const char *fcrdns_name(enum fcrdns_status s);
 int hostname_valid(const char *name);
+enum fcrdns_status resolve_parse_ptr(const unsigned char *abuf, int alen,
+				     const struct mxg_key *addr, char *name,
+				     size_t len, int *rc);
+enum fcrdns_status resolve_parse_forward(const unsigned char *abuf, int alen,
+					 const struct mxg_key *addr, int *rc);
+int resolve_parse_a(const unsigned char *abuf, int alen, __u8 (*addrs)[4],
+		    int max, int *ttl);
 
 #endif /* MXG_RESOLVE_H */

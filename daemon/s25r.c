@@ -81,10 +81,17 @@ int s25r_match(const char *hostname)
 {
 	if (!match)
 		msg_panic("s25r_match: called before s25r_init");
-	for (int i = 0; i < S25R_ALL; i++)
-		if (pcre2_match(rules[i], (PCRE2_SPTR)hostname, strlen(hostname),
-				0, 0, match, NULL) >= 0)
+	for (int i = 0; i < S25R_ALL; i++) {
+		int rc = pcre2_match(rules[i], (PCRE2_SPTR)hostname,
+				     strlen(hostname), 0, 0, match, NULL);
+
+		/* An error is a hit, never "clean": these patterns are linear
+		 * (a few hundred steps on any 255-byte name, far from PCRE2's
+		 * limits), so only a lack of memory could cause one, and the
+		 * name must not pass because of it. */
+		if (rc != PCRE2_ERROR_NOMATCH)
 			return i + 1;
+	}
 	return 0;
 }
 

@@ -13,7 +13,8 @@
  *	them, the supplemental patterns of known dynamic pools (rules 7 and
  *	up, S25R_ALL in all) with PCRE2 (JIT where available),
  *	case-insensitive; returns 0 or -1. s25r_match() returns the number
- *	of the first rule that matches hostname, or 0 when none does. Rule 0
+ *	of the first rule that matches hostname (a PCRE2 error counts as a
+ *	match: never "clean" because of an error), or 0 when none does. Rule 0
  *	(no PTR, or FCrDNS failure) is decided by the resolver, not here.
  *	s25r_name() is a rule's name ("s25r0".."s25r6", "tpnet", ...);
  *	s25r_pattern() its regex text (NULL for rule 0 or out of range).

@@ -10,10 +10,13 @@
 #include <string.h>
 #include <strings.h>
 #include "addr.h"
+#include "clock.h"
+#include "lines.h"
 #include "log.h"
 #include "table.h"
 
 #define LOGICAL_LINE_MAX 4096
+#define REGEX_WARN_INTERVAL_NS	NS_PER_S	/* one warning a second */
 
 struct load_ctx {
 	const char *path;		/* for messages */
@@ -81,6 +84,8 @@ static int octet_prefix(const char *key, struct mxg_key *k)
 	char buf[INET_ADDRSTRLEN + 8];
 	int octets = 1;
 
+	if (!*key)
+		return -1;	/* key[strlen(key) - 1] below needs a byte */
 	for (const char *p = key; *p; p++) {
 		if (*p == '.')
 			octets++;
@@ -117,6 +122,10 @@ static int parse_hash(struct load_ctx *ctx, char *line, struct table_rule *r)
 		rest++;
 	if (*rest)
 		*rest++ = 0;
+	if (!*key) {		/* load_file strips blanks: cannot happen */
+		bad(ctx, "empty key");
+		return -1;
+	}
 	if (!strcasecmp(key, "unknown")) {
 		r->kind = RULE_UNKNOWN;
 	} else if (octet_prefix(key, &r->prefix) == 0 ||
@@ -209,6 +218,16 @@ static int parse_pcre(struct load_ctx *ctx, char *line, struct table_rule *r)
 		return -1;
 	}
 	(void)pcre2_jit_compile(r->regex, PCRE2_JIT_COMPLETE);
+	/* What a match error answers (see regex_matches): a refusal at
+	 * this rule's line, made now so that a lookup never allocates. */
+	r->on_error = calloc(1, sizeof(*r->on_error));
+	if (!r->on_error || !(r->on_error->text = strdup(TABLE_REGEX_ERROR_TEXT))) {
+		bad(ctx, "out of memory");
+		return -1;
+	}
+	r->on_error->kind = RULE_REGEX;
+	r->on_error->action = MXG_ACT_BLOCK;
+	r->on_error->line = ctx->line;
 	return split_action(ctx, end, r);
 }
 
@@ -218,6 +237,10 @@ static void rule_free(struct table_rule *r)
 	free(r->domain);
 	free(r->text);
 	pcre2_code_free(r->regex);
+	if (r->on_error) {
+		free(r->on_error->text);
+		free(r->on_error);
+	}
 }
 
 /* add_entry - parse one logical line into t */
@@ -244,53 +267,90 @@ static void add_entry(struct load_ctx *ctx, struct table *t, char *line)
 	t->rules[t->n_rules++] = r;
 }
 
-/* load_file - read every logical line of t->path */
+/* skip_blanks - past the blanks at the start of s */
+static char *skip_blanks(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/*
+ * load_file - read every logical line of t->path, as Postfix's readlline()
+ * does: a line whose first non-blank is '#' is a comment (an indented one
+ * is skipped, one at the start of its line ends the entry before it, as
+ * an empty or blank line does); a line starting with blanks continues
+ * the entry before it. The blanks before an entry are never
+ * part of it: a first line that starts with blanks, with no entry to
+ * continue, starts one (an empty key would be read as key[-1]).
+ */
 static void load_file(struct load_ctx *ctx, struct table *t)
 {
-	char phys[LOGICAL_LINE_MAX], logical[LOGICAL_LINE_MAX];
-	int lineno = 0, have = 0;
-	FILE *f = fopen(t->path, "r");
+	char logical[LOGICAL_LINE_MAX];
+	struct lines lr;
+	int have = 0;		/* 1: an entry in logical; -1: one refused */
+	char *phys;
 
 	ctx->path = t->path;
 	ctx->line = 0;
-	if (!f) {
-		bad(ctx, "%s", strerror(errno));
+	if (lines_open(&lr, t->path, LOGICAL_LINE_MAX - 1, ctx->report) < 0) {
+		ctx->errors++;		/* reported as "FILE: reason" */
 		return;
 	}
-	logical[0] = 0;
-	while (fgets(phys, sizeof(phys), f)) {
-		size_t n = strlen(phys);
+	while ((phys = lines_next(&lr))) {
+		char *text = skip_blanks(phys);
 
-		lineno++;
-		if (n && phys[n - 1] == '\n')
-			phys[--n] = 0;
-		if (phys[0] == '#')
-			continue;
-		/* Leading blanks continue the previous entry (Postfix). */
-		if (isspace((unsigned char)phys[0]) && have) {
-			if (strlen(logical) + n + 1 >= sizeof(logical)) {
-				ctx->line = lineno;
-				bad(ctx, "entry longer than %d bytes", LOGICAL_LINE_MAX);
-				continue;
-			}
-			strcat(logical, " ");
-			strcat(logical, phys);
+		if (*text == '#' && text != phys)
+			continue;	/* indented comment: the entry goes on */
+		if (*text == '#' || !*text) {
+			if (have > 0)
+				add_entry(ctx, t, logical);
+			have = 0;
 			continue;
 		}
-		if (have)
-			add_entry(ctx, t, logical);
-		have = 0;
-		for (n = 0; isspace((unsigned char)phys[n]); n++)
-			;
-		if (!phys[n])
+		if (text != phys && have) {
+			if (have > 0 &&
+			    strlen(logical) + strlen(text) + 1 >= sizeof(logical)) {
+				ctx->line = lr.lineno;
+				bad(ctx, "entry longer than %d bytes", LOGICAL_LINE_MAX - 1);
+				have = -1;	/* its other lines are no entries */
+			}
+			if (have > 0) {
+				strcat(logical, " ");
+				strcat(logical, text);
+			}
 			continue;
-		snprintf(logical, sizeof(logical), "%s", phys);
-		ctx->line = lineno;
+		}
+		if (have > 0)
+			add_entry(ctx, t, logical);
+		snprintf(logical, sizeof(logical), "%s", text);
+		ctx->line = lr.lineno;
 		have = 1;
 	}
-	if (have)
+	if (have > 0)
 		add_entry(ctx, t, logical);
-	fclose(f);
+	ctx->errors += lr.bad + (lr.read_errno != 0);
+	lines_close(&lr);
+}
+
+/* regex_setup - the match limits and the match block every pcre rule of
+ * set uses (one is enough: the daemon is single-threaded); -1 if out of
+ * memory */
+static int regex_setup(struct table_set *set)
+{
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+
+	set->match_ctx = mc;
+	/* Only "did it match" is asked: one ovector pair is enough. */
+	set->match_data = pcre2_match_data_create(1, NULL);
+	if (!mc || !set->match_data)
+		return -1;
+	/* Bound the time and memory one name can cost per rule; see
+	 * table.h and mxgate.conf(5) for the measured worst case. */
+	pcre2_set_match_limit(mc, TABLE_REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(mc, TABLE_REGEX_DEPTH_LIMIT);
+	pcre2_set_heap_limit(mc, TABLE_REGEX_HEAP_LIMIT_KIB);
+	return 0;
 }
 
 /* table_set_load - every "type:path" of specs, all or nothing */
@@ -325,6 +385,11 @@ int table_set_load(struct table_set *set, const char *specs,
 			load_file(&ctx, t);
 	}
 	free(copy);
+	if (!ctx.errors && regex_setup(set) < 0) {
+		ctx.path = specs;
+		ctx.line = 0;
+		bad(&ctx, "out of memory for the regex match limits");
+	}
 	if (ctx.errors)
 		table_set_free(set);
 	return ctx.errors;
@@ -350,19 +415,56 @@ static int name_matches(const struct table_rule *r, const char *name)
 	return n > d && name[n - d - 1] == '.' && !strcasecmp(name + n - d, r->domain);
 }
 
-/* regex_matches - pcre rules, with "!" negation */
-static int regex_matches(const struct table_rule *r, const char *name)
+/* regex_warn - log a regex error with the table line, at most once every
+ * REGEX_WARN_INTERVAL_NS: a client that owns its reverse zone can make
+ * one happen on every connection, and must not be able to flood the log */
+static void regex_warn(const struct table *t, const struct table_rule *r,
+		       const char *name, int rc)
 {
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->regex, NULL);
-	int hit = md && pcre2_match(r->regex, (PCRE2_SPTR)name, strlen(name), 0, 0,
-				    md, NULL) >= 0;
+	static __u64 last_ns;		/* when the last warning was logged */
+	static unsigned long quiet;	/* errors not logged since */
+	PCRE2_UCHAR why[128];
+	__u64 now = now_ns();
 
-	pcre2_match_data_free(md);
-	return hit != r->negate;
+	if (last_ns && now - last_ns < REGEX_WARN_INTERVAL_NS) {
+		quiet++;
+		return;
+	}
+	pcre2_get_error_message(rc, why, sizeof(why));
+	/* The name is a confirmed host name (hostname_valid) or "unknown":
+	 * nothing in it needs escaping. */
+	if (quiet)
+		msg_warn("table %s:%d: regex error on \"%s\": %s (%d); the "
+			 "lookup answers REJECT (%lu more regex errors not "
+			 "logged)", t->path, r->line, name, (char *)why, rc, quiet);
+	else
+		msg_warn("table %s:%d: regex error on \"%s\": %s (%d); the "
+			 "lookup answers REJECT", t->path, r->line, name,
+			 (char *)why, rc);
+	last_ns = now;
+	quiet = 0;
 }
 
-/* rule_matches - does r match this address or this name? */
-static int rule_matches(const struct table_rule *r, const struct mxg_key *addr,
+/* regex_matches - pcre rules, with "!" negation: 1 match, 0 no match,
+ * -1 error (match or depth limit, out of memory): neither, see table.h */
+static int regex_matches(const struct table_set *set, const struct table *t,
+			 const struct table_rule *r, const char *name)
+{
+	int rc = set->match_data ?
+		pcre2_match(r->regex, (PCRE2_SPTR)name, strlen(name), 0, 0,
+			    set->match_data, set->match_ctx) :
+		PCRE2_ERROR_NOMEMORY;	/* not from table_set_load() */
+
+	if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
+		return (rc >= 0) != r->negate;
+	regex_warn(t, r, name, rc);
+	return -1;
+}
+
+/* rule_matches - does r match this address or this name? 1, 0, or -1 for
+ * a regex error */
+static int rule_matches(const struct table_set *set, const struct table *t,
+			const struct table_rule *r, const struct mxg_key *addr,
 			const char *name)
 {
 	switch (r->kind) {
@@ -375,24 +477,31 @@ static int rule_matches(const struct table_rule *r, const struct mxg_key *addr,
 		return name && name_matches(r, name);
 	case RULE_REGEX:
 		/* Postfix matches "unknown" literally when there is no name. */
-		return !addr && regex_matches(r, name ? name : "unknown");
+		if (addr)
+			return 0;
+		return regex_matches(set, t, r, name ? name : "unknown");
 	}
 	return 0;
 }
 
-/* first_match - the first rule of the first table that matches */
+/* first_match - the first rule of the first table that matches; a regex
+ * error ends the search with that rule's refusal (table.h says why) */
 static const struct table_rule *first_match(const struct table_set *set,
 					    const struct mxg_key *addr,
 					    const char *name,
 					    const struct table **in)
 {
 	for (size_t i = 0; i < set->n_tables; i++)
-		for (size_t j = 0; j < set->tables[i].n_rules; j++)
-			if (rule_matches(&set->tables[i].rules[j], addr, name)) {
-				if (in)
-					*in = &set->tables[i];
-				return &set->tables[i].rules[j];
-			}
+		for (size_t j = 0; j < set->tables[i].n_rules; j++) {
+			const struct table_rule *r = &set->tables[i].rules[j];
+			int hit = rule_matches(set, &set->tables[i], r, addr, name);
+
+			if (!hit)
+				continue;
+			if (in)
+				*in = &set->tables[i];
+			return hit > 0 ? r : r->on_error;
+		}
 	return NULL;
 }
 
@@ -422,5 +531,7 @@ void table_set_free(struct table_set *set)
 		free(set->tables[i].path);
 	}
 	free(set->tables);
+	pcre2_match_data_free(set->match_data);
+	pcre2_match_context_free(set->match_ctx);
 	memset(set, 0, sizeof(*set));
 }

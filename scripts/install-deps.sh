@@ -6,12 +6,14 @@ set -eu
 
 BUILD="clang llvm make gcc pkg-config libbpf-dev bpftool linux-libc-dev
 libnetfilter-queue-dev libmnl-dev libc-ares-dev libpcre2-dev liblmdb-dev"
+# The fuzz targets (tests/fuzz/): libFuzzer and the sanitizer runtimes.
+FUZZ="libclang-rt-14-dev"
 RUNTIME="nftables iptables iproute2"
 # Test and demo only: a real DNS server, a real MTA, an SMTP client, dig.
 TEST="nsd postfix swaks libio-socket-inet6-perl bind9-dnsutils procps python3"
 
 missing=""
-for p in $BUILD $RUNTIME $TEST; do
+for p in $BUILD $FUZZ $RUNTIME $TEST; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# run-all.sh - run every test suite (unit, BPF, end to end), show their
+# run-all.sh - run every test suite (unit, fuzz, BPF, end to end), show their
 # output, and end with one line: "total: N passed, N failed".
 # Called by `make check`; needs root for the BPF and end-to-end suites.
 set -u
@@ -33,6 +33,8 @@ run_suite() {
 }
 
 run_suite unit "$BUILD/unit_tests"
+# Each fuzz target a few seconds, and every saved regression input once.
+run_suite fuzz env BUILD="$BUILD" tests/fuzz/run.sh check
 run_suite bpf "$BUILD/bpf_tests"
 run_suite e2e tests/e2e/run.sh
 

@@ -963,3 +963,17 @@ TEST(config_responder_port_and_dnsbl_ttls_are_cross_checked)
 	CHECK_EQ_INT(load_text(&c, "dnsbl_min_ttl = 1h\ndnsbl_max_ttl = 1h\n", path,
 			       sizeof(path)), 0);
 }
+
+TEST(config_dnsbl_zone_errors_name_the_line)
+{
+	struct mxg_conf c;
+	char path[64];
+
+	conf_defaults(&c);
+	CHECK_EQ_INT(load_text(&c,
+		"queue = 1\n"
+		"dnsbl_sites = zen.spamhaus.org*2, bl..example\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 2, "dnsbl_sites: \"bl..example\" is not a DNS zone: "
+		      "empty label"));
+	CHECK_EQ_STR(c.dnsbl_sites, "");
+}

@@ -108,3 +108,59 @@ TEST(country_actions_syntax)
 	CHECK_EQ_INT(country_actions_valid("cn:reject", why, sizeof(why)), -1);
 	CHECK_EQ_INT(country_actions_valid("", why, sizeof(why)), 0);
 }
+
+TEST(country_long_lines_never_become_networks)
+{
+	char dir[] = "/tmp/mxgate-country-test.XXXXXX";
+	char *text = malloc(4096), want[300];
+	struct country_set set;
+	size_t n;
+
+	CHECK(mkdtemp(dir) != NULL);
+	/* The issue's file: a comment ending in 0.0.0.0/0 after byte 255
+	 * added 0.0.0.0/0. Now it is a comment, whatever its length... */
+	n = (size_t)sprintf(text, "# ");
+	memset(text + n, 'c', 300);
+	n += 300;
+	sprintf(text + n, " 0.0.0.0/0\n1.0.1.0/24\n");
+	put(dir, "cn.zone", text);
+	n_msgs = 0;
+	CHECK_EQ_INT(country_load(dir, "", MXG_ACT_BLOCK, &set, collect), 0);
+	CHECK_EQ_INT(set.n, 1);
+	CHECK(set.n == 1 && set.entries[0].key.prefixlen == 96 + 24);
+	country_set_free(&set);
+	/* ... up to 1,024 bytes; a longer line is refused at its own line
+	 * number, never cut into a network. */
+	n = (size_t)sprintf(text, "1.0.1.0/24\n# ");
+	memset(text + n, 'c', 2000);
+	n += 2000;
+	sprintf(text + n, " 0.0.0.0/0\n1.0.2.0/24\n");
+	put(dir, "cn.zone", text);
+	n_msgs = 0;
+	CHECK_EQ_INT(country_load(dir, "", MXG_ACT_BLOCK, &set, collect), 1);
+	CHECK_EQ_INT(set.n, 0);
+	snprintf(want, sizeof(want), "%s/cn.zone:2: line longer than 1024 bytes", dir);
+	CHECK(n_msgs == 1 && !strcmp(msgs[0], want));
+	/* A NUL byte is refused too; a CRLF file is fine. */
+	{
+		static const char nul[] = "1.0.1.0/24\0 0.0.0.0/0\n";
+		FILE *f;
+
+		snprintf(want, sizeof(want), "%s/cn.zone", dir);
+		f = fopen(want, "w");
+		CHECK(f != NULL);
+		if (f) {
+			fwrite(nul, 1, sizeof(nul) - 1, f);
+			fclose(f);
+		}
+	}
+	n_msgs = 0;
+	CHECK_EQ_INT(country_load(dir, "", MXG_ACT_BLOCK, &set, collect), 1);
+	CHECK(n_msgs == 1 && strstr(msgs[0], "cn.zone:1: line contains a NUL byte"));
+	put(dir, "cn.zone", "1.0.1.0/24\r\n# comment\r\n2001:db8::/32 \r\n");
+	CHECK_EQ_INT(country_load(dir, "", MXG_ACT_BLOCK, &set, collect), 0);
+	CHECK_EQ_INT(set.n, 2);
+	country_set_free(&set);
+	free(text);
+	cleanup_dir(dir);
+}

@@ -58,6 +58,59 @@ TEST(dnsbl_bad_specs_say_why)
 	CHECK(strstr(why, "more than 2") != NULL);
 }
 
+/* zone_of - a zone of n bytes: labels of label_len 'a's and dots */
+static void zone_of(char *buf, size_t n, size_t label_len)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (i + 1) % (label_len + 1) == 0 ? '.' : 'a';
+	if (n && buf[n - 1] == '.')
+		buf[n - 1] = 'b';
+	buf[n] = 0;
+}
+
+TEST(dnsbl_zones_are_checked_as_dns_does)
+{
+	struct dnsbl_site s[2];
+	char why[512], zone[400], spec[420];
+	struct mxg_key k;
+
+	/* Empty labels, anywhere. */
+	CHECK_EQ_INT(dnsbl_sites_parse("zen..spamhaus.org", s, 2, why, sizeof(why)), -1);
+	CHECK(strstr(why, "empty label") != NULL);
+	CHECK_EQ_INT(dnsbl_sites_parse(".zen.spamhaus.org", s, 2, why, sizeof(why)), -1);
+	CHECK_EQ_INT(dnsbl_sites_parse("zen.spamhaus.org..", s, 2, why, sizeof(why)), -1);
+	CHECK_EQ_INT(dnsbl_sites_parse(".", s, 2, why, sizeof(why)), -1);
+	CHECK_EQ_INT(dnsbl_sites_parse("=127.0.0.2", s, 2, why, sizeof(why)), -1);
+	CHECK(strstr(why, "empty DNS zone") != NULL);
+	/* The absolute form is the same zone. */
+	CHECK_EQ_INT(dnsbl_sites_parse("zen.spamhaus.org.*2", s, 2, why, sizeof(why)), 1);
+	CHECK_EQ_STR(s[0].zone, "zen.spamhaus.org");
+	CHECK_EQ_INT(s[0].weight, 2);
+	/* Labels of 63 bytes are fine, 64 are not. */
+	zone_of(zone, 63 + 1 + 63, 63);
+	CHECK_EQ_INT(dnsbl_sites_parse(zone, s, 2, why, sizeof(why)), 1);
+	zone_of(zone, 64 + 1 + 10, 64);
+	CHECK_EQ_INT(dnsbl_sites_parse(zone, s, 2, why, sizeof(why)), -1);
+	CHECK(strstr(why, "longer than 63 bytes") != NULL);
+	/* 189 bytes: the IPv6 query name is 253, the most DNS allows. */
+	zone_of(zone, 189, 40);
+	snprintf(spec, sizeof(spec), "%s=127.0.0.2", zone);
+	CHECK_EQ_INT(dnsbl_sites_parse(spec, s, 2, why, sizeof(why)), 1);
+	CHECK_EQ_INT(addr_parse("2001:db8::1", &k), 0);
+	{
+		char name[DNSBL_ZONE_MAX + 80];
+
+		addr_reverse_name(&k, s[0].zone, name, sizeof(name));
+		CHECK_EQ_INT(strlen(name), 253);
+	}
+	/* 190 was accepted, and c-ares refused every IPv6 query. */
+	zone_of(zone, 190, 40);
+	CHECK_EQ_INT(dnsbl_sites_parse(zone, s, 2, why, sizeof(why)), -1);
+	CHECK(strstr(why, "DNS zone of 190 bytes: at most 189") != NULL);
+	zone_of(zone, 300, 40);
+	CHECK_EQ_INT(dnsbl_sites_parse(zone, s, 2, why, sizeof(why)), -1);
+}
+
 TEST(dnsbl_error_codes_are_never_listings)
 {
 	static const __u8 listed[4] = { 127, 0, 0, 2 }, refused[4] = { 127, 255, 255, 254 },

@@ -22,17 +22,23 @@ static void collect(const char *msg)
 	n_msgs++;
 }
 
-/* write_file - a temporary table file i with text */
-static const char *write_file(int i, const char *text)
+/* write_bytes - temporary table file i with len bytes (NUL bytes allowed) */
+static const char *write_bytes(int i, const char *text, size_t len)
 {
 	int fd;
 
 	snprintf(paths[i], sizeof(paths[i]), "/tmp/mxgate-table-test.XXXXXX");
 	fd = mkstemp(paths[i]);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
 		test_fail(__FILE__, __LINE__, "cannot write %s", paths[i]);
 	close(fd);
 	return paths[i];
+}
+
+/* write_file - a temporary table file i with text */
+static const char *write_file(int i, const char *text)
+{
+	return write_bytes(i, text, strlen(text));
 }
 
 /* load - "type:path" specs into set, collecting messages */
@@ -193,4 +199,200 @@ TEST(table_shipped_provider_allowlist_loads)
 	CHECK_EQ_INT(name_action(&set, "nx3oBP03-05.ezweb.ne.jp"), MXG_ACT_PASS);
 	CHECK_EQ_INT(name_action(&set, "google.com.example.net"), -1);
 	table_set_free(&set);
+}
+
+TEST(table_leading_blanks_are_skipped_not_keys)
+{
+	struct table_set set;
+	char spec[128];
+
+	/* The file: read key[-1] (an empty key) and failed to load. */
+	snprintf(spec, sizeof(spec), "hash:%s", write_file(0,
+		"\t# indented comment\nexample.com OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(n_msgs, 0);
+	CHECK_EQ_INT(name_action(&set, "example.com"), MXG_ACT_PASS);
+	table_set_free(&set);
+	unlink(paths[0]);
+
+	/* A first line with blanks before it is an entry, blanks skipped;
+	 * an indented comment inside an entry neither ends nor joins it. */
+	snprintf(spec, sizeof(spec), "hash:%s", write_file(0,
+		"  \t192.0.2.9 REJECT\n"
+		"example.org\n"
+		"   # a note between the key and its action\n"
+		"   DISCARD spam source\n"
+		" \t \n"
+		"   .example.net OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(addr_action(&set, "192.0.2.9"), MXG_ACT_BLOCK);
+	{
+		const struct table_rule *r = table_match_name(&set, "example.org", NULL);
+
+		CHECK(r && r->action == MXG_ACT_BLOCK && r->line == 2 &&
+		      !strcmp(r->text, "spam source"));
+	}
+	/* The blank line ended the entry: the next one stands alone. */
+	CHECK_EQ_INT(name_action(&set, "a.example.net"), MXG_ACT_PASS);
+	table_set_free(&set);
+	unlink(paths[0]);
+
+	/* The same for cidr and pcre tables. */
+	snprintf(spec, sizeof(spec), "cidr:%s pcre:%s",
+		 write_file(0, "\t# c\n  198.51.100.0/24 REJECT\n"),
+		 write_file(1, " # p\n\t/^mx\\./ OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(addr_action(&set, "198.51.100.1"), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(name_action(&set, "mx.example.com"), MXG_ACT_PASS);
+	table_set_free(&set);
+	unlink(paths[0]);
+	unlink(paths[1]);
+}
+
+TEST(table_long_lines_and_nul_bytes_are_bad_lines_not_rules)
+{
+	struct table_set set;
+	char spec[128], want[128];
+	char *text = malloc(9000);
+	size_t n;
+
+	/* The line: 4,075 x's push "0.0.0.0/0 OK" past byte 4,095. */
+	n = (size_t)sprintf(text, "192.0.2.0/24 REJECT ");
+	memset(text + n, 'x', 4075);
+	n += 4075;
+	n += (size_t)sprintf(text + n, "0.0.0.0/0 OK\n198.51.100.0/24 OK\n");
+	snprintf(spec, sizeof(spec), "cidr:%s", write_bytes(0, text, n));
+	CHECK_EQ_INT(load(&set, spec), 1);
+	CHECK_EQ_INT(set.n_tables, 0);
+	snprintf(want, sizeof(want), "%s:1: line longer than 4095 bytes", paths[0]);
+	CHECK(n_msgs == 1 && !strcmp(msgs[0], want));
+	unlink(paths[0]);
+
+	/* A NUL byte used to end the line there, silently. */
+	snprintf(spec, sizeof(spec), "hash:%s", write_bytes(0,
+		"example.com OK\0 REJECT\nexample.net OK\n", 38));
+	CHECK_EQ_INT(load(&set, spec), 1);
+	snprintf(want, sizeof(want), "%s:1: line contains a NUL byte", paths[0]);
+	CHECK(n_msgs == 1 && !strcmp(msgs[0], want));
+	unlink(paths[0]);
+
+	/* Continuation lines that add up past the limit: one bad entry, and
+	 * its other lines do not become entries of their own. */
+	n = (size_t)sprintf(text, "example.com REJECT\n");
+	for (int i = 0; i < 5; i++) {
+		text[n++] = ' ';
+		memset(text + n, 'y', 1000);
+		n += 1000;
+		text[n++] = '\n';
+	}
+	n += (size_t)sprintf(text + n, " 0.0.0.0/0 OK\nexample.org OK\n");
+	snprintf(spec, sizeof(spec), "hash:%s", write_bytes(0, text, n));
+	CHECK_EQ_INT(load(&set, spec), 1);
+	snprintf(want, sizeof(want), "%s:6: entry longer than 4095 bytes", paths[0]);
+	CHECK(n_msgs == 1 && !strcmp(msgs[0], want));
+	unlink(paths[0]);
+
+	/* Exactly 4,095 bytes is a line. */
+	n = (size_t)sprintf(text, "example.com REJECT ");
+	memset(text + n, 'z', 4095 - n);
+	text[4095] = '\n';
+	snprintf(spec, sizeof(spec), "hash:%s", write_bytes(0, text, 4096));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(name_action(&set, "example.com"), MXG_ACT_BLOCK);
+	table_set_free(&set);
+	unlink(paths[0]);
+	free(text);
+}
+
+/* hostile_name - 255 bytes: four 63-letter labels of c */
+static void hostile_name(char name[256], char c)
+{
+	size_t o = 0;
+
+	for (int l = 0; l < 4; l++) {
+		if (l)
+			name[o++] = '.';
+		memset(name + o, c, 63);
+		o += 63;
+	}
+	name[o] = 0;
+}
+
+TEST(table_regex_error_never_flips_a_decision)
+{
+	struct table_set set;
+	const struct table *in = NULL;
+	const struct table_rule *r;
+	char spec[128], name[256];
+
+	hostile_name(name, 'a');
+	CHECK_EQ_INT(strlen(name), 255);
+	/* The issue's pair: the match limit made the first rule "no match"
+	 * and the negated second one a match, so the client was passed. */
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"/(a+)+$/ REJECT\n"
+		"!/(a+)+$/ OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	r = table_match_name(&set, name, &in);
+	CHECK(r != NULL && r->action == MXG_ACT_BLOCK && r->line == 1);
+	CHECK(r && !strcmp(r->text, TABLE_REGEX_ERROR_TEXT));
+	CHECK(in == &set.tables[0]);
+	/* Names the regex can answer for are answered as before. */
+	CHECK_EQ_INT(name_action(&set, "mail.example.com"), MXG_ACT_PASS);
+	CHECK_EQ_INT(name_action(&set, "mx.aaa"), MXG_ACT_BLOCK);
+	table_set_free(&set);
+	unlink(paths[0]);
+
+	/* A negated rule alone, and an OK rule followed by a later OK: the
+	 * error is never an OK, nor a way past the rule to a later one. */
+	snprintf(spec, sizeof(spec), "pcre:%s hash:%s", write_file(0,
+		"!/(a|aa)+$/ OK\n"), write_file(1, "aaa OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(name_action(&set, "b.example"), MXG_ACT_PASS);
+	table_set_free(&set);
+	unlink(paths[0]);
+	unlink(paths[1]);
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"/^(\\w+)+\\d$/ OK\n"
+		"/./ OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	r = table_match_name(&set, name, NULL);
+	CHECK(r != NULL && r->action == MXG_ACT_BLOCK && r->line == 1);
+	/* A DUNNO rule's error is a refusal too, and so is a second one in
+	 * a row (its warning is rate-limited, the answer is not). */
+	table_set_free(&set);
+	unlink(paths[0]);
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"/x/ OK\n"
+		"/(a+)+$/ DUNNO\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_BLOCK);
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_BLOCK);
+	r = table_match_name(&set, name, NULL);
+	CHECK(r != NULL && r->line == 2);
+	table_set_free(&set);
+	unlink(paths[0]);
+}
+
+TEST(table_regex_limits_leave_ordinary_patterns_alone)
+{
+	struct table_set set;
+	char spec[128], name[256];
+
+	/* S25R-style patterns need a few hundred steps on any 255-byte
+	 * name: far below the limit, so they never turn into refusals. */
+	snprintf(spec, sizeof(spec), "pcre:%s", write_file(0,
+		"/^[^.]*[0-9][^0-9.]+[0-9]/ 450 s25r1\n"
+		"/^([^.]+\\.)?[0-9][^.]*\\.[^.]+\\..+\\.[a-z]/ 450 s25r3\n"
+		"/^[^.]*[0-9]\\.[^.]*[0-9]\\.[^.]+\\..+\\./ 450 s25r5\n"
+		"/(.+)\\.(.+)\\.(.+)\\.(.+)$/ OK\n"));
+	CHECK_EQ_INT(load(&set, spec), 0);
+	hostile_name(name, '0');
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_PASS);
+	hostile_name(name, 'a');
+	CHECK_EQ_INT(name_action(&set, name), MXG_ACT_PASS);
+	CHECK_EQ_INT(name_action(&set, "p1234-ipbf5.example.ne.jp"), MXG_ACT_GREYLIST);
+	table_set_free(&set);
+	unlink(paths[0]);
 }
