@@ -169,6 +169,10 @@ static void answer(void *arg, int status, const __u8 (*addrs)[4], int n, int ttl
 	/* Sent before a reload: its site index means another list now. */
 	if (q->generation != d->generation)
 		status = -EAGAIN;
+	/* A success with no address is no record (resolve_a_outcome() says
+	 * so too): never a listing, never a listed probe. */
+	if (status == 0 && n <= 0)
+		status = -ENOENT;
 	if (!req) {
 		if (q->generation == d->generation)
 			probe_answer(q, status, addrs, n);

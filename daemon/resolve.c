@@ -431,6 +431,24 @@ int resolve_parse_a(const unsigned char *abuf, int alen, __u8 (*addrs)[4],
 	return n;
 }
 
+/* resolve_a_outcome - what resolve_a()'s caller is told, from c-ares's
+ * status and the number of A records parsed (-1: unparsable): 0 with
+ * the records, or -ENOENT, -EAGAIN, -ECANCELED. c-ares 1.18 reports
+ * success for some malformed answers that hold no A record at all; zero
+ * records is "no such record" (NODATA), never an empty success, so a
+ * DNS list never reads it as a listing of 127.0.0.1. */
+int resolve_a_outcome(int ares_status, int n_parsed)
+{
+	if (ares_status == ARES_SUCCESS && n_parsed > 0)
+		return 0;
+	if (ares_status == ARES_EDESTRUCTION)
+		return -ECANCELED;
+	if (ares_status == ARES_ENOTFOUND || ares_status == ARES_ENODATA ||
+	    (ares_status == ARES_SUCCESS && n_parsed == 0))
+		return -ENOENT;
+	return -EAGAIN;
+}
+
 /* a_done - A answer: addresses and the smallest TTL to the caller */
 static void a_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
@@ -441,14 +459,12 @@ static void a_done(void *arg, int status, int timeouts, unsigned char *abuf, int
 	(void)timeouts;
 	if (status == ARES_SUCCESS)
 		n = resolve_parse_a(abuf, alen, addrs, RESOLVE_ADDRS_MAX, &ttl);
-	if (n >= 0) {
+	q->status = resolve_a_outcome(status, n);
+	if (q->status == 0) {
 		q->done(q->arg, 0, (const __u8 (*)[4])addrs, n, ttl);
 		free(q);
 		return;
 	}
-	q->status = status == ARES_EDESTRUCTION ? -ECANCELED :
-		status == ARES_ENOTFOUND || status == ARES_ENODATA ||
-		status == ARES_SUCCESS ? -ENOENT : -EAGAIN;
 	if (q->resolver->in_start) {
 		q->next_ready = q->resolver->a_ready_head;
 		q->resolver->a_ready_head = q;

@@ -12,6 +12,7 @@
  *	void resolve_a(struct resolver *r, const char *name, resolve_a_fn done,
  *		       void *arg);
  *	void resolve_free(struct resolver *r);
+ *	int resolve_a_outcome(int ares_status, int n_parsed);
  *	void resolve_query_a(void *resolver, const char *name,
  *			     resolve_a_fn done, void *arg);
  *	const char *fcrdns_name(enum fcrdns_status s);
@@ -51,6 +52,10 @@
  *	with n answers and their smallest TTL, -ENOENT when the name or
  *	record does not exist, -EAGAIN on a failure or timeout, -ECANCELED
  *	when the resolver is freed.
+ *
+ *	resolve_a_outcome() is the status resolve_a() reports for c-ares's
+ *	status and the number of A records parsed: an answer with zero
+ *	records is -ENOENT (no such record), never a success.
  *
  *	resolve_query_a() is resolve_a() for dnsbl_new(), which takes an
  *	untyped handle.
@@ -109,6 +114,7 @@ void resolve_cancel(struct resolve_req *req);
 void resolve_a(struct resolver *r, const char *name, resolve_a_fn done, void *arg);
 void resolve_free(struct resolver *r);
 void resolve_query_a(void *resolver, const char *name, resolve_a_fn done, void *arg);
+int resolve_a_outcome(int ares_status, int n_parsed);
 const char *fcrdns_name(enum fcrdns_status s);
 int hostname_valid(const char *name);
 enum fcrdns_status resolve_parse_ptr(const unsigned char *abuf, int alen,

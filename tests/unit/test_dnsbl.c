@@ -310,3 +310,38 @@ TEST(dnsbl_module_sets_aside_a_list_that_lists_everything)
 	dnsbl_free(d);
 	loop_free(l);
 }
+
+TEST(dnsbl_module_empty_success_is_not_a_listing)
+{
+	struct loop *l = loop_new();
+	struct dnsbl *d = dnsbl_new(l, fake_query, NULL);
+
+	memset(&fq, 0, sizeof(fq));
+	CHECK_EQ_INT(dnsbl_configure(d, "odd.example", 60, 3600), 0);
+	/* 127.0.0.2 listed; 127.0.0.1 "answered" with success and nothing. */
+	for (int i = 0; i < fq.n; i++) {
+		if (strncmp(fq.name[i], "2.0.0.127.", 10) == 0)
+			reply(i, 2, 60);
+		else {
+			fq.answer[i](fq.arg[i], 0, NULL, 0, 60);
+			fq.answer[i] = NULL;
+		}
+	}
+	CHECK_EQ_INT(dnsbl_probing(d), 0);
+	/* Healthy: a client query is sent to it. */
+	{
+		struct mxg_key k;
+		int before = fq.n;
+
+		CHECK_EQ_INT(addr_parse("192.0.2.5", &k), 0);
+		CHECK(dnsbl_start(d, &k, got, NULL) != NULL);
+		CHECK_EQ_INT(fq.n, before + 1);
+		got_calls = 0;
+		fq.answer[before](fq.arg[before], 0, NULL, 0, 60);	/* empty success */
+		fq.answer[before] = NULL;
+		CHECK_EQ_INT(got_calls, 1);
+		CHECK_EQ_INT(got_score, 0);
+	}
+	dnsbl_free(d);
+	loop_free(l);
+}

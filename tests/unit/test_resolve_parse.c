@@ -2,6 +2,7 @@
 /* test_resolve_parse.c - the step after c-ares: PTR, A and AAAA answers
  * as raw bytes into FCrDNS outcomes and DNSBL addresses. */
 #include <ares.h>
+#include <errno.h>
 #include <string.h>
 #include "addr.h"
 #include "dns_answer.h"
@@ -67,4 +68,17 @@ TEST(resolve_parse_forward_and_a_answers)
 		{ DNS_T_AAAA, 300, NULL, v6 } }, 1);
 	CHECK_EQ_INT(resolve_parse_forward(buf, (int)n, &k6, &rc), FCRDNS_PASS);
 	CHECK_EQ_INT(resolve_parse_forward(buf, 30, &k6, &rc), FCRDNS_FAIL);
+}
+
+TEST(resolve_a_zero_records_is_no_record)
+{
+	/* c-ares 1.18 can call a malformed answer with no A record a
+	 * success: that is "no such record", never an empty success. */
+	CHECK_EQ_INT(resolve_a_outcome(ARES_SUCCESS, 0), -ENOENT);
+	CHECK_EQ_INT(resolve_a_outcome(ARES_SUCCESS, 1), 0);
+	CHECK_EQ_INT(resolve_a_outcome(ARES_SUCCESS, -1), -EAGAIN);	/* unparsable */
+	CHECK_EQ_INT(resolve_a_outcome(ARES_ENODATA, 0), -ENOENT);
+	CHECK_EQ_INT(resolve_a_outcome(ARES_ENOTFOUND, 0), -ENOENT);
+	CHECK_EQ_INT(resolve_a_outcome(ARES_ETIMEOUT, 0), -EAGAIN);
+	CHECK_EQ_INT(resolve_a_outcome(ARES_EDESTRUCTION, 0), -ECANCELED);
 }
