@@ -82,3 +82,24 @@ TEST(resolve_a_zero_records_is_no_record)
 	CHECK_EQ_INT(resolve_a_outcome(ARES_ETIMEOUT, 0), -EAGAIN);
 	CHECK_EQ_INT(resolve_a_outcome(ARES_EDESTRUCTION, 0), -ECANCELED);
 }
+
+TEST(resolve_parse_ptr_two_names_the_contract)
+{
+	struct mxg_key k;
+	__u8 buf[512];
+	char name[RESOLVE_NAME_MAX];
+	size_t n;
+	int rc;
+
+	/* Two PTR records: the name forward-confirmed is the one c-ares
+	 * 1.18 reports, the last of the answer (resolve.h); the other is
+	 * not looked at. The test pins that, so a c-ares that changes it
+	 * is noticed. */
+	CHECK_EQ_INT(addr_parse("192.0.2.1", &k), 0);
+	n = dns_answer(buf, "1.2.0.192.in-addr.arpa", DNS_T_PTR,
+		       (const struct dns_rr[]){ { DNS_T_PTR, 300, "first.example.com", NULL },
+						{ DNS_T_PTR, 300, "second.example.com", NULL } }, 2);
+	CHECK_EQ_INT(resolve_parse_ptr(buf, (int)n, &k, name, sizeof(name), &rc),
+		     FCRDNS_PASS);
+	CHECK_EQ_STR(name, "second.example.com");
+}
