@@ -98,3 +98,18 @@ void msg_at(void (*report)(const char *msg), const char *file, int line,
 	if (report)
 		report(msg);
 }
+
+/* msg_limit - -1: drop this line; else the lines dropped since the last */
+long long msg_limit(struct msg_limit *l, __u64 now_ns, __u64 interval_ns)
+{
+	long long dropped;
+
+	if (l->last_ns && now_ns - l->last_ns < interval_ns) {
+		l->dropped++;
+		return -1;
+	}
+	dropped = (long long)l->dropped;
+	l->last_ns = now_ns ? now_ns : 1;
+	l->dropped = 0;
+	return dropped;
+}

@@ -65,7 +65,11 @@ struct responder {
 	char banner[HOSTNAME_MAX + 32];	/* "220 <hostname> ESMTP mxgate\r\n" */
 	unsigned banner_len;
 	struct responder_stats stats;
+	struct msg_limit reset_log;	/* over-cap resets: a line a second */
+	struct msg_limit outcome_log;	/* tarpit outcomes: likewise */
 };
+
+#define LOG_INTERVAL_NS	(1000 * NS_PER_MS)	/* repeatable lines */
 
 /* reply_text - the 450 text for a client's verdict reasons */
 static const char *reply_text(__u32 reasons)
@@ -180,6 +184,7 @@ static void report(struct responder *r, struct conn *c, enum responder_outcome o
 		   __u64 now)
 {
 	char client[ADDR_STRLEN];
+	long long more;
 
 	switch (o) {
 	case RESPONDER_DONE:
@@ -195,11 +200,13 @@ static void report(struct responder *r, struct conn *c, enum responder_outcome o
 		r->stats.tarpit_hangup++;
 		break;
 	}
-	if (o != RESPONDER_DONE) {
+	if (o != RESPONDER_DONE &&
+	    (more = msg_limit(&r->outcome_log, now, LOG_INTERVAL_NS)) >= 0) {
 		addr_format(&c->client, client, sizeof(client));
-		msg_info("responder: tarpit client=%s outcome=%s elapsed_ms=%llu",
+		msg_info("responder: tarpit client=%s outcome=%s elapsed_ms=%llu%s",
 			 client, outcome_name(o),
-			 (unsigned long long)((now - c->accepted_ns) / NS_PER_MS));
+			 (unsigned long long)((now - c->accepted_ns) / NS_PER_MS),
+			 more ? " (more outcomes not logged: see mxgatectl stats)" : "");
 	}
 	r->ops.outcome(r->ctx, &c->client, o);
 }
@@ -385,14 +392,19 @@ static void reset_over_cap(struct responder *r, int fd, const struct mxg_key *k)
 {
 	struct linger abort_on_close = { .l_onoff = 1, .l_linger = 0 };
 	char client[ADDR_STRLEN];
+	long long more;
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close,
 			 sizeof(abort_on_close));
 	close(fd);
 	r->stats.over_cap++;
+	more = msg_limit(&r->reset_log, now_ns(), LOG_INTERVAL_NS);
+	if (more < 0)
+		return;
 	addr_format(k, client, sizeof(client));
-	msg_warn("responder: reset client=%s open=%u max_connections=%u",
-		 client, r->active, r->max_conns);
+	msg_warn("responder: reset client=%s open=%u max_connections=%u "
+		 "(%lld more reset since the last line)", client, r->active,
+		 r->max_conns, more);
 }
 
 /* conn_start - take an accepted socket: classify the client, greet it */
