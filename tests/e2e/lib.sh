@@ -59,6 +59,10 @@ cleanup() {
 		wait "$MXGATED_PID" 2>/dev/null	# reaped quietly
 	fi
 	[ -n "$NSD_PID" ] && kill "$NSD_PID" 2>/dev/null
+	# mxgated's note that it created the gateway's clsact qdisc (gone
+	# with the namespace; a later namespace may reuse its inode number)
+	[ -e "/run/netns/$NS_G" ] &&
+		rm -f "/run/mxgate/clsact-$(stat -L -c %i "/run/netns/$NS_G")-"*
 	if [ -f "$TMP/postfix/main.cf" ]; then
 		ip netns exec "$NS_S" postfix -c "$TMP/postfix" stop >/dev/null 2>&1
 	fi
