@@ -28,6 +28,8 @@
 #define MXG_MAP_DECISIONS	"decisions"	/* mxgated's counters by stat id */
 #define MXG_MAP_THROTTLE	"throttle"
 #define MXG_MAP_EVENTS		"events"
+#define MXG_MAP_UNPROVEN	"unproven"	/* verdicts reached by timeout only */
+#define MXG_DEFAULT_MAX_UNPROVEN 32768	/* unproven map entries */
 #define MXG_THROTTLE_ENTRIES	65536	/* token buckets: sources and prefixes */
 #define MXG_EVENTS_BYTES	(256 * 1024)	/* ring buffer size */
 #define MXG_THROTTLE_PLEN_V4	(96 + 24)	/* per-prefix bucket: /24 */
@@ -231,7 +233,23 @@ struct mxg_config {
 	__u64 throttle_tolerance_ns;
 	__u64 throttle_prefix_interval_ns; /* per /24 or /64 */
 	__u64 throttle_prefix_tolerance_ns;
+	/* Appended for issue 11 (a shorter pinned value migrates, as
+	 * struct mxg_verdict does). */
+	__u32 stress;			/* MXG_STRESS_* flags, set by mxgated */
+	__u32 pad2;
 };
+
+/*
+ * mxg_config.stress: mxgated is overloaded (pending table past its
+ * high-water mark, or the DNS query budget spent). With
+ * MXG_STRESS_TEMPFAIL the tc program sends a SYN of a source without a
+ * verdict to the responder (mark_responder) instead of the queue: the
+ * client is told to come back later, and only one that completes the
+ * handshake is judged (the responder tells mxgated), so a spoofed flood
+ * costs no DNS query. overload_action = pass leaves the flag off: such
+ * SYNs are queued and mxgated passes what it cannot judge.
+ */
+#define MXG_STRESS_TEMPFAIL	1u
 
 /* events ring buffer: what the tc program decided on its own, for the
  * daemon to log and write to the on-disk store. */
@@ -286,7 +304,28 @@ enum mxg_stat {
 	MXG_STAT_ACTION,	/* + enum mxg_action: SYNs judged per action */
 	MXG_STAT_REASON = MXG_STAT_ACTION + MXG_ACT_MAX,
 				/* + reason bit: refused SYNs per reason */
-	MXG_STAT_MAX = MXG_STAT_REASON + 32
+	/* Appended after the reasons' slots, so that no id moves. Those
+	 * marked (gauge) are values mxgated sets, not counts. */
+	MXG_STAT_OVERLOAD_TEMPFAIL = MXG_STAT_REASON + 32,
+				/* unjudged SYNs sent to the responder: overload */
+	MXG_STAT_OVERLOAD_PASS,	/* unjudged SYNs passed: overload_action pass */
+	MXG_STAT_OVERLOAD_EPISODES, /* times mxgated entered overload */
+	MXG_STAT_PREFIX_CAP,	/* sources over their prefix's pending share */
+	MXG_STAT_DNS_BUDGET,	/* sources refused by the dns_max_qps budget */
+	MXG_STAT_DNS_SENT,	/* DNS queries sent */
+	MXG_STAT_DNS_ANSWERED,	/* ... answered (records or none) */
+	MXG_STAT_DNS_TIMEOUT,	/* ... timed out */
+	MXG_STAT_DNS_FAILED,	/* ... failed otherwise (SERVFAIL, refused) */
+	MXG_STAT_PROVEN,	/* sources judged after a handshake with the
+				 * responder (under overload) */
+	MXG_STAT_UNPROVEN,	/* verdicts reached by timeout only: kept in
+				 * the unproven map, never on disk */
+	MXG_STAT_STORE_PRUNED,	/* expired records pruned from the store */
+	MXG_STAT_STRESS,	/* (gauge) 1 while overloaded */
+	MXG_STAT_PENDING,	/* (gauge) sources being classified */
+	MXG_STAT_STORE_BYTES,	/* (gauge) on-disk store size */
+	MXG_STAT_STORE_RECORDS,	/* (gauge) records in the store */
+	MXG_STAT_MAX
 };
 _Static_assert(MXG_STAT_MAX <= MXG_STAT_SLOTS,
 	       "counter ids beyond the stats and decisions maps: raising "

@@ -333,6 +333,28 @@ static int set_rules_cmd(struct mxg_conf *c, const char *v, char *why, size_t le
 	return 0;
 }
 
+/* set_overload_action - "tempfail" (the responder says 4xx, the client
+ * comes back) or "pass" (fail open: on to the MTA unjudged) */
+static int set_overload_action(struct mxg_conf *c, const char *v, char *why, size_t len)
+{
+	if (strcmp(v, "tempfail") == 0)
+		c->overload_action = OVERLOAD_TEMPFAIL;
+	else if (strcmp(v, "pass") == 0)
+		c->overload_action = OVERLOAD_PASS;
+	else {
+		snprintf(why, len, "\"%s\" is not tempfail or pass", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* format_overload_action - the word set_overload_action() reads */
+static int format_overload_action(const struct mxg_conf *c, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", c->overload_action == OVERLOAD_PASS ?
+			"pass" : "tempfail");
+}
+
 /* appendf - snprintf at offset o of buf; returns the length the whole
  * text would have, as snprintf does, also once buf is full */
 static int appendf(char *buf, size_t len, int o, const char *fmt, ...)
@@ -592,6 +614,21 @@ static const struct key_def keys[] = {
 	  1024, 16777216 },
 	/* The pending table and the queue length are sized once. */
 	{ KEY("max_pending", CONF_RESTART, "4096"), KEY_UINT, FIELD(max_pending),
+	  1, 1000000 },
+
+	/* Overload (a spoofed SYN flood): read per SYN, except the size of
+	 * the pinned unproven map. */
+	{ KEY("overload_action", CONF_LIVE, "tempfail"), KEY_FN, FIELD(overload_action),
+	  .parse = set_overload_action, .format = format_overload_action },
+	{ KEY("max_unproven", CONF_RESTART, "32768"), KEY_UINT, FIELD(max_unproven),
+	  1024, 16777216 },
+	{ KEY("max_pending_per_prefix", CONF_LIVE, "64"), KEY_UINT,
+	  FIELD(max_pending_per_prefix), 1, 1000000 },
+	{ KEY("pending_prefix_v4", CONF_LIVE, "24"), KEY_UINT, FIELD(pending_prefix_v4),
+	  8, 32 },
+	{ KEY("pending_prefix_v6", CONF_LIVE, "64"), KEY_UINT, FIELD(pending_prefix_v6),
+	  16, 128 },
+	{ KEY("dns_max_qps", CONF_LIVE, "1000"), KEY_UINT, FIELD(dns_max_qps),
 	  1, 1000000 },
 
 	/* Policy: read per decision. The access tables are files of their

@@ -96,6 +96,10 @@
 #define MXG_DEFAULT_CONF	"/etc/mxgate/mxgate.conf"
 
 /* Defaults are not repeated here: they live in the key table (config.c). */
+/* overload_action: what happens to a new source mxgated cannot judge
+ * now (pending table past its high-water mark, DNS budget spent). */
+enum overload_action { OVERLOAD_TEMPFAIL = 0, OVERLOAD_PASS };
+
 struct mxg_conf {
 	char interfaces[MXG_MAX_IFACES][IF_NAMESIZE];	/* tc ingress here */
 	int n_interfaces;
@@ -115,6 +119,12 @@ struct mxg_conf {
 	unsigned verdict_ttl_block;	/* seconds */
 	unsigned max_sources;		/* verdicts map size */
 	unsigned max_pending;		/* sources being resolved at once */
+	unsigned max_unproven;		/* unproven map size (timeout verdicts) */
+	unsigned overload_action;	/* OVERLOAD_TEMPFAIL or OVERLOAD_PASS */
+	unsigned max_pending_per_prefix; /* sources of one prefix being resolved */
+	unsigned pending_prefix_v4;	/* that prefix: IPv4 /len */
+	unsigned pending_prefix_v6;	/* ... IPv6 /len */
+	unsigned dns_max_qps;		/* DNS queries a second, at most */
 	__u32 mark_pass, mark_responder, mark_mask;
 	char client_access[1024];	/* "type:path ..." access tables */
 	unsigned s25r_action;		/* enum mxg_action for rules 1-6 */

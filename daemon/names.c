@@ -48,6 +48,28 @@ static const char *const stat_names[MXG_STAT_ACTION] = {
 	[MXG_STAT_RULES_RESTORED] = "rules_restored",
 };
 
+/* The ids appended after the reasons' slots (mxgate.h). */
+#define LATE(id) [(id) - MXG_STAT_OVERLOAD_TEMPFAIL]
+static const char *const late_stat_names[MXG_STAT_MAX - MXG_STAT_OVERLOAD_TEMPFAIL] = {
+	LATE(MXG_STAT_OVERLOAD_TEMPFAIL) = "overload_tempfail",
+	LATE(MXG_STAT_OVERLOAD_PASS) = "overload_pass",
+	LATE(MXG_STAT_OVERLOAD_EPISODES) = "overload_episodes",
+	LATE(MXG_STAT_PREFIX_CAP) = "prefix_cap",
+	LATE(MXG_STAT_DNS_BUDGET) = "dns_budget_refused",
+	LATE(MXG_STAT_DNS_SENT) = "dns_sent",
+	LATE(MXG_STAT_DNS_ANSWERED) = "dns_answered",
+	LATE(MXG_STAT_DNS_TIMEOUT) = "dns_timeout",
+	LATE(MXG_STAT_DNS_FAILED) = "dns_failed",
+	LATE(MXG_STAT_PROVEN) = "proven",
+	LATE(MXG_STAT_UNPROVEN) = "unproven",
+	LATE(MXG_STAT_STORE_PRUNED) = "store_pruned",
+	LATE(MXG_STAT_STRESS) = "stress",
+	LATE(MXG_STAT_PENDING) = "pending",
+	LATE(MXG_STAT_STORE_BYTES) = "store_bytes",
+	LATE(MXG_STAT_STORE_RECORDS) = "store_records",
+};
+#undef LATE
+
 /* action_name - "pass", "block", ...; "?" for a value out of range */
 const char *action_name(unsigned action)
 {
@@ -120,7 +142,10 @@ size_t reasons_format(__u32 reasons, char *buf, size_t len)
 /* stat_name - the name mxgatectl prints for counter id */
 const char *stat_name(unsigned id, char *buf, size_t len)
 {
-	if (id < MXG_STAT_ACTION && stat_names[id])
+	if (id >= MXG_STAT_OVERLOAD_TEMPFAIL && id < MXG_STAT_MAX &&
+	    late_stat_names[id - MXG_STAT_OVERLOAD_TEMPFAIL])
+		snprintf(buf, len, "%s", late_stat_names[id - MXG_STAT_OVERLOAD_TEMPFAIL]);
+	else if (id < MXG_STAT_ACTION && stat_names[id])
 		snprintf(buf, len, "%s", stat_names[id]);
 	else if (id < MXG_STAT_ACTION)	/* a counter added without a name */
 		snprintf(buf, len, "stat%u", id);
