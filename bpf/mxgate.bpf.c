@@ -35,6 +35,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } verdicts SEC(".maps");
 
+/* unproven: verdicts reached by timeout only (no DNS answer about the
+ * client, no completed handshake), as a spoofed flood leaves them. Kept
+ * apart, so that such a flood evicts only its own kind, never what was
+ * learned from real answers; looked up only when verdicts has nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MXG_DEFAULT_MAX_UNPROVEN);
+	__type(key, struct mxg_key);
+	__type(value, struct mxg_verdict);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} unproven SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -140,17 +152,41 @@ static __always_inline void set_mark(struct __sk_buff *skb,
 }
 
 /* lookup_verdict - the source's own verdict, else its pool's (greylist
- * prefix aggregation), else NULL; *key is left at the entry found */
+ * prefix aggregation), else its unproven one, else NULL; *key is left at
+ * the entry found */
 static __always_inline struct mxg_verdict *
 lookup_verdict(struct mxg_key *key, const struct mxg_config *cfg)
 {
 	struct mxg_verdict *v = bpf_map_lookup_elem(&verdicts, key);
 	__u32 plen = mxg_key_is_v4(key) ? cfg->greylist_plen_v4 : cfg->greylist_plen_v6;
+	struct mxg_key pool;
 
-	if (v || plen == 0 || plen >= 128)
+	if (v)
 		return v;
-	mxg_key_prefix(key, plen);
-	return bpf_map_lookup_elem(&verdicts, key);
+	if (plen && plen < 128) {
+		pool = *key;
+		mxg_key_prefix(&pool, plen);
+		v = bpf_map_lookup_elem(&verdicts, &pool);
+		if (v) {
+			*key = pool;
+			return v;
+		}
+	}
+	return bpf_map_lookup_elem(&unproven, key);
+}
+
+/* unjudged - a SYN of a source without a live verdict: on to NFQUEUE,
+ * unless mxgated is overloaded and wants such clients told to come back
+ * (mxgate.h, MXG_STRESS_TEMPFAIL): the responder then says 450 after the
+ * handshake, and only a client that completes one costs a lookup */
+static __always_inline int unjudged(struct __sk_buff *skb, const struct mxg_config *cfg)
+{
+	if (!(cfg->stress & MXG_STRESS_TEMPFAIL))
+		return TC_ACT_OK;
+	count(MXG_STAT_OVERLOAD_TEMPFAIL);
+	count(MXG_STAT_TO_RESPONDER);
+	set_mark(skb, cfg, cfg->mark_responder);
+	return TC_ACT_OK;
 }
 
 /* A bucket asked about one SYN: where its state lives and what it said. */
@@ -265,14 +301,14 @@ int mxgate_ingress(struct __sk_buff *skb)
 	v = lookup_verdict(&key, cfg);
 	if (!v) {
 		count(MXG_STAT_UNKNOWN);
-		return TC_ACT_OK;
+		return unjudged(skb, cfg);
 	}
 	now = bpf_ktime_get_coarse_ns();
 	if (now >= v->expires_ns) {
 		count(MXG_STAT_EXPIRED);
 		if (v->action == MXG_ACT_GREYLIST)
 			count(MXG_STAT_GREYLIST_EXPIRED);
-		return TC_ACT_OK;
+		return unjudged(skb, cfg);
 	}
 	v->hits++;	/* approximate under contention; for the admin only */
 	if (v->action < MXG_ACT_MAX)

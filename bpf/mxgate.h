@@ -316,8 +316,10 @@ enum mxg_stat {
 	MXG_STAT_DNS_ANSWERED,	/* ... answered (records or none) */
 	MXG_STAT_DNS_TIMEOUT,	/* ... timed out */
 	MXG_STAT_DNS_FAILED,	/* ... failed otherwise (SERVFAIL, refused) */
-	MXG_STAT_PROVEN,	/* sources judged after a handshake with the
-				 * responder (under overload) */
+	MXG_STAT_PROVEN,	/* sources that proved their address: judged
+				 * after a handshake with the responder (in
+				 * overload), or an unproven verdict moved to
+				 * verdicts (handshake, greylist promotion) */
 	MXG_STAT_UNPROVEN,	/* verdicts reached by timeout only: kept in
 				 * the unproven map, never on disk */
 	MXG_STAT_STORE_PRUNED,	/* expired records pruned from the store */

@@ -407,7 +407,8 @@ static void drop_old_countries(struct mxgate_bpf *skel)
 }
 
 /* bpf_load - open and load the skeleton, maps pinned (or reused) by name */
-struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
+struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources,
+			    unsigned max_unproven)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	struct migration mig[MAX_MIGRATIONS];
@@ -425,6 +426,12 @@ struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources)
 	err = bpf_map__set_max_entries(skel->maps.verdicts, max_sources);
 	if (err) {
 		msg_warn("verdicts map: max_sources %u: %s", max_sources,
+			 strerror(-err));
+		goto bad;
+	}
+	err = bpf_map__set_max_entries(skel->maps.unproven, max_unproven);
+	if (err) {
+		msg_warn("unproven map: max_unproven %u: %s", max_unproven,
 			 strerror(-err));
 		goto bad;
 	}

@@ -3,7 +3,8 @@
  * NAME
  *	bpf_load - load the tc program, pin its maps, attach it
  * SYNOPSIS
- *	struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources);
+ *	struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources,
+ *				    unsigned max_unproven);
  *	int bpf_write_config(struct mxgate_bpf *skel, const struct mxg_config *cfg);
  *	int bpf_attach(struct mxgate_bpf *skel, const char *ifname);
  *	int bpf_detach(const char *ifname, int remove_clsact);
@@ -45,7 +46,8 @@ struct mxgate_bpf;
 #define MXG_TC_HANDLE	0x6d78	/* "mx" */
 #define MXG_TC_PRIORITY	1
 
-struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources);
+struct mxgate_bpf *bpf_load(const char *pin_dir, unsigned max_sources,
+			    unsigned max_unproven);
 int bpf_write_config(struct mxgate_bpf *skel, const struct mxg_config *cfg);
 int bpf_attach(struct mxgate_bpf *skel, const char *ifname);
 int bpf_detach(const char *ifname, int remove_clsact);

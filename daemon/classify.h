@@ -6,7 +6,9 @@
  *	int classify_init(struct classifier *c, unsigned max_pending);
  *	void classify_packet(void *c, __u32 id, __u32 mark,
  *			     const __u8 *data, size_t len);
- *	int classify_source(struct classifier *c, const struct mxg_key *client);
+ *	int classify_source(struct classifier *c, const struct mxg_key *client,
+ *			    int proven);
+ *	void classify_tick(struct classifier *c);
  *	void classify_signal_done(struct pending *p, enum signal_id id);
  *	void classify_release_all(struct classifier *c);
  *	void classify_free(struct classifier *c);
@@ -25,8 +27,26 @@
  *	released by that verdict (backend cached()); a retransmit of a
  *	source being classified joins it (one request per source, never
  *	several: SYNs are retransmitted after 1, 3, 7 s...); otherwise the
- *	source is classified. When max_pending sources are being classified
- *	the SYN is accepted unjudged (counted, warned at most every 10 s).
+ *	source is classified, if it may be now (below).
+ *
+ *	Overload. A new source is judged only when the pending table has a
+ *	free slot, its network (its /pending_prefix_v4 or _v6) holds fewer
+ *	than max_pending_per_prefix of the slots, and the DNS budget
+ *	(budget.h, dns_max_qps) has room for every query it may need (two
+ *	for FCrDNS, one per DNS list). A full table or a spent budget, or
+ *	half the table in use after a source starts, begins an episode of
+ *	overload: one warning, and backend stress() is told MXG_STRESS_TEMPFAIL
+ *	(overload_action tempfail), so that the tc program sends sources
+ *	without a verdict to the responder instead of the queue. During it
+ *	a queued new SYN is not judged either. A SYN that is not judged is
+ *	released to the responder (GREYLIST: 450 after the handshake, the
+ *	client comes back), or unjudged with overload_action pass; both are
+ *	counted. Before a new source is taken, the sources whose deadline
+ *	has passed are decided. classify_tick(), once a second, ends the
+ *	episode (one line, with what it cost) when for 5 s the table has
+ *	been under a quarter full, the budget has refused no one and sources
+ *	without a verdict (counted by backend diverted() in the kernel, and
+ *	here) have come at under half the rate the budget can judge.
  *
  *	classify_source() starts the signals for client: every row of the
  *	signal table in order, each marked TODO in p->todo; a signal's
@@ -39,7 +59,10 @@
  *	(decision_timeout) passes is decided with what is known: the signals
  *	still out are cancelled. It returns 0 (the decision may have been
  *	made before it returns, when no signal needs I/O), or -1 when the
- *	table is full. A packet joins the source before its signals start.
+ *	source may not be judged now (counted). proven says the client
+ *	completed a handshake (with the responder): it is judged during an
+ *	overload too, and p->proven tells record() so. A packet joins the
+ *	source before its signals start.
  *
  *	classify_release_all() lets every held SYN through unjudged and
  *	cancels every signal (shutting down). classify_free() frees what
@@ -50,6 +73,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "budget.h"
 #include "config.h"
 #include "dnsbl.h"
 #include "loop.h"
@@ -74,17 +98,49 @@ struct classify_backend {
 	void (*record)(void *ctx, const struct pending *p, const struct decision *d);
 	/* After release: count and log it. May be NULL. */
 	void (*report)(void *ctx, const struct pending *p, const struct decision *d);
+	/* Overload began or ended: MXG_STRESS_* flags for the tc program.
+	 * May be NULL. */
+	void (*stress)(void *ctx, __u32 flags);
+	/* SYNs the tc program sent to the responder for overload, so far
+	 * (MXG_STAT_OVERLOAD_TEMPFAIL). May be NULL. */
+	__u64 (*diverted)(void *ctx);
+};
+
+/* Why a new source is not judged now. */
+enum admission {
+	ADMIT_OK = 0,
+	ADMIT_STRESS,		/* overload: only proven clients are judged */
+	ADMIT_FULL,		/* the pending table is full */
+	ADMIT_PREFIX,		/* its network holds its share of the table */
+	ADMIT_BUDGET,		/* the DNS budget is spent */
 };
 
 struct classify_stats {
 	unsigned long long queued;	/* SYNs read from NFQUEUE */
 	unsigned long long joined;	/* retransmits joined to a lookup */
 	unsigned long long cached;	/* found a verdict already in the map */
-	unsigned long long overload;	/* passed unjudged: pending table full */
+	unsigned long long overload_tempfail; /* not judged: to the responder */
+	unsigned long long overload_pass; /* not judged: passed (overload_action) */
+	unsigned long long overload_episodes; /* overloads begun */
+	unsigned long long prefix_cap;	/* not judged: network over its share */
+	unsigned long long dns_budget;	/* not judged: DNS budget spent */
+	unsigned long long proven;	/* judged after a handshake */
 	unsigned long long ignored;	/* parsed, not a new SYN: accepted */
 	unsigned long long unparsable;	/* could not be parsed: dropped */
 	unsigned long long trusted;	/* trusted_networks: accepted unjudged */
 	unsigned long long decided[MXG_ACT_MAX]; /* verdicts by action */
+};
+
+/* An episode of overload, and what classify_tick() saw last. */
+struct overload_state {
+	int active;			/* in an episode */
+	__u32 kernel_flags;		/* the MXG_STRESS_* flags last told */
+	__u64 since;			/* now_ns() it began */
+	__u64 calm_since;		/* its causes gone since, 0: not gone */
+	__u64 ticked;			/* the last classify_tick() */
+	unsigned long long unjudged_seen; /* unjudged SYNs counted then */
+	unsigned long long refused_seen; /* budget refusals counted then */
+	struct classify_stats at_start;	/* the counters when it began */
 };
 
 struct classifier {
@@ -100,13 +156,16 @@ struct classifier {
 	struct pending_table pending;	/* sources being classified */
 	struct loop_timer deadline;	/* the oldest source's deadline */
 	struct classify_stats stats;
-	__u64 last_overload_warn;	/* now_ns() of the last warning */
-	__u64 last_unparsable_warn;	/* ... and of the unparsable kind */
+	struct budget dns_budget;	/* dns_max_qps */
+	struct overload_state overload;
+	__u64 overload_calm_ns;		/* classify_init(): 5 s; a test's own */
+	__u64 last_unparsable_warn;	/* now_ns() of the last warning */
 };
 
 int classify_init(struct classifier *c, unsigned max_pending);
 void classify_packet(void *c, __u32 id, __u32 mark, const __u8 *data, size_t len);
-int classify_source(struct classifier *c, const struct mxg_key *client);
+int classify_source(struct classifier *c, const struct mxg_key *client, int proven);
+void classify_tick(struct classifier *c);
 void classify_signal_done(struct pending *p, enum signal_id id);
 void classify_release_all(struct classifier *c);
 void classify_free(struct classifier *c);

@@ -106,7 +106,7 @@ int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
 		.release = dry_release, .record = dry_record };
 	/* Lists are used once their probe passed, as in mxgated. */
 	run_for(c.loop, NULL, dnsbl_probing, c.dnsbl, PROBE_WAIT_MS);
-	classify_source(&c, client);
+	classify_source(&c, client, 0);
 	run_for(c.loop, &dry.decided, NULL, NULL, conf->decision_timeout_ms + 1000);
 	if (!dry.decided) {
 		fprintf(stderr, "mxgatectl: no decision within decision_timeout\n");

@@ -57,6 +57,36 @@ int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action 
 	return err;
 }
 
+/* learn_unproven - a verdict reached by timeout only: the unproven map,
+ * never the disk; 0 or -errno */
+int learn_unproven(struct learner *l, const struct mxg_key *key, enum mxg_action action,
+		   __u32 reasons, int score, __u64 ttl_ns)
+{
+	char addr[ADDR_STRLEN];
+	int err = unproven_put(l->maps, key, action, reasons, score, ttl_ns);
+
+	if (err) {
+		addr_format(key, addr, sizeof(addr));
+		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
+	}
+	return err;
+}
+
+/* prove - client proved its address: its unproven verdict (if any)
+ * becomes a verdict like any other, kept on disk if worth it; 1 if it
+ * had one */
+static int prove(struct learner *l, const struct mxg_key *client)
+{
+	struct mxg_verdict v;
+
+	if (unproven_prove(l->maps, client, &v) != 0)
+		return 0;
+	l->proved++;
+	if (v.action == MXG_ACT_PASS || v.action == MXG_ACT_GREYLIST)
+		store_put(l->store, client, &v);
+	return 1;
+}
+
 /* learn_count_released - the breakdown for SYNs the daemon itself decided */
 void learn_count_released(struct learner *l, const struct decision *d, unsigned syns)
 {
@@ -124,6 +154,9 @@ void learn_kernel_event(void *learner, const struct mxg_event *e)
 	}
 	if (e->type != MXG_EV_PROMOTED)
 		return;
+	/* A promotion in the unproven map: the client came back in time,
+	 * as spoofed sources do not. */
+	prove(l, &e->key);
 	n.ttl_s = e->verdict.expires_ns > now ? (e->verdict.expires_ns - now) / NS_PER_S : 0;
 	learn_log(&n);
 	store_put(l->store, &e->key, &e->verdict);
@@ -139,8 +172,16 @@ enum responder_mode learn_responder_classify(void *learner, const struct mxg_key
 	struct mxg_verdict v;
 
 	if (verdict_get(l->maps, client, &v) != 0 && verdict_get(l->maps, &pool, &v) != 0) {
-		*reasons = 0;	/* forgotten meanwhile: a plain greylist */
-		return RESPONDER_GREYLIST;
+		if (unproven_get(l->maps, client, &v) != 0) {
+			/* Told to come back during an overload (or
+			 * forgotten meanwhile): a plain greylist, and a
+			 * handshake done, so judge it now. */
+			*reasons = 0;
+			if (l->judge)
+				l->judge(l->judge_ctx, client);
+			return RESPONDER_GREYLIST;
+		}
+		prove(l, client);	/* a handshake proves the address */
 	}
 	*reasons = v.reasons;
 	return v.action == MXG_ACT_TARPIT ? RESPONDER_TARPIT : RESPONDER_GREYLIST;

@@ -8,7 +8,9 @@
  *	int learn_verdict(struct learner *l, const struct mxg_key *key,
  *			  enum mxg_action action, __u32 reasons, int score,
  *			  __u64 ttl_ns);
- *	void learn_count_released(struct learner *l, const struct decision *d,
+ *	int learn_unproven(struct learner *l, const struct mxg_key *key, enum mxg_action action,
+		   __u32 reasons, int score, __u64 ttl_ns);
+void learn_count_released(struct learner *l, const struct decision *d,
  *				  unsigned syns);
  *	void learn_log(const struct verdict_note *n);
  *	void learn_kernel_event(void *learner, const struct mxg_event *e);
@@ -16,6 +18,9 @@
  *			const struct mxg_key *client, __u32 *reasons);
  *	void learn_responder_outcome(void *learner, const struct mxg_key *client,
  *			enum responder_outcome o);
+ *	int learn_unproven(struct learner *l, const struct mxg_key *key,
+ *			   enum mxg_action action, __u32 reasons, int score,
+ *			   __u64 ttl_ns);
  * DESCRIPTION
  *	A struct learner names the running configuration (read at each
  *	call, so a reload takes effect), the pinned maps and the on-disk
@@ -33,6 +38,13 @@
  *	then, where known, ptr=, fcrdns=, rule=, reasons=, ttl=, elapsed_ms=,
  *	syns=, table=, dnsbl=, overhead_us= and a note in parentheses.
  *
+ *	learn_unproven() writes a verdict reached by timeout only about a
+ *	client that never proved its address (a spoofed source, as likely
+ *	as not) into the unproven map (maps.h), never to disk. When the
+ *	client proves it (a handshake with the responder, a greylist
+ *	promotion), the verdict moves into the verdicts map and, if worth
+ *	keeping, to disk (counted in proved).
+ *
  *	learn_kernel_event() takes what the tc program decided on its own
  *	(events.h): a promotion is logged and stored, a renewal stored.
  *
@@ -40,7 +52,8 @@
  *	responder's callbacks (responder.h): the mode and 450 text come from
  *	the client's verdict; a tarpitted client that pregreets or hangs up
  *	is blocked, one that waits out the banner gets a greylist clock
- *	(taRgrey).
+ *	(taRgrey). A client with no verdict at all (told to come back during
+ *	an overload) gets the greylist text and is handed to judge().
  */
 #ifndef MXG_LEARN_H
 #define MXG_LEARN_H
@@ -57,6 +70,12 @@ struct learner {
 	const struct mxg_conf *conf;	/* the daemon's, reloads included */
 	struct pinned_maps *maps;	/* verdicts and counters */
 	struct store *store;		/* learned verdicts on disk */
+	/* A client without a verdict completed a handshake with the
+	 * responder (it was told to come back during an overload): judge
+	 * it now. May be NULL. */
+	void (*judge)(void *ctx, const struct mxg_key *client);
+	void *judge_ctx;
+	unsigned long long proved;	/* unproven verdicts proved since start */
 };
 
 /* One verdict log line; fields left at their "unset" value are omitted. */
@@ -82,6 +101,8 @@ struct verdict_note {
 struct mxg_key learn_greylist_key(const struct learner *l, const struct mxg_key *client);
 int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action action,
 		  __u32 reasons, int score, __u64 ttl_ns);
+int learn_unproven(struct learner *l, const struct mxg_key *key, enum mxg_action action,
+		   __u32 reasons, int score, __u64 ttl_ns);
 void learn_count_released(struct learner *l, const struct decision *d, unsigned syns);
 void learn_log(const struct verdict_note *n);
 void learn_kernel_event(void *learner, const struct mxg_event *e);

@@ -49,6 +49,7 @@ int maps_open(struct pinned_maps *m, const char *pin_dir)
 	int err;
 
 	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = m->decisions_fd = -1;
+	m->unproven_fd = -1;
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0)
 		return m->ncpus < 0 ? m->ncpus : -EINVAL;
@@ -75,6 +76,13 @@ int maps_open(struct pinned_maps *m, const char *pin_dir)
 		err = m->decisions_fd;
 		goto bad;
 	}
+	/* Optional: maps pinned by an mxgate before it have none (it comes
+	 * with the next start of mxgated). */
+	m->unproven_fd = open_pinned(pin_dir, MXG_MAP_UNPROVEN);
+	if (m->unproven_fd >= 0 && verdicts_fit(m->unproven_fd)) {
+		close(m->unproven_fd);
+		m->unproven_fd = -1;
+	}
 	return 0;
 bad:
 	maps_close(m);
@@ -92,13 +100,15 @@ void maps_close(struct pinned_maps *m)
 		close(m->rule_hits_fd);
 	if (m->decisions_fd >= 0)
 		close(m->decisions_fd);
+	if (m->unproven_fd >= 0)
+		close(m->unproven_fd);
 	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = m->decisions_fd = -1;
+	m->unproven_fd = -1;
 }
 
-/* verdict_put - write (or replace) the verdict for k, decided now, valid
- * for ttl_ns, never reported */
-int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
-		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns)
+/* put_fresh - write a verdict decided now into map fd */
+static int put_fresh(int fd, const struct mxg_key *k, enum mxg_action a,
+		     __u32 reasons, int score, __u64 ttl_ns)
 {
 	struct mxg_verdict v = { 0 };
 
@@ -107,7 +117,54 @@ int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 	v.reasons = reasons;
 	v.action = a;
 	v.dnsbl_score = score;
-	return bpf_map_update_elem(m->verdicts_fd, k, &v, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(fd, k, &v, BPF_ANY) ? -errno : 0;
+}
+
+/* verdict_put - write (or replace) the verdict for k, decided now, valid
+ * for ttl_ns, never reported; an unproven one of k goes (the kernel reads
+ * verdicts first anyway, this keeps mxgatectl's view single) */
+int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
+		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns)
+{
+	if (m->unproven_fd >= 0)
+		bpf_map_delete_elem(m->unproven_fd, k);
+	return put_fresh(m->verdicts_fd, k, a, reasons, score, ttl_ns);
+}
+
+/* unproven_put - like verdict_put, into the unproven map (a verdict
+ * reached by timeout only); -ENOENT when there is no such map */
+int unproven_put(struct pinned_maps *m, const struct mxg_key *k,
+		 enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns)
+{
+	if (m->unproven_fd < 0)
+		return -ENOENT;
+	return put_fresh(m->unproven_fd, k, a, reasons, score, ttl_ns);
+}
+
+/* unproven_get - the unproven verdict for k; -ENOENT when none */
+int unproven_get(struct pinned_maps *m, const struct mxg_key *k,
+		 struct mxg_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (m->unproven_fd < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(m->unproven_fd, k, v) ? -errno : 0;
+}
+
+/* unproven_prove - k proved its address (a handshake, a promotion): its
+ * unproven verdict moves into the verdicts map, as it is; 0 with *v,
+ * -ENOENT when there was none */
+int unproven_prove(struct pinned_maps *m, const struct mxg_key *k,
+		   struct mxg_verdict *v)
+{
+	int err = unproven_get(m, k, v);
+
+	if (err)
+		return err;
+	if (bpf_map_update_elem(m->verdicts_fd, k, v, BPF_ANY))
+		return -errno;
+	bpf_map_delete_elem(m->unproven_fd, k);
+	return 0;
 }
 
 /* verdict_restore - v back under k unless the kernel holds a verdict for
@@ -127,10 +184,15 @@ int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 	return bpf_map_lookup_elem(m->verdicts_fd, k, v) ? -errno : 0;
 }
 
-/* verdict_forget - delete the verdict for k; -ENOENT when there is none */
+/* verdict_forget - delete the verdict for k, proven or not; -ENOENT
+ * when there is none */
 int verdict_forget(struct pinned_maps *m, const struct mxg_key *k)
 {
-	return bpf_map_delete_elem(m->verdicts_fd, k) ? -errno : 0;
+	int gone = m->unproven_fd >= 0 && bpf_map_delete_elem(m->unproven_fd, k) == 0;
+
+	if (bpf_map_delete_elem(m->verdicts_fd, k) == 0 || gone)
+		return 0;
+	return -errno;
 }
 
 /* stats_read - every counter: the kernel's, summed over the CPUs, plus
@@ -180,6 +242,26 @@ void stats_add(struct pinned_maps *m, __u32 id, __u64 n)
 {
 	if (id < MXG_STAT_MAX)
 		counter_add(m->decisions_fd, id, n);
+}
+
+/* stats_set - a gauge of the daemon's (mxgate.h): value replaces it */
+void stats_set(struct pinned_maps *m, __u32 id, __u64 value)
+{
+	if (id < MXG_STAT_MAX)
+		bpf_map_update_elem(m->decisions_fd, &id, &value, BPF_ANY);
+}
+
+/* stats_kernel - counter id of the tc program alone, summed over the
+ * CPUs; 0 when it cannot be read */
+__u64 stats_kernel(struct pinned_maps *m, __u32 id)
+{
+	__u64 per_cpu[m->ncpus > 0 ? m->ncpus : 1], sum = 0;
+
+	if (m->ncpus <= 0 || bpf_map_lookup_elem(m->stats_fd, &id, per_cpu))
+		return 0;
+	for (int i = 0; i < m->ncpus; i++)
+		sum += per_cpu[i];
+	return sum;
 }
 
 /* rule_hits_read - every rule's decisions */

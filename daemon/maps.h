@@ -12,6 +12,14 @@
  *	int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
  *			struct mxg_verdict *v);
  *	int verdict_forget(struct pinned_maps *m, const struct mxg_key *k);
+ *	int unproven_put(struct pinned_maps *m, const struct mxg_key *k,
+ *			 enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
+ *	int unproven_get(struct pinned_maps *m, const struct mxg_key *k,
+ *			 struct mxg_verdict *v);
+ *	int unproven_prove(struct pinned_maps *m, const struct mxg_key *k,
+ *			   struct mxg_verdict *v);
+ *	void stats_set(struct pinned_maps *m, __u32 id, __u64 value);
+ *	__u64 stats_kernel(struct pinned_maps *m, __u32 id);
  *	int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
  *	void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
  *	void rule_hit(struct pinned_maps *m, int rule);
@@ -27,11 +35,19 @@
  *	negative errno. verdict_put() writes a verdict decided now;
  *	verdict_restore() writes one kept elsewhere (the on-disk store) only
  *	when the kernel has none for k (-EEXIST otherwise: the kernel's is
- *	newer). stats_read() sums the per-CPU counters of the tc
+ *	newer). The unproven map (mxgate.h) holds verdicts reached by timeout
+ *	only: unproven_put() writes one, unproven_get() reads one, and
+ *	unproven_prove() moves one into the verdicts map when its client
+ *	proved its address; verdict_put() removes k's unproven verdict and
+ *	verdict_forget() deletes both. A set of maps pinned before the
+ *	unproven map existed opens without it (unproven_fd -1: the unproven
+ *	functions say -ENOENT). stats_read() sums the per-CPU counters of the tc
  *	program and the daemon's own (stats_add(), the decisions map). rule_hit()
  *	counts one decision in which S25R rule `rule` fired (the daemon is
  *	the only writer); rule_hits_read() reads those counters. now_ns()
- *	(clock.h) is the clock of the tc program. config_read() reads
+ *	(clock.h) is the clock of the tc program. stats_set() sets one of
+ *	the daemon's gauges; stats_kernel() reads one counter of the tc
+ *	program alone (0 when unreadable). config_read() reads
  *	the pinned config map on its own (mxgatectl: the greylist clock); it
  *	returns -ENOENT when the map is not pinned and -EINVAL when the
  *	pinned map's value is not this build's struct mxg_config.
@@ -48,6 +64,7 @@ struct pinned_maps {
 	int stats_fd;		/* pinned per-CPU array, -1 when closed */
 	int rule_hits_fd;	/* pinned array, -1 when closed */
 	int decisions_fd;	/* pinned array: the daemon's counters */
+	int unproven_fd;	/* pinned LRU hash, -1 when closed or absent */
 	int ncpus;		/* possible CPUs, for per-CPU values */
 };
 
@@ -60,6 +77,14 @@ int verdict_restore(struct pinned_maps *m, const struct mxg_key *k,
 int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v);
 int verdict_forget(struct pinned_maps *m, const struct mxg_key *k);
+int unproven_put(struct pinned_maps *m, const struct mxg_key *k,
+		 enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
+int unproven_get(struct pinned_maps *m, const struct mxg_key *k,
+		 struct mxg_verdict *v);
+int unproven_prove(struct pinned_maps *m, const struct mxg_key *k,
+		   struct mxg_verdict *v);
+void stats_set(struct pinned_maps *m, __u32 id, __u64 value);
+__u64 stats_kernel(struct pinned_maps *m, __u32 id);
 int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
 void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
 void rule_hit(struct pinned_maps *m, int rule);

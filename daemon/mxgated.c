@@ -68,6 +68,16 @@
 #define COUNTRY_SETTLE_NS (200 * NS_PER_MS)
 #define FDS_RESERVED	256	/* fds besides the responder's clients */
 
+#define HOUSEKEEPING_NS	NS_PER_S
+
+/* The daemon's own counts as last added to the decisions map: it is
+ * written once a second, not per SYN (a syscall each). */
+struct counted {
+	struct classify_stats classifier;
+	struct resolve_stats dns;
+	unsigned long long unproven, proved;
+};
+
 /* Everything the running daemon holds. */
 struct daemon {
 	struct mxg_conf conf;		/* in force; a reload replaces it */
@@ -78,6 +88,7 @@ struct daemon {
 	struct pinned_maps maps;	/* verdicts and counters */
 	struct store store;		/* learned verdicts on disk */
 	struct learner learner;		/* writes verdicts to both */
+	unsigned long long unproven;	/* verdicts put in the unproven map */
 	struct resolver *resolver;	/* FCrDNS and DNS list queries */
 	struct dnsbl *dnsbl;		/* DNS block and allow lists */
 	struct classifier classifier;	/* the pipeline */
@@ -94,7 +105,13 @@ struct daemon {
 	unsigned restored;		/* verdicts put back from the store */
 	int rules_unrecorded;		/* our own load's changes: record them */
 	int queue_fd;			/* NFQUEUE */
+	__u32 stress_flags;		/* MXG_STRESS_* in the kernel config */
+	struct loop_timer housekeeping;	/* once a second: see housekeep() */
+	struct counted counted;		/* what housekeep() has counted so far */
 };
+
+static void write_kernel_config(struct daemon *d);
+static void housekeep(void *ctx);
 
 /* report_conf_error - conf_load's reporter: every bad line is a warning */
 static void report_conf_error(const char *msg)
@@ -147,16 +164,57 @@ static __u32 country_of(void *ctx, const struct mxg_key *key)
 	return country_table_find(&d->countries_in_force, key);
 }
 
+/* unproven - a verdict reached by timeout only, about a client that
+ * never proved its address: no DNS answer about its name, no table
+ * decided, no handshake. A spoofed source's verdict looks like this,
+ * and is kept apart from what was learned from answers. */
+static int unproven(const struct pending *p, const struct decision *dec)
+{
+	return !p->proven && p->ev.fcrdns.status == FCRDNS_TEMPFAIL && !dec->table;
+}
+
 /* record_decision - the verdict into the kernel and the store */
 static void record_decision(void *ctx, const struct pending *p, const struct decision *dec)
 {
 	struct daemon *d = ctx;
 	struct mxg_key key = p->key;
 
+	if (unproven(p, dec)) {
+		d->unproven++;
+		learn_unproven(&d->learner, &p->key, dec->action, dec->reasons,
+			       p->ev.dnsbl_score, dec->ttl_s * NS_PER_S);
+		return;
+	}
 	if (dec->action == MXG_ACT_GREYLIST)
 		key = learn_greylist_key(&d->learner, &p->key);
 	learn_verdict(&d->learner, &key, dec->action, dec->reasons, p->ev.dnsbl_score,
 		      dec->ttl_s * NS_PER_S);
+}
+
+/* stress - overload began or ended: the tc program's flags */
+static void stress(void *ctx, __u32 flags)
+{
+	struct daemon *d = ctx;
+
+	d->stress_flags = flags;
+	write_kernel_config(d);
+}
+
+/* diverted - SYNs the tc program sent to the responder for overload */
+static __u64 diverted(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return stats_kernel(&d->maps, MXG_STAT_OVERLOAD_TEMPFAIL);
+}
+
+/* judge_proven - the responder met a client without a verdict (told to
+ * come back during an overload): it completed a handshake, judge it */
+static void judge_proven(void *ctx, const struct mxg_key *client)
+{
+	struct daemon *d = ctx;
+
+	classify_source(&d->classifier, client, 1);
 }
 
 /* report_decision - counters and the verdict line. overhead_us is what
@@ -293,7 +351,8 @@ static void watch_countries(struct daemon *d)
 }
 
 /* kernel_config - the config map's content from mxgate.conf */
-static void kernel_config(const struct mxg_conf *conf, struct mxg_config *kc)
+static void kernel_config(const struct mxg_conf *conf, __u32 stress_flags,
+			  struct mxg_config *kc)
 {
 	memset(kc, 0, sizeof(*kc));
 	for (int i = 0; i < conf->n_ports; i++)
@@ -305,6 +364,7 @@ static void kernel_config(const struct mxg_conf *conf, struct mxg_config *kc)
 	kc->allowlist_ttl_ns = conf->allowlist_ttl * NS_PER_S;
 	kc->greylist_plen_v4 = conf->greylist_prefix_v4 ? 96 + conf->greylist_prefix_v4 : 0;
 	kc->greylist_plen_v6 = conf->greylist_prefix_v6;
+	kc->stress = stress_flags;
 	/* Rates are per minute; the bucket keeps time in ns (mxgate.h). */
 	kc->throttle_interval_ns = 60 * NS_PER_S / conf->throttle_rate;
 	kc->throttle_tolerance_ns = (conf->throttle_burst - 1) * kc->throttle_interval_ns;
@@ -320,7 +380,7 @@ static void write_kernel_config(struct daemon *d)
 {
 	struct mxg_config kc;
 
-	kernel_config(&d->conf, &kc);
+	kernel_config(&d->conf, d->stress_flags, &kc);
 	if (bpf_write_config(d->kernel, &kc) < 0)
 		msg_fatal("cannot write the config map under %s", d->conf.pin_dir);
 }
@@ -495,7 +555,7 @@ static void setup_kernel(struct daemon *d)
 {
 	const struct mxg_conf *conf = &d->conf;
 
-	d->kernel = bpf_load(conf->pin_dir, conf->max_sources);
+	d->kernel = bpf_load(conf->pin_dir, conf->max_sources, conf->max_unproven);
 	if (!d->kernel)
 		msg_fatal("cannot load the tc program (pin_dir %s)", conf->pin_dir);
 	write_kernel_config(d);
@@ -562,9 +622,48 @@ static void start_classifier(struct daemon *d)
 	c->signals = NULL;
 	c->be = (struct classify_backend){ .ctx = d, .cached = cached_verdict,
 		.country = country_of, .release = release_packet,
-		.record = record_decision, .report = report_decision };
+		.record = record_decision, .report = report_decision,
+		.stress = stress, .diverted = diverted };
 	if (classify_init(c, conf->max_pending) < 0)
 		msg_fatal("out of memory for %u pending lookups", conf->max_pending);
+	loop_timer_init(&d->housekeeping, housekeep, d);
+	loop_timer_set(d->loop, &d->housekeeping, now_ns() + HOUSEKEEPING_NS);
+}
+
+/* add_delta - counter id grows by what now has over was */
+static void add_delta(struct daemon *d, __u32 id, unsigned long long now,
+		      unsigned long long was)
+{
+	if (now > was)
+		stats_add(&d->maps, id, now - was);
+}
+
+/* housekeep - once a second: the overload's course, the daemon's counts
+ * and gauges into the decisions map */
+static void housekeep(void *ctx)
+{
+	struct daemon *d = ctx;
+	const struct classify_stats *st = &d->classifier.stats, *was = &d->counted.classifier;
+	const struct resolve_stats *dns = resolve_stats(d->resolver), *dwas = &d->counted.dns;
+
+	classify_tick(&d->classifier);
+	add_delta(d, MXG_STAT_OVERLOAD_TEMPFAIL, st->overload_tempfail, was->overload_tempfail);
+	add_delta(d, MXG_STAT_TO_RESPONDER, st->overload_tempfail, was->overload_tempfail);
+	add_delta(d, MXG_STAT_OVERLOAD_PASS, st->overload_pass, was->overload_pass);
+	add_delta(d, MXG_STAT_OVERLOAD_EPISODES, st->overload_episodes, was->overload_episodes);
+	add_delta(d, MXG_STAT_PREFIX_CAP, st->prefix_cap, was->prefix_cap);
+	add_delta(d, MXG_STAT_DNS_BUDGET, st->dns_budget, was->dns_budget);
+	add_delta(d, MXG_STAT_PROVEN, st->proven, was->proven);
+	add_delta(d, MXG_STAT_DNS_SENT, dns->sent, dwas->sent);
+	add_delta(d, MXG_STAT_DNS_ANSWERED, dns->answered, dwas->answered);
+	add_delta(d, MXG_STAT_DNS_TIMEOUT, dns->timeout, dwas->timeout);
+	add_delta(d, MXG_STAT_DNS_FAILED, dns->failed, dwas->failed);
+	add_delta(d, MXG_STAT_PROVEN, d->learner.proved, d->counted.proved);
+	add_delta(d, MXG_STAT_UNPROVEN, d->unproven, d->counted.unproven);
+	d->counted = (struct counted){ *st, *dns, d->unproven, d->learner.proved };
+	stats_set(&d->maps, MXG_STAT_STRESS, d->classifier.overload.active);
+	stats_set(&d->maps, MXG_STAT_PENDING, d->classifier.pending.count);
+	loop_timer_set(d->loop, &d->housekeeping, now_ns() + HOUSEKEEPING_NS);
 }
 
 /* uninstall - -u: take mxgate out of the packet path, keep learned state */
@@ -629,11 +728,19 @@ static void shutdown_daemon(struct daemon *d)
 	const struct classify_stats *st = &d->classifier.stats;
 
 	classify_release_all(&d->classifier);
-	msg_info("stopped: queued=%llu joined=%llu cached=%llu overload=%llu "
-		 "ignored=%llu pass=%llu block=%llu; tc program and rules stay "
-		 "in place (fail-open)", st->queued, st->joined, st->cached,
-		 st->overload, st->ignored, st->decided[MXG_ACT_PASS],
-		 st->decided[MXG_ACT_BLOCK]);
+	housekeep(d);			/* the last counts into the maps */
+	loop_timer_cancel(d->loop, &d->housekeeping);
+	if (d->stress_flags) {
+		/* Stopped, mxgate fails open: no SYN is told to come back
+		 * for an overload nobody will end. */
+		d->stress_flags = 0;
+		write_kernel_config(d);
+	}
+	msg_info("stopped: queued=%llu joined=%llu cached=%llu tempfail=%llu "
+		 "overload_pass=%llu ignored=%llu pass=%llu block=%llu; tc program "
+		 "and rules stay in place (fail-open)", st->queued, st->joined,
+		 st->cached, st->overload_tempfail, st->overload_pass, st->ignored,
+		 st->decided[MXG_ACT_PASS], st->decided[MXG_ACT_BLOCK]);
 	nftwatch_close(d->nftwatch);
 	events_process(d->kernel_events);
 	events_close(d->kernel_events);
@@ -743,7 +850,7 @@ int main(int argc, char **argv)
 
 	setup_kernel(&d);
 	restore_state(&d);
-	d.learner = (struct learner){ &d.conf, &d.maps, &d.store };
+	d.learner = (struct learner){ &d.conf, &d.maps, &d.store, judge_proven, &d, 0 };
 	open_signals(&d);
 	start_classifier(&d);
 	load_countries(&d);

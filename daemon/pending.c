@@ -32,7 +32,9 @@ int pending_init(struct pending_table *t, unsigned max)
 		t->n_buckets <<= 1;
 	t->slots = calloc(max, sizeof(*t->slots));
 	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
-	if (!t->slots || !t->buckets) {
+	t->prefixes = calloc(max, sizeof(*t->prefixes));
+	t->prefix_buckets = calloc(t->n_buckets, sizeof(*t->prefix_buckets));
+	if (!t->slots || !t->buckets || !t->prefixes || !t->prefix_buckets) {
 		pending_free(t);
 		return -1;
 	}
@@ -40,8 +42,62 @@ int pending_init(struct pending_table *t, unsigned max)
 	for (unsigned i = max; i-- > 0;) {
 		t->slots[i].free_next = t->free;
 		t->free = &t->slots[i];
+		t->prefixes[i].next = t->free_prefixes;
+		t->free_prefixes = &t->prefixes[i];
 	}
 	return 0;
+}
+
+/* prefix_slot - where the count of prefix lives (or would be linked) */
+static struct pending_prefix **prefix_slot(struct pending_table *t,
+					   const struct mxg_key *prefix)
+{
+	struct pending_prefix **pp = &t->prefix_buckets[key_hash(prefix, t->n_buckets)];
+
+	while (*pp && !key_equal(&(*pp)->key, prefix))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* pending_prefix_count - entries counted under prefix */
+unsigned pending_prefix_count(struct pending_table *t, const struct mxg_key *prefix)
+{
+	struct pending_prefix *n = *prefix_slot(t, prefix);
+
+	return n ? n->count : 0;
+}
+
+/* prefix_join - count p under prefix (a node per prefix in use: never
+ * more than entries, so the pool cannot run dry) */
+static void prefix_join(struct pending_table *t, struct pending *p,
+			const struct mxg_key *prefix)
+{
+	struct pending_prefix **pp = prefix_slot(t, prefix), *n = *pp;
+
+	if (!n) {
+		n = t->free_prefixes;
+		t->free_prefixes = n->next;
+		n->key = *prefix;
+		n->count = 0;
+		n->next = NULL;
+		*pp = n;
+	}
+	n->count++;
+	p->prefix = n;
+}
+
+/* prefix_leave - p no longer counts; the last one out frees the node */
+static void prefix_leave(struct pending_table *t, struct pending *p)
+{
+	struct pending_prefix **pp;
+
+	if (!p->prefix || --p->prefix->count > 0)
+		return;
+	pp = prefix_slot(t, &p->prefix->key);
+	*pp = p->prefix->next;
+	p->prefix->next = t->free_prefixes;
+	t->free_prefixes = p->prefix;
+	p->prefix = NULL;
 }
 
 /* pending_find - the entry for k, or NULL */
@@ -56,7 +112,7 @@ struct pending *pending_find(struct pending_table *t, const struct mxg_key *k)
 
 /* pending_add - start tracking k; NULL when the table is full */
 struct pending *pending_add(struct pending_table *t, const struct mxg_key *k,
-			    __u64 now_ns, __u64 deadline_ns)
+			    const struct mxg_key *prefix, __u64 now_ns, __u64 deadline_ns)
 {
 	struct pending *p = t->free;
 	unsigned b;
@@ -78,6 +134,8 @@ struct pending *pending_add(struct pending_table *t, const struct mxg_key *k,
 		t->oldest = p;
 	t->newest = p;
 	t->count++;
+	if (prefix)
+		prefix_join(t, p, prefix);
 	return p;
 }
 
@@ -108,6 +166,7 @@ void pending_remove(struct pending_table *t, struct pending *p)
 		pp = &(*pp)->hash_next;
 	if (*pp)
 		*pp = p->hash_next;
+	prefix_leave(t, p);
 	if (p->older)
 		p->older->newer = p->newer;
 	else
@@ -126,5 +185,7 @@ void pending_free(struct pending_table *t)
 {
 	free(t->slots);
 	free(t->buckets);
+	free(t->prefixes);
+	free(t->prefix_buckets);
 	memset(t, 0, sizeof(*t));
 }

@@ -6,7 +6,10 @@
  *	int pending_init(struct pending_table *t, unsigned max);
  *	struct pending *pending_find(struct pending_table *t, const struct mxg_key *k);
  *	struct pending *pending_add(struct pending_table *t, const struct mxg_key *k,
- *				    __u64 now_ns, __u64 deadline_ns);
+ *				    const struct mxg_key *prefix, __u64 now_ns,
+ *				    __u64 deadline_ns);
+ *	unsigned pending_prefix_count(struct pending_table *t,
+ *				      const struct mxg_key *prefix);
  *	int pending_hold(struct pending *p, __u32 packet_id, __u32 mark);
  *	struct pending *pending_oldest(struct pending_table *t);
  *	void pending_remove(struct pending_table *t, struct pending *p);
@@ -23,6 +26,11 @@
  *	full. Entries are also kept in a list in insertion order; since every
  *	entry gets the same decision_timeout, that is deadline order, so
  *	pending_oldest() is the next entry to time out.
+ *
+ *	pending_add() also counts the entry under prefix (its network, as
+ *	the caller chooses it; NULL: not counted) until it is removed;
+ *	pending_prefix_count() says how many entries a prefix has, so that
+ *	one network cannot fill the table.
  *
  *	pending_hold() returns 0, or -1 when the entry already holds
  *	PENDING_MAX_HELD packets (the caller drops the packet; the client
@@ -41,6 +49,13 @@
 
 struct classifier;
 
+/* How many entries one network has in the table. */
+struct pending_prefix {
+	struct mxg_key key;		/* the network */
+	unsigned count;			/* its entries */
+	struct pending_prefix *next;	/* bucket chain, or free list */
+};
+
 struct pending {
 	struct mxg_key key;		/* the source being classified */
 	struct classifier *owner;	/* the pipeline it belongs to */
@@ -58,6 +73,8 @@ struct pending {
 	struct evidence ev;		/* what the signals found so far */
 	struct resolve_req *fcrdns_req;	/* FCrDNS lookup, NULL when done */
 	struct dnsbl_req *dnsbl_req;	/* DNS list queries, NULL when done */
+	struct pending_prefix *prefix;	/* its network's count, or NULL */
+	int proven;			/* completed a handshake (responder) */
 	struct pending *hash_next;	/* bucket chain */
 	struct pending *older, *newer;	/* insertion (deadline) order */
 	struct pending *free_next;	/* free list link when unused */
@@ -70,12 +87,16 @@ struct pending_table {
 	unsigned count, max;		/* entries in use, capacity */
 	struct pending *free;		/* unused entries */
 	struct pending *oldest, *newest; /* ends of the deadline list */
+	struct pending_prefix *prefixes; /* max preallocated counts */
+	struct pending_prefix **prefix_buckets; /* n_buckets hash heads */
+	struct pending_prefix *free_prefixes;
 };
 
 int pending_init(struct pending_table *t, unsigned max);
 struct pending *pending_find(struct pending_table *t, const struct mxg_key *k);
 struct pending *pending_add(struct pending_table *t, const struct mxg_key *k,
-			    __u64 now_ns, __u64 deadline_ns);
+			    const struct mxg_key *prefix, __u64 now_ns, __u64 deadline_ns);
+unsigned pending_prefix_count(struct pending_table *t, const struct mxg_key *prefix);
 int pending_hold(struct pending *p, __u32 packet_id, __u32 mark);
 struct pending *pending_oldest(struct pending_table *t);
 void pending_remove(struct pending_table *t, struct pending *p);

@@ -59,7 +59,26 @@ struct resolver {
 	int in_start;			/* inside a call that sends a query */
 	struct resolve_req *ready_head;	/* finished inside resolve_start */
 	struct a_req *a_ready_head;	/* failed inside resolve_a */
+	struct resolve_stats stats;	/* queries and their outcomes */
 };
+
+/* tally - one query's outcome in r's counters (a cancelled channel's
+ * queries are not outcomes) */
+static void tally(struct resolver *r, int status)
+{
+	if (status == ARES_SUCCESS || status == ARES_ENOTFOUND || status == ARES_ENODATA)
+		r->stats.answered++;
+	else if (status == ARES_ETIMEOUT)
+		r->stats.timeout++;
+	else if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
+		r->stats.failed++;
+}
+
+/* resolve_stats - what r has sent and how it went */
+const struct resolve_stats *resolve_stats(const struct resolver *r)
+{
+	return &r->stats;
+}
 
 static void rearm(struct resolver *r);
 static void rearm_now(void *ctx);
@@ -277,6 +296,7 @@ static void forward_done(void *arg, int status, int timeouts,
 	int rc;
 
 	(void)timeouts;
+	tally(req->resolver, status);
 	/* The name exists (it came from the PTR) but has no address. */
 	if (query_failed(req, status, FCRDNS_FAIL))
 		return;
@@ -336,6 +356,7 @@ static void ptr_done(void *arg, int status, int timeouts,
 	int rc;
 
 	(void)timeouts;
+	tally(req->resolver, status);
 	if (query_failed(req, status, FCRDNS_NONE))
 		return;
 	outcome = resolve_parse_ptr(abuf, alen, &req->key, req->result.name,
@@ -354,6 +375,7 @@ static void ptr_done(void *arg, int status, int timeouts,
 		finish(req, outcome);
 		return;
 	}
+	req->resolver->stats.sent++;
 	ares_query(req->resolver->channel, req->result.name, C_IN_CLASS, v4 ? T_A : T_AAAA,
 		   forward_done, req);
 }
@@ -376,6 +398,7 @@ struct resolve_req *resolve_start(struct resolver *r, const struct mxg_key *addr
 	req->arg = arg;
 	addr_reverse_name(addr, NULL, qname, sizeof(qname));
 	r->in_start = 1;
+	r->stats.sent++;
 	ares_query(r->channel, qname, C_IN_CLASS, T_PTR, ptr_done, req);
 	r->in_start = 0;
 	rearm(r);
@@ -457,6 +480,7 @@ static void a_done(void *arg, int status, int timeouts, unsigned char *abuf, int
 	int n = -1, ttl = 0;
 
 	(void)timeouts;
+	tally(q->resolver, status);
 	if (status == ARES_SUCCESS)
 		n = resolve_parse_a(abuf, alen, addrs, RESOLVE_ADDRS_MAX, &ttl);
 	q->status = resolve_a_outcome(status, n);
@@ -495,6 +519,7 @@ void resolve_a(struct resolver *r, const char *name, resolve_a_fn done, void *ar
 		return;
 	}
 	r->in_start = 1;
+	r->stats.sent++;
 	ares_query(r->channel, name, C_IN_CLASS, T_A, a_done, q);
 	r->in_start = 0;
 	rearm(r);

@@ -12,6 +12,8 @@
  *	void resolve_a(struct resolver *r, const char *name, resolve_a_fn done,
  *		       void *arg);
  *	void resolve_free(struct resolver *r);
+ *	const struct resolve_stats *resolve_stats(const struct resolver *r);
+const struct resolve_stats *resolve_stats(const struct resolver *r);
  *	int resolve_a_outcome(int ares_status, int n_parsed);
  *	void resolve_query_a(void *resolver, const char *name,
  *			     resolve_a_fn done, void *arg);
@@ -52,6 +54,9 @@
  *	with n answers and their smallest TTL, -ENOENT when the name or
  *	record does not exist, -EAGAIN on a failure or timeout, -ECANCELED
  *	when the resolver is freed.
+ *
+ *	resolve_stats() counts the queries r sent and their outcomes
+ *	(answered, timed out, failed), for mxgated's counters.
  *
  *	resolve_a_outcome() is the status resolve_a() reports for c-ares's
  *	status and the number of A records parsed: an answer with zero
@@ -95,6 +100,15 @@ enum fcrdns_status {
 #define RESOLVE_NAME_MAX 256
 #define RESOLVE_ADDRS_MAX 32	/* addresses taken from one answer */
 
+/* Queries a resolver sent, and their outcomes (c-ares's retries of one
+ * query are one query). */
+struct resolve_stats {
+	unsigned long long sent;
+	unsigned long long answered;	/* records, or none (NXDOMAIN, NODATA) */
+	unsigned long long timeout;	/* no answer in time */
+	unsigned long long failed;	/* SERVFAIL, REFUSED, a bad answer... */
+};
+
 struct fcrdns_result {
 	enum fcrdns_status status;
 	int timed_out;			/* TEMPFAIL because DNS did not answer */
@@ -113,6 +127,7 @@ struct resolve_req *resolve_start(struct resolver *r, const struct mxg_key *addr
 void resolve_cancel(struct resolve_req *req);
 void resolve_a(struct resolver *r, const char *name, resolve_a_fn done, void *arg);
 void resolve_free(struct resolver *r);
+const struct resolve_stats *resolve_stats(const struct resolver *r);
 void resolve_query_a(void *resolver, const char *name, resolve_a_fn done, void *arg);
 int resolve_a_outcome(int ares_status, int n_parsed);
 const char *fcrdns_name(enum fcrdns_status s);

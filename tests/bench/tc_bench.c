@@ -407,7 +407,7 @@ int main(int argc, char **argv)
 		die("mount bpffs");
 	mounted = 1;
 	/* The real program as mxgated loads it, max_sources 1M. */
-	skel = bpf_load(dir, MANY_MAX);
+	skel = bpf_load(dir, MANY_MAX, MXG_DEFAULT_MAX_UNPROVEN);
 	if (!skel || bpf_write_config(skel, &cfg) < 0 || maps_open(&maps, dir) < 0) {
 		fprintf(stderr, "tc_bench: cannot load the tc program\n");
 		return 1;

@@ -167,7 +167,7 @@ TEST(tc_country_old_layout_pin_is_replaced)
 	close(inner);
 	close(outer);
 
-	skel = bpf_load(dir, 1024);
+	skel = bpf_load(dir, 1024, 1024);
 	CHECK(skel != NULL);
 	if (skel) {
 		int fd = bpf_map__fd(skel->maps.countries);
@@ -184,7 +184,7 @@ TEST(tc_country_old_layout_pin_is_replaced)
 		bpf_unload(skel);
 	}
 	/* Loaded again, the pin is of this layout now and is kept. */
-	skel = bpf_load(dir, 1024);
+	skel = bpf_load(dir, 1024, 1024);
 	CHECK(skel != NULL);
 	if (skel) {
 		CHECK_EQ_INT(country_lookup(bpf_map__fd(skel->maps.countries), &k, &c), 0);

@@ -819,7 +819,7 @@ TEST(tc_pinned_maps_survive_a_reload)
 	if (world_up(&w, NULL, 0) == 0) {
 		put(&w, 4, MXG_ACT_BLOCK, MXG_R_S25R2, 60 * SECOND);
 		/* A restarted daemon loads the program anew: same maps. */
-		again = bpf_load(w.dir, 1024);
+		again = bpf_load(w.dir, 1024, 1024);
 		CHECK(again != NULL);
 		if (again) {
 			bpf_unload(w.skel);
@@ -933,7 +933,7 @@ TEST(tc_attach_replace_detach)
 		CHECK_EQ_INT(attached_id("lo"), prog_id(w.skel));
 		/* A restarted daemon's program takes the place of the old one
 		 * and stays attached after the daemon let go of it. */
-		again = bpf_load(w.dir, 1024);
+		again = bpf_load(w.dir, 1024, 1024);
 		CHECK(again != NULL);
 		if (again) {
 			CHECK_EQ_INT(bpf_attach(again, "lo"), 0);

@@ -64,14 +64,14 @@ static inline int world_up_cfg(struct world *w, const struct mxg_config *cfg)
 {
 	memset(w, 0, sizeof(*w));
 	w->maps.verdicts_fd = w->maps.stats_fd = -1;
-	w->maps.rule_hits_fd = w->maps.decisions_fd = -1;
+	w->maps.rule_hits_fd = w->maps.decisions_fd = w->maps.unproven_fd = -1;
 	w->cfg = *cfg;
 	snprintf(w->dir, sizeof(w->dir), "/tmp/mxgate-bpftest.XXXXXX");
 	if (!mkdtemp(w->dir) || mount("bpf", w->dir, "bpf", 0, NULL) < 0) {
 		test_fail(__FILE__, __LINE__, "bpffs in %s: %s", w->dir, strerror(errno));
 		return -1;
 	}
-	w->skel = bpf_load(w->dir, 1024);
+	w->skel = bpf_load(w->dir, 1024, 1024);
 	if (!w->skel || bpf_write_config(w->skel, &w->cfg) < 0 ||
 	    maps_open(&w->maps, w->dir) < 0) {
 		test_fail(__FILE__, __LINE__, "cannot load the tc program");
@@ -268,7 +268,7 @@ static inline struct mxgate_bpf *load_logged(const char *dir, unsigned max_sourc
 	}
 	fflush(stderr);
 	dup2(fileno(f), 2);
-	skel = bpf_load(dir, max_sources);
+	skel = bpf_load(dir, max_sources, 1024);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);

@@ -31,6 +31,9 @@ static struct world {
 	struct decision last;		/* the last decision recorded */
 	int cached_action;		/* cached(): this action, or 0: none */
 	__u32 country;			/* country(): this entry */
+	__u32 stress;			/* the last flags stress() was told */
+	unsigned stress_calls;
+	__u64 diverted;			/* what diverted() says */
 } w;
 
 /* log_char - append one character to a log string */
@@ -113,6 +116,19 @@ static void be_record(void *ctx, const struct pending *p, const struct decision 
 	w.last = *d;
 }
 
+static void be_stress(void *ctx, __u32 flags)
+{
+	(void)ctx;
+	w.stress = flags;
+	w.stress_calls++;
+}
+
+static __u64 be_diverted(void *ctx)
+{
+	(void)ctx;
+	return w.diverted;
+}
+
 static void be_report(void *ctx, const struct pending *p, const struct decision *d)
 {
 	(void)ctx, (void)d;
@@ -136,7 +152,7 @@ static void setup(struct classifier *c, struct mxg_conf *conf,
 	c->loop = loop_new();
 	c->signals = real ? NULL : fakes;
 	c->be = (struct classify_backend){ NULL, be_cached, be_country, be_release,
-					   be_record, be_report };
+					   be_record, be_report, be_stress, be_diverted };
 	CHECK_EQ_INT(classify_init(c, max_pending), 0);
 }
 
@@ -232,7 +248,7 @@ TEST(classify_deadline_cancels_what_is_out)
 	teardown(&c);
 }
 
-TEST(classify_full_table_passes_unjudged_and_counts)
+TEST(classify_full_table_tempfails_and_tells_the_kernel)
 {
 	struct classifier c;
 	struct mxg_conf conf;
@@ -242,17 +258,184 @@ TEST(classify_full_table_passes_unjudged_and_counts)
 	setup(&c, &conf, &tables, 0, 1);
 	w.mode[1] = SIGNAL_PENDING;
 	syn(&c, 1, NULL);
-	syn(&c, 2, other);			/* no slot left */
-	CHECK_EQ_INT(c.stats.overload, 1);
+	/* The table is full: overload, and the kernel is told to send
+	 * sources without a verdict to the responder. */
+	CHECK_EQ_INT(c.overload.active, 1);
+	CHECK_EQ_INT(c.stats.overload_episodes, 1);
+	CHECK_EQ_INT(w.stress, MXG_STRESS_TEMPFAIL);
+	syn(&c, 2, other);
+	CHECK_EQ_INT(c.stats.overload_tempfail, 1);
 	CHECK_EQ_INT(w.n_released, 1);
 	CHECK_EQ_INT(w.released[0].id, 2);
-	CHECK_EQ_INT(w.released[0].a, MXG_ACT_NONE);
+	CHECK_EQ_INT(w.released[0].a, MXG_ACT_GREYLIST);	/* the responder */
 	CHECK_EQ_STR(w.started, "0123");	/* only the first source */
 	classify_release_all(&c);
 	CHECK_EQ_INT(w.n_released, 2);
 	CHECK_EQ_INT(w.released[1].a, MXG_ACT_NONE);
 	CHECK_EQ_STR(w.cancelled, "1");		/* shutdown, not a deadline */
 	CHECK_EQ_INT(w.recorded, 0);
+	teardown(&c);
+}
+
+TEST(classify_overload_action_pass_passes_unjudged_and_leaves_the_kernel_alone)
+{
+	struct classifier c;
+	struct mxg_conf conf;
+	struct table_set tables;
+	static const __u8 other[4] = { 198, 51, 100, 21 };
+	static const __u8 third[4] = { 198, 51, 100, 22 };
+
+	setup(&c, &conf, &tables, 0, 2);
+	conf.overload_action = OVERLOAD_PASS;
+	w.mode[1] = SIGNAL_PENDING;
+	syn(&c, 1, NULL);
+	CHECK_EQ_INT(c.overload.active, 1);	/* half the table */
+	CHECK_EQ_INT(w.stress_calls, 0);	/* nothing for the kernel */
+	syn(&c, 2, other);			/* still judged: there is room */
+	CHECK_EQ_STR(w.started, "01230123");
+	syn(&c, 3, third);			/* full: on, unjudged */
+	CHECK_EQ_INT(c.stats.overload_pass, 1);
+	CHECK_EQ_INT(c.stats.overload_tempfail, 0);
+	CHECK_EQ_INT(w.n_released, 1);
+	CHECK_EQ_INT(w.released[0].id, 3);
+	CHECK_EQ_INT(w.released[0].a, MXG_ACT_NONE);
+	classify_release_all(&c);
+	teardown(&c);
+}
+
+TEST(classify_overload_judges_only_proven_clients)
+{
+	struct classifier c;
+	struct mxg_conf conf;
+	struct table_set tables;
+	struct mxg_key proven;
+	static const __u8 other[4] = { 198, 51, 100, 21 };
+
+	setup(&c, &conf, &tables, 0, 4);
+	w.mode[1] = SIGNAL_PENDING;
+	syn(&c, 1, NULL);
+	syn(&c, 2, other);			/* half of 4: overload */
+	CHECK_EQ_INT(c.overload.active, 1);
+	CHECK_EQ_STR(w.started, "01230123");
+	CHECK_EQ_INT(addr_parse("198.51.100.30", &proven), 0);
+	/* A queued SYN is not judged, whatever the room... */
+	syn(&c, 3, (const __u8[4]){ 198, 51, 100, 30 });
+	CHECK_EQ_INT(w.released[0].a, MXG_ACT_GREYLIST);
+	CHECK_EQ_STR(w.started, "01230123");
+	/* ...a client that completed a handshake with the responder is. */
+	CHECK_EQ_INT(classify_source(&c, &proven, 1), 0);
+	CHECK_EQ_STR(w.started, "012301230123");
+	CHECK_EQ_INT(c.stats.proven, 1);
+	CHECK(pending_find(&c.pending, &proven)->proven);
+	classify_release_all(&c);
+	teardown(&c);
+}
+
+TEST(classify_overload_ends_when_calm_for_a_while)
+{
+	struct classifier c;
+	struct mxg_conf conf;
+	struct table_set tables;
+	static const __u8 other[4] = { 198, 51, 100, 21 };
+
+	setup(&c, &conf, &tables, 0, 2);
+	c.overload_calm_ns = 0;			/* two calm ticks end it */
+	conf.dns_max_qps = 400;			/* 200 sources a second */
+	w.mode[1] = SIGNAL_PENDING;
+	syn(&c, 1, NULL);
+	CHECK_EQ_INT(c.overload.active, 1);
+	classify_tick(&c);			/* still pending: not calm */
+	classify_release_all(&c);
+	/* Sources without a verdict keep coming (diverted by the kernel)
+	 * faster than half what the budget can judge: it goes on. */
+	w.diverted = 1000000;
+	classify_tick(&c);
+	CHECK_EQ_INT(c.overload.active, 1);
+	CHECK_EQ_INT(w.stress, MXG_STRESS_TEMPFAIL);
+	/* The flood stops: the first calm tick starts the calm, the next
+	 * one (calm_ns 0 later) ends the overload. */
+	classify_tick(&c);
+	CHECK_EQ_INT(c.overload.active, 1);
+	classify_tick(&c);
+	CHECK_EQ_INT(c.overload.active, 0);
+	CHECK_EQ_INT(w.stress, 0);
+	/* Judging resumes. */
+	syn(&c, 2, other);
+	CHECK_EQ_STR(w.started, "01230123");
+	classify_release_all(&c);
+	teardown(&c);
+}
+
+TEST(classify_one_network_cannot_fill_the_table)
+{
+	struct classifier c;
+	struct mxg_conf conf;
+	struct table_set tables;
+	static const __u8 a1[4] = { 198, 51, 100, 1 }, a2[4] = { 198, 51, 100, 2 };
+	static const __u8 a3[4] = { 198, 51, 100, 3 }, b1[4] = { 203, 0, 113, 1 };
+
+	setup(&c, &conf, &tables, 0, 16);
+	conf.max_pending_per_prefix = 2;
+	w.mode[1] = SIGNAL_PENDING;
+	syn(&c, 1, a1);
+	syn(&c, 2, a2);
+	syn(&c, 3, a3);				/* the /24's share is used */
+	CHECK_EQ_INT(c.stats.prefix_cap, 1);
+	CHECK_EQ_INT(w.n_released, 1);
+	CHECK_EQ_INT(w.released[0].id, 3);
+	CHECK_EQ_INT(w.released[0].a, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(c.overload.active, 0);	/* a network's, not ours */
+	syn(&c, 4, b1);				/* another network: judged */
+	CHECK_EQ_STR(w.started, "012301230123");
+	classify_release_all(&c);
+	teardown(&c);
+}
+
+TEST(classify_dns_budget_refuses_and_overloads)
+{
+	struct classifier c;
+	struct mxg_conf conf;
+	struct table_set tables;
+	static const __u8 a1[4] = { 198, 51, 100, 1 }, a2[4] = { 198, 51, 100, 2 };
+	static const __u8 a3[4] = { 198, 51, 100, 3 };
+
+	setup(&c, &conf, &tables, 0, 64);
+	conf.dns_max_qps = 4;			/* two sources (two queries each) */
+	w.mode[1] = SIGNAL_PENDING;
+	syn(&c, 1, a1);
+	syn(&c, 2, a2);
+	CHECK_EQ_INT(c.overload.active, 0);
+	syn(&c, 3, a3);
+	CHECK_EQ_INT(c.stats.dns_budget, 1);
+	CHECK_EQ_INT(c.overload.active, 1);
+	CHECK_EQ_INT(w.released[0].id, 3);
+	CHECK_EQ_INT(w.released[0].a, MXG_ACT_GREYLIST);
+	CHECK_EQ_STR(w.started, "01230123");
+	classify_release_all(&c);
+	teardown(&c);
+}
+
+TEST(classify_due_deadlines_free_slots_before_a_new_source)
+{
+	struct classifier c;
+	struct mxg_conf conf;
+	struct table_set tables;
+	static const __u8 other[4] = { 198, 51, 100, 21 };
+	__u64 t0 = now_ns();
+
+	setup(&c, &conf, &tables, 0, 1);
+	conf.overload_action = OVERLOAD_PASS;	/* judge when there is room */
+	conf.decision_timeout_ms = 100;
+	w.mode[1] = SIGNAL_PENDING;
+	syn(&c, 1, NULL);
+	/* A stall: the loop does not run past the deadline. */
+	while (now_ns() - t0 < 150 * NS_PER_MS)
+		;
+	syn(&c, 2, other);
+	CHECK_EQ_INT(w.recorded, 1);		/* the first, at its deadline */
+	CHECK_EQ_STR(w.started, "01230123");	/* then the second, in its slot */
+	CHECK_EQ_INT(c.stats.overload_pass, 0);
+	classify_release_all(&c);
 	teardown(&c);
 }
 
@@ -326,8 +509,8 @@ TEST(classify_source_without_a_packet)
 	setup(&c, &conf, &tables, 0, 8);
 	w.mode[2] = SIGNAL_PENDING;
 	CHECK_EQ_INT(addr_parse("2001:db8::25", &k), 0);
-	CHECK_EQ_INT(classify_source(&c, &k), 0);
-	CHECK_EQ_INT(classify_source(&c, &k), 0);	/* joins, starts nothing */
+	CHECK_EQ_INT(classify_source(&c, &k, 0), 0);
+	CHECK_EQ_INT(classify_source(&c, &k, 0), 0);	/* joins, starts nothing */
 	CHECK_EQ_STR(w.started, "0123");
 	classify_signal_done(w.waiting[2], 2);
 	CHECK_EQ_INT(w.recorded, 1);
