@@ -181,8 +181,9 @@ lookup_verdict(struct mxg_key *key, const struct mxg_config *cfg)
  * handshake, and only a client that completes one costs a lookup */
 static __always_inline int unjudged(struct __sk_buff *skb, const struct mxg_config *cfg)
 {
-	if (!(cfg->stress & MXG_STRESS_TEMPFAIL))
-		return TC_ACT_OK;
+	if (!(cfg->stress & MXG_STRESS_TEMPFAIL) ||
+	    bpf_ktime_get_coarse_ns() >= cfg->stress_until_ns)
+		return TC_ACT_OK;	/* no overload, or its lease ran out */
 	count(MXG_STAT_OVERLOAD_TEMPFAIL);
 	count(MXG_STAT_TO_RESPONDER);
 	set_mark(skb, cfg, cfg->mark_responder);

@@ -237,6 +237,7 @@ struct mxg_config {
 	 * struct mxg_verdict does). */
 	__u32 stress;			/* MXG_STRESS_* flags, set by mxgated */
 	__u32 pad2;
+	__u64 stress_until_ns;		/* ... in force until then: a lease */
 };
 
 /*
@@ -248,7 +249,13 @@ struct mxg_config {
  * handshake is judged (the responder tells mxgated), so a spoofed flood
  * costs no DNS query. overload_action = pass leaves the flag off: such
  * SYNs are queued and mxgated passes what it cannot judge.
+ *
+ * The flags hold only until stress_until_ns, a lease mxgated renews every
+ * second while it is overloaded: a daemon that dies in an overload leaves
+ * no client sent to a responder nobody runs. Within MXG_STRESS_LEASE_NS
+ * the queue's bypass lets new sources through again (fail-open).
  */
+#define MXG_STRESS_LEASE_NS	(3ULL * 1000000000ULL)
 #define MXG_STRESS_TEMPFAIL	1u
 
 /* events ring buffer: what the tc program decided on its own, for the

@@ -123,11 +123,13 @@ static void print_greylist_clock(const struct mxg_verdict *v, __u64 now)
 }
 
 /* print_verdict - "ADDR action reasons=... age=Ns expires_in=Ns hits=N",
- * then " dnsbl=N" when DNS lists were involved, then the greylist clock.
- * age is the time since the action was decided (decided_ns): renewals of
- * an allowlisted client's pass do not reset it. */
+ * then " dnsbl=N" when DNS lists were involved, then the greylist clock,
+ * then " unproven" for a verdict of the unproven map (reached by timeout
+ * only, about a client that never completed a handshake). age is the
+ * time since the action was decided (decided_ns): renewals of an
+ * allowlisted client's pass do not reset it. */
 static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
-			 __u64 now)
+			 __u64 now, int unproven)
 {
 	char addr[ADDR_STRLEN], why[256];
 	int live = v->expires_ns > now;
@@ -145,6 +147,8 @@ static int print_verdict(const struct mxg_key *k, const struct mxg_verdict *v,
 		printf(" dnsbl=%d", v->dnsbl_score);
 	if (v->action == MXG_ACT_GREYLIST)
 		print_greylist_clock(v, now);
+	if (unproven)
+		printf(" unproven");
 	putchar('\n');
 	return live;
 }
@@ -163,11 +167,15 @@ static int cmd_lookup(struct pinned_maps *m, const char *text)
 {
 	struct mxg_verdict v;
 	struct mxg_key k;
-	int err;
+	int err, unproven = 0;
 
 	if (parse_addr(text, &k) < 0)
 		return EXIT_ERROR;
 	err = verdict_get(m, &k, &v);
+	if (err == -ENOENT && unproven_get(m, &k, &v) == 0) {
+		err = 0;
+		unproven = 1;
+	}
 	if (err == -ENOENT) {
 		char addr[ADDR_STRLEN];
 
@@ -179,7 +187,7 @@ static int cmd_lookup(struct pinned_maps *m, const char *text)
 		fprintf(stderr, "mxgatectl: lookup %s: %s\n", text, strerror(-err));
 		return EXIT_ERROR;
 	}
-	return print_verdict(&k, &v, now_ns()) ? 0 : EXIT_NO;
+	return print_verdict(&k, &v, now_ns(), unproven) ? 0 : EXIT_NO;
 }
 
 /* map_size - max_entries of a map, or a generous guess when unknown */
@@ -196,37 +204,52 @@ static __u32 map_size(int fd)
 
 static int list_action = -1;	/* list --action: only these; -1 = all */
 
-/* cmd_list - every verdict in the map, or those with list_action */
-static int cmd_list(struct pinned_maps *m, const char *unused)
+/* list_map - every verdict of one map (fd), or those with list_action;
+ * 0 or an errno */
+static int list_map(int fd, int unproven, __u64 now)
 {
 	struct mxg_key k, next;
 	struct mxg_verdict v;
-	__u64 now = now_ns(), steps = 0, limit;
+	__u64 steps = 0, limit;
 	void *prev = NULL;
 	int err = 0;
 
-	(void)unused;
 	/* When the key we stand on is evicted, the kernel starts over from
 	 * the first key; on a busy map that could go on forever. */
-	limit = 2ULL * map_size(m->verdicts_fd);
+	limit = 2ULL * map_size(fd);
 	while (steps++ < limit) {
-		if (bpf_map_get_next_key(m->verdicts_fd, prev, &next) != 0) {
+		if (bpf_map_get_next_key(fd, prev, &next) != 0) {
 			err = errno == ENOENT ? 0 : errno;
 			break;
 		}
 		k = next;
 		prev = &k;
-		if (verdict_get(m, &k, &v) == 0 &&	/* may vanish meanwhile */
+		memset(&v, 0, sizeof(v));	/* a shorter, older value */
+		if (bpf_map_lookup_elem(fd, &k, &v) == 0 &&	/* may vanish */
 		    (list_action < 0 || v.action == (enum mxg_action)list_action))
-			print_verdict(&k, &v, now);
-	}
-	if (err) {
-		fprintf(stderr, "mxgatectl: list: %s\n", strerror(err));
-		return EXIT_ERROR;
+			print_verdict(&k, &v, now, unproven);
 	}
 	if (steps > limit)
 		fprintf(stderr, "mxgatectl: list: the map changed too fast to walk; "
 			"the list may be incomplete\n");
+	return err;
+}
+
+/* cmd_list - every verdict, or those with list_action: the verdicts map,
+ * then the unproven one */
+static int cmd_list(struct pinned_maps *m, const char *unused)
+{
+	__u64 now = now_ns();
+	int err;
+
+	(void)unused;
+	err = list_map(m->verdicts_fd, 0, now);
+	if (!err && m->unproven_fd >= 0)
+		err = list_map(m->unproven_fd, 1, now);
+	if (err) {
+		fprintf(stderr, "mxgatectl: list: %s\n", strerror(err));
+		return EXIT_ERROR;
+	}
 	return 0;
 }
 
@@ -278,6 +301,23 @@ static void print_breakdown(const __u64 t[MXG_STAT_MAX])
 	       (unsigned long long)t[MXG_STAT_PROMOTED],
 	       (unsigned long long)t[MXG_STAT_GREYLIST_EXPIRED],
 	       (unsigned long long)t[MXG_STAT_TO_RESPONDER]);
+	printf("overload: %llu episode(s)%s; SYNs not judged: told to come back "
+	       "%llu, passed %llu; sources over the DNS budget %llu, over their "
+	       "network's share %llu; proved by a handshake %llu\n",
+	       (unsigned long long)t[MXG_STAT_OVERLOAD_EPISODES],
+	       t[MXG_STAT_STRESS] ? ", in one now" : "",
+	       (unsigned long long)t[MXG_STAT_OVERLOAD_TEMPFAIL],
+	       (unsigned long long)t[MXG_STAT_OVERLOAD_PASS],
+	       (unsigned long long)t[MXG_STAT_DNS_BUDGET],
+	       (unsigned long long)t[MXG_STAT_PREFIX_CAP],
+	       (unsigned long long)t[MXG_STAT_PROVEN]);
+	printf("dns: queries sent %llu, answered %llu, timed out %llu, failed %llu; "
+	       "verdicts by timeout only (unproven) %llu\n",
+	       (unsigned long long)t[MXG_STAT_DNS_SENT],
+	       (unsigned long long)t[MXG_STAT_DNS_ANSWERED],
+	       (unsigned long long)t[MXG_STAT_DNS_TIMEOUT],
+	       (unsigned long long)t[MXG_STAT_DNS_FAILED],
+	       (unsigned long long)t[MXG_STAT_UNPROVEN]);
 }
 
 /* cmd_stats - the breakdown, a blank line, then "name value", every counter */
@@ -416,10 +456,16 @@ static int cmd_status(const struct mxg_conf *conf)
 	else
 		printf("rules: %s", out[0] ? out : "(no answer)\n");
 	maps_ok = maps_open(&m, conf->pin_dir) == 0;
-	if (maps_ok && stats_read(&m, totals) == 0)
+	if (maps_ok && stats_read(&m, totals) == 0) {
 		printf("rules restored: %llu (reinstalled by mxgated after someone "
 		       "removed or changed them)\n",
 		       (unsigned long long)totals[MXG_STAT_RULES_RESTORED]);
+		printf("overload: %s (%llu episode(s) so far; %llu lookup(s) pending)\n",
+		       totals[MXG_STAT_STRESS] ? "yes, new sources are told to come back "
+		       "or passed (overload_action)" : "no",
+		       (unsigned long long)totals[MXG_STAT_OVERLOAD_EPISODES],
+		       (unsigned long long)totals[MXG_STAT_PENDING]);
+	}
 	else
 		printf("maps: not pinned under %s (mxgated has not run)\n", conf->pin_dir);
 	if (maps_ok)

@@ -365,6 +365,7 @@ static void kernel_config(const struct mxg_conf *conf, __u32 stress_flags,
 	kc->greylist_plen_v4 = conf->greylist_prefix_v4 ? 96 + conf->greylist_prefix_v4 : 0;
 	kc->greylist_plen_v6 = conf->greylist_prefix_v6;
 	kc->stress = stress_flags;
+	kc->stress_until_ns = stress_flags ? now_ns() + MXG_STRESS_LEASE_NS : 0;
 	/* Rates are per minute; the bucket keeps time in ns (mxgate.h). */
 	kc->throttle_interval_ns = 60 * NS_PER_S / conf->throttle_rate;
 	kc->throttle_tolerance_ns = (conf->throttle_burst - 1) * kc->throttle_interval_ns;
@@ -662,6 +663,8 @@ static void housekeep(void *ctx)
 	add_delta(d, MXG_STAT_UNPROVEN, d->unproven, d->counted.unproven);
 	d->counted = (struct counted){ *st, *dns, d->unproven, d->learner.proved };
 	stats_set(&d->maps, MXG_STAT_STRESS, d->classifier.overload.active);
+	if (d->stress_flags)
+		write_kernel_config(d);	/* renew the lease (mxgate.h) */
 	stats_set(&d->maps, MXG_STAT_PENDING, d->classifier.pending.count);
 	loop_timer_set(d->loop, &d->housekeeping, now_ns() + HOUSEKEEPING_NS);
 }
@@ -732,10 +735,13 @@ static void shutdown_daemon(struct daemon *d)
 	loop_timer_cancel(d->loop, &d->housekeeping);
 	if (d->stress_flags) {
 		/* Stopped, mxgate fails open: no SYN is told to come back
-		 * for an overload nobody will end. */
+		 * for an overload nobody will end (killed, the lease ends
+		 * it within seconds). */
 		d->stress_flags = 0;
 		write_kernel_config(d);
 	}
+	stats_set(&d->maps, MXG_STAT_STRESS, 0);
+	stats_set(&d->maps, MXG_STAT_PENDING, 0);
 	msg_info("stopped: queued=%llu joined=%llu cached=%llu tempfail=%llu "
 		 "overload_pass=%llu ignored=%llu pass=%llu block=%llu; tc program "
 		 "and rules stay in place (fail-open)", st->queued, st->joined,

@@ -16,6 +16,7 @@ TEST(tc_stress_sends_sources_without_a_verdict_to_the_responder)
 
 	if (world_up(&w, NULL, 0) == 0) {
 		w.cfg.stress = MXG_STRESS_TEMPFAIL;
+		w.cfg.stress_until_ns = now_ns() + 60 * SECOND;
 		reconfigure(&w);
 		/* Unknown: told to come back, never queued. */
 		CHECK_EQ_INT(run(&w, &s4, 0, 0x70000, &mark), TC_ACT_OK);
@@ -39,6 +40,14 @@ TEST(tc_stress_sends_sources_without_a_verdict_to_the_responder)
 		w.cfg.stress = 0;
 		reconfigure(&w);
 		CHECK_EQ_INT(verdict_forget(&w.maps, &k4), 0);
+		CHECK_EQ_INT(run(&w, &s4, 0, 0, &mark), TC_ACT_OK);
+		CHECK_EQ_INT(mark, 0);
+		CHECK_EQ_INT(stat(&w, MXG_STAT_OVERLOAD_TEMPFAIL), 2);
+		/* The flag on but its lease over (the daemon died in an
+		 * overload): queued, so the bypass fails open. */
+		w.cfg.stress = MXG_STRESS_TEMPFAIL;
+		w.cfg.stress_until_ns = now_ns() - SECOND;
+		reconfigure(&w);
 		CHECK_EQ_INT(run(&w, &s4, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(mark, 0);
 		CHECK_EQ_INT(stat(&w, MXG_STAT_OVERLOAD_TEMPFAIL), 2);
