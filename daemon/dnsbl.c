@@ -29,7 +29,10 @@ struct site_state {
 	int probe_pending;		/* probe answers still to come */
 	int probe_ok;			/* both probe answers as expected */
 	char probe_why[128];		/* why the last probe failed */
+	struct msg_limit error_log;	/* its error codes: a line in 10 s */
 };
+
+#define ERROR_LOG_INTERVAL_NS	(10 * NS_PER_S)
 
 struct dnsbl_req {
 	struct dnsbl *owner;		/* the lists it was sent for */
@@ -105,19 +108,24 @@ static int cache_get(struct dnsbl *d, const struct mxg_key *k, int site)
 }
 
 /* listed_in - does an answer list the client at this site? logs errors */
-static int listed_in(const struct site_state *s, const struct mxg_key *k,
+static int listed_in(struct site_state *s, const struct mxg_key *k,
 		     const __u8 (*addrs)[4], int n)
 {
 	char client[ADDR_STRLEN];
 	int listed = 0;
+	long long more;
 
 	for (int i = 0; i < n; i++) {
 		if (!dnsbl_answer_valid(addrs[i])) {
+			/* Said for every client, it would flood the log. */
+			more = msg_limit(&s->error_log, now_ns(), ERROR_LOG_INTERVAL_NS);
+			if (more < 0)
+				continue;
 			addr_format(k, client, sizeof(client));
 			msg_warn("dnsbl: %s answered %u.%u.%u.%u for client=%s: "
-				 "an error code, not a listing", s->spec.zone,
-				 addrs[i][0], addrs[i][1], addrs[i][2], addrs[i][3],
-				 client);
+				 "an error code, not a listing (%lld more since the "
+				 "last line)", s->spec.zone, addrs[i][0], addrs[i][1],
+				 addrs[i][2], addrs[i][3], client, more);
 			continue;
 		}
 		if (dnsbl_filter_match(&s->spec, addrs[i]))

@@ -60,7 +60,18 @@ struct resolver {
 	struct resolve_req *ready_head;	/* finished inside resolve_start */
 	struct a_req *a_ready_head;	/* failed inside resolve_a */
 	struct resolve_stats stats;	/* queries and their outcomes */
+	struct msg_limit bad_log;	/* bad answers: a line a second */
 };
+
+#define BAD_LOG_INTERVAL_NS	NS_PER_S
+
+/* bad_answer - may a line about a client's bad answer go out? Anyone can
+ * make their own reverse zone answer badly, for every address of it:
+ * a line a second, saying how many were not logged. -1: drop it. */
+static long long bad_answer(struct resolver *r)
+{
+	return msg_limit(&r->bad_log, now_ns(), BAD_LOG_INTERVAL_NS);
+}
 
 /* tally - one query's outcome in r's counters (a cancelled channel's
  * queries are not outcomes) */
@@ -293,6 +304,7 @@ static void forward_done(void *arg, int status, int timeouts,
 {
 	struct resolve_req *req = arg;
 	enum fcrdns_status outcome;
+	long long more;
 	int rc;
 
 	(void)timeouts;
@@ -301,13 +313,15 @@ static void forward_done(void *arg, int status, int timeouts,
 	if (query_failed(req, status, FCRDNS_FAIL))
 		return;
 	outcome = resolve_parse_forward(abuf, alen, &req->key, &rc);
-	if (outcome != FCRDNS_PASS && rc != ARES_SUCCESS && rc != ARES_ENODATA) {
+	if (outcome != FCRDNS_PASS && rc != ARES_SUCCESS && rc != ARES_ENODATA &&
+	    (more = bad_answer(req->resolver)) >= 0) {
 		char addr[ADDR_STRLEN];
 
 		addr_format(&req->key, addr, sizeof(addr));
-		msg_warn("client=%s: bad %s answer for %s: %s", addr,
+		msg_warn("client=%s: bad %s answer for %s: %s (%lld more bad "
+			 "answers since the last line)", addr,
 			 addr_is_v4(&req->key) ? "A" : "AAAA",
-			 req->result.name, ares_strerror(rc));
+			 req->result.name, ares_strerror(rc), more);
 	}
 	finish(req, outcome);
 }
@@ -353,6 +367,7 @@ static void ptr_done(void *arg, int status, int timeouts,
 	int v4 = addr_is_v4(&req->key);
 	enum fcrdns_status outcome;
 	char addr[ADDR_STRLEN];
+	long long more;
 	int rc;
 
 	(void)timeouts;
@@ -361,16 +376,24 @@ static void ptr_done(void *arg, int status, int timeouts,
 		return;
 	outcome = resolve_parse_ptr(abuf, alen, &req->key, req->result.name,
 				    sizeof(req->result.name), &rc);
-	addr_format(&req->key, addr, sizeof(addr));
-	if (outcome == FCRDNS_FAIL && rc != ARES_SUCCESS)
-		/* c-ares refuses a PTR name that is not a host name
-		 * (EBADRESP): an answer that cannot be confirmed. */
-		msg_warn("client=%s: PTR answer is not a valid host name (%s); "
-			 "treated as not confirmed", addr, ares_strerror(rc));
-	else if (outcome == FCRDNS_FAIL)
-		/* A PTR that is not a host name cannot be forward-confirmed. */
-		msg_warn("client=%s: PTR name \"%s\" is not a valid host "
-			 "name; treated as not confirmed", addr, req->result.name);
+	if (outcome == FCRDNS_FAIL && (more = bad_answer(req->resolver)) >= 0) {
+		addr_format(&req->key, addr, sizeof(addr));
+		if (rc != ARES_SUCCESS)
+			/* c-ares refuses a PTR name that is not a host
+			 * name (EBADRESP): an answer that cannot be
+			 * confirmed. */
+			msg_warn("client=%s: PTR answer is not a valid host name "
+				 "(%s); treated as not confirmed (%lld more bad "
+				 "answers since the last line)", addr,
+				 ares_strerror(rc), more);
+		else
+			/* A PTR that is not a host name cannot be
+			 * forward-confirmed. */
+			msg_warn("client=%s: PTR name \"%s\" is not a valid host "
+				 "name; treated as not confirmed (%lld more bad "
+				 "answers since the last line)", addr,
+				 req->result.name, more);
+	}
 	if (outcome != FCRDNS_PASS) {
 		finish(req, outcome);
 		return;
