@@ -67,6 +67,9 @@ int main(void)
 	P("STAT_GREYLIST_FIRST", MXG_STAT_GREYLIST_FIRST);
 	P("STAT_GREYLIST_EXPIRED", MXG_STAT_GREYLIST_EXPIRED);
 	P("STAT_TO_RESPONDER", MXG_STAT_TO_RESPONDER);
+	P("STAT_OVERLOAD_TEMPFAIL", MXG_STAT_OVERLOAD_TEMPFAIL);
+	P("STAT_OVERLOAD_EPISODES", MXG_STAT_OVERLOAD_EPISODES);
+	P("STAT_STRESS", MXG_STAT_STRESS); P("STAT_DNS_SENT", MXG_STAT_DNS_SENT);
 	P("PASS", MXG_ACT_PASS); P("BLOCK", MXG_ACT_BLOCK);
 	P("GREYLIST", MXG_ACT_GREYLIST); P("TARPIT", MXG_ACT_TARPIT);
 	P("THROTTLE", MXG_ACT_THROTTLE);
@@ -400,7 +403,7 @@ bd_has() { grep -qxF "$1" <<<"$(breakdown)"; }
 counters() { sed '1,/^$/d' <<<"$OUT"; }
 # aligned - the breakdown's numbers end in one column
 aligned() {
-	[ "$(sed -n '/^$/q; /^greylist:/d; p' <<<"$OUT" |
+	[ "$(sed -n '/^$/q; /^greylist:/d; /^overload:/d; /^dns:/d; p' <<<"$OUT" |
 		awk '{ match($0, /: *[0-9]+/); print RSTART + RLENGTH }' | sort -u | wc -l)" -eq 1 ]
 }
 CAUSES=("S25R+greylist" DNSBL country "static tables" throttle other)
@@ -416,9 +419,13 @@ done
 check "stats, all zero: the greylist line" \
 	bd_has "greylist: first contacts 0, promoted 0, expired 0, sent to responder 0"
 check "stats, all zero: no nan or inf" test -z "$(grep -iE 'nan|inf' <<<"$OUT")"
-check "stats, all zero: 10 breakdown lines, a blank line, then the counters" \
-	test "$(breakdown | grep -c '')" -eq 10 -a "$(sed -n 11p <<<"$OUT")" = "" -a \
-	"$(sed -n 12p <<<"$OUT")" = "packets 0"
+check "stats, all zero: the overload line" \
+	bd_has "overload: 0 episode(s); SYNs not judged: told to come back 0, passed 0; sources over the DNS budget 0, over their network's share 0; proved by a handshake 0"
+check "stats, all zero: the dns line" \
+	bd_has "dns: queries sent 0, answered 0, timed out 0, failed 0; verdicts by timeout only (unproven) 0"
+check "stats, all zero: 12 breakdown lines, a blank line, then the counters" \
+	test "$(breakdown | grep -c '')" -eq 12 -a "$(sed -n 13p <<<"$OUT")" = "" -a \
+	"$(sed -n 14p <<<"$OUT")" = "packets 0"
 
 # The daemon's counters (the decisions map): the seeds' kind of numbers.
 if ! { count decisions "$STAT_ACCEPTED" 4321 &&
@@ -451,6 +458,20 @@ check "stats: the causes are indented under refused" \
 check "stats: the numbers are right-aligned in one column" aligned
 check "stats: no breakdown line reads as a 'name value' counter" \
 	test "$(breakdown | grep -cE '^[a-z0-9_]+ [0-9]+$')" -eq 0
+
+# Overload: the kernel's SYNs told to come back add to the daemon's; the
+# stress gauge says one is going on.
+if ! { count decisions "$STAT_OVERLOAD_EPISODES" 2 && count decisions "$STAT_STRESS" 1 &&
+	count decisions "$STAT_OVERLOAD_TEMPFAIL" 50000 && count decisions "$STAT_DNS_SENT" 77; }; then
+	not_ok "overload counters written with bpftool"
+fi
+run -c "$CONF" stats
+check "stats: the overload line, an episode going on" \
+	bd_has "overload: 2 episode(s), in one now; SYNs not judged: told to come back 50000, passed 0; sources over the DNS budget 0, over their network's share 0; proved by a handshake 0"
+check "stats: the dns line" \
+	bd_has "dns: queries sent 77, answered 0, timed out 0, failed 0; verdicts by timeout only (unproven) 0"
+check "stats: overload counters by name" grep -qxF "overload_episodes 2" <<<"$(counters)"
+count decisions "$STAT_STRESS" 0
 
 # The tc program's per-CPU counters add to the daemon's.
 if ! { count stats "$STAT_ACCEPTED" 1 && count stats "$STAT_REFUSED_COUNTRY" 2; }; then
