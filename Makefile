@@ -121,7 +121,8 @@ $(BUILD)/mem_fill: tests/bench/mem_fill.c tests/bench/bench_rand.h $(HDRS) | $(B
 	$(CC) $(CFLAGS) -o $@ tests/bench/mem_fill.c daemon/maps.c daemon/store.c \
 		daemon/store_lmdb.c daemon/log.c $(PKG_LIBS)
 
-# SYNs from many IPv6 sources at a set rate, for bench_nfqueue.sh.
+# SYNs from many IPv6 sources at a set rate, for bench_nfqueue.sh,
+# bench_flood.sh and the e2e suite test_flood.sh (so check builds it).
 $(BUILD)/syn_flood: tests/bench/syn_flood.c | $(BUILD)
 	$(CC) $(CFLAGS) -o $@ $<
 
@@ -185,11 +186,11 @@ unit-test: $(BUILD)/unit_tests
 bpf-test: $(BUILD)/bpf_tests
 	$(BUILD)/bpf_tests
 
-e2e-test: all
+e2e-test: all $(BUILD)/syn_flood
 	tests/e2e/run.sh
 
 # Every suite, then one summary line: "total: N passed, N failed".
-check: all $(BUILD)/unit_tests $(BUILD)/bpf_tests
+check: all $(BUILD)/unit_tests $(BUILD)/bpf_tests $(BUILD)/syn_flood
 	tests/run-all.sh
 
 demo: all

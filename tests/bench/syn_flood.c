@@ -3,20 +3,33 @@
  * NAME
  *	syn_flood - TCP SYNs from many distinct IPv6 sources, at a set rate
  * SYNOPSIS
- *	syn_flood IFNAME DSTMAC SRC_PREFIX DST_ADDR PORT FIRST RATE SECONDS
+ *	syn_flood IFNAME DSTMAC SRC_PREFIX DST_ADDR PORT FIRST RATE SECONDS [seq|spread]
  * DESCRIPTION
- *	For tests/bench/bench_nfqueue.sh. Sends one TCP SYN (with an MSS
- *	option) from each of the sources SRC_PREFIX + FIRST, + FIRST+1, ...
- *	(the index goes into the address's last 32 bits, so SRC_PREFIX is a
- *	/96 or shorter) to DST_ADDR:PORT, as Ethernet frames on IFNAME
- *	addressed to DSTMAC (the next hop), through an AF_PACKET socket: no
- *	TCP stack on the sending side, so nothing retransmits and every SYN
- *	is a new source to the gateway.
+ *	For tests/bench/bench_nfqueue.sh, bench_flood.sh and
+ *	tests/e2e/test_flood.sh. Sends one TCP SYN (with an MSS option)
+ *	from each of the sources SRC_PREFIX + FIRST, + FIRST+1, ... to
+ *	DST_ADDR:PORT, as Ethernet frames on IFNAME addressed to DSTMAC (the
+ *	next hop), through an AF_PACKET socket: no TCP stack on the sending
+ *	side, so nothing retransmits and every SYN is a new source to the
+ *	gateway.
+ *
+ *	Where the index I goes in the source address:
+ *	  seq     (the default) the last 32 bits: SRC_PREFIX is a /96 or
+ *		  shorter, and every source shares SRC_PREFIX's /64.
+ *	  spread  I mod 65536 into bits 48-63 (the subnet of a /48: 65,536
+ *		  /64s, consecutive indexes in different /64s) and I / 65536
+ *		  + 1 into the last 32 bits: SRC_PREFIX is a /48 or shorter,
+ *		  and the flood covers many /64s, as an attacker spoofing a
+ *		  whole /48 would. The address is SRC_PREFIX with those bits
+ *		  replaced.
  *
  *	RATE SYNs a second for SECONDS, paced in batches every 200 us
- *	(sendmmsg, at most 64 frames a call). At the end one line on
- *	stdout: "sent=N seconds=S rate=R next=I", S the real duration, I the
- *	next unused index. Exit 1 on a setup or send error.
+ *	(sendmmsg, at most 64 frames a call). A generator that cannot keep
+ *	up stops at 1.25 * SECONDS + 1 s all the same (the flood is bounded
+ *	in time as well as in count). At the end one line on stdout:
+ *	"sent=N seconds=S rate=R next=I", S the real duration, R the rate
+ *	really achieved, I the next unused index. Exit 1 on a setup or send
+ *	error.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,10 +78,10 @@ static uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* build - frame f for source index i */
+/* build - frame f for source index i (spread: see the DESCRIPTION) */
 static void build(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[6],
 		  const struct in6_addr *prefix, const struct in6_addr *dst,
-		  uint16_t port, uint32_t i)
+		  uint16_t port, uint32_t i, int spread)
 {
 	struct ip6_hdr *ip = (struct ip6_hdr *)(f + 14);
 	struct tcphdr *th = (struct tcphdr *)(f + 14 + 40);
@@ -86,7 +99,15 @@ static void build(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[6],
 	ip->ip6_nxt = IPPROTO_TCP;
 	ip->ip6_hlim = 64;
 	ip->ip6_src = *prefix;
-	memcpy(ip->ip6_src.s6_addr + 12, &n, 4);
+	if (spread) {
+		uint32_t host = htonl(i / 65536 + 1);
+
+		ip->ip6_src.s6_addr[6] = (uint8_t)(i >> 8);
+		ip->ip6_src.s6_addr[7] = (uint8_t)i;
+		memcpy(ip->ip6_src.s6_addr + 12, &host, 4);
+	} else {
+		memcpy(ip->ip6_src.s6_addr + 12, &n, 4);
+	}
 	ip->ip6_dst = *dst;
 	th->source = htons((uint16_t)(1024 + i % 60000));
 	th->dest = htons(port);
@@ -118,18 +139,22 @@ int main(int argc, char **argv)
 	struct sockaddr_ll sll = { 0 };
 	struct in6_addr prefix, dst;
 	uint8_t dmac[6], smac[6];
-	uint64_t t0, now, sent = 0, total;
+	uint64_t t0, now, sent = 0, total, limit_ns;
 	unsigned long first, rate;
 	double seconds;
-	int fd, port;
+	int fd, port, spread = 0;
 	FILE *f;
 	char path[64];
 
-	if (argc != 9 || parse_mac(argv[2], dmac) < 0 ||
+	if (argc == 10 && strcmp(argv[9], "spread") == 0)
+		spread = 1;
+	else if (argc == 10 && strcmp(argv[9], "seq") != 0)
+		argc = 0;	/* usage */
+	if ((argc != 9 && argc != 10) || parse_mac(argv[2], dmac) < 0 ||
 	    inet_pton(AF_INET6, argv[3], &prefix) != 1 ||
 	    inet_pton(AF_INET6, argv[4], &dst) != 1) {
 		fprintf(stderr, "usage: syn_flood IFNAME DSTMAC SRC_PREFIX DST_ADDR "
-			"PORT FIRST RATE SECONDS\n");
+			"PORT FIRST RATE SECONDS [seq|spread]\n");
 		return 1;
 	}
 	port = atoi(argv[5]);
@@ -137,6 +162,7 @@ int main(int argc, char **argv)
 	rate = strtoul(argv[7], NULL, 10);
 	seconds = atof(argv[8]);
 	total = (uint64_t)(rate * seconds);
+	limit_ns = (uint64_t)((seconds * 1.25 + 1) * 1e9);
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/address", argv[1]);
 	f = fopen(path, "r");
@@ -176,6 +202,8 @@ int main(int argc, char **argv)
 		int n, r;
 
 		now = mono_ns();
+		if (now - t0 > limit_ns)
+			break;		/* cannot keep up: bounded in time */
 		due = (now - t0) * rate / 1000000000ULL;
 		if (due > total)
 			due = total;
@@ -188,7 +216,7 @@ int main(int argc, char **argv)
 		n = due - sent > BATCH ? BATCH : (int)(due - sent);
 		for (int i = 0; i < n; i++)
 			build(frames[i], dmac, smac, &prefix, &dst, (uint16_t)port,
-			      (uint32_t)(first + sent + i));
+			      (uint32_t)(first + sent + i), spread);
 		r = sendmmsg(fd, msgs, (unsigned)n, 0);
 		if (r < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)

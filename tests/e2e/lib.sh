@@ -790,3 +790,81 @@ queue_rule_packets() {
 		done
 	} | awk '{ n += $1 } END { print n + 0 }'
 }
+
+# --- Spoofed SYN floods (issue 11) -------------------------------------
+
+# The spoofed sources: 2001:db8:dead::/48, whose PTR queries the server
+# namespace drops before nsd sees them (a resolver that never answers, as
+# for most random addresses on the Internet). An ip6.arpa qname starts 20
+# bytes into the UDP header (8 UDP + 12 DNS header); nibble label i
+# (lowest nibble first) is "\x01<nibble>" at byte 20 + 2i, so labels
+# 20-27 of every name in 2001:0db8:dead::/48 read d a e d 8 b d 0; after
+# the 32 labels (byte 84) a PTR query has "\x03ip6", a DNS list query its
+# list's zone.
+SPOOF_NET=2001:db8:dead::/48
+SPOOF_PREFIX=2001:db8:dead::
+SPOOF_LABELS=0x01640161016501640138016201640130
+SPOOF_IP6_LABEL=0x03697036
+FLOOD_PID=
+
+# setup_spoofed - after setup_network: the gateway's route back to the
+# spoofed range (SYN-ACKs go to the client namespace, which drops them),
+# and table inet flood in the server namespace, input hook, with one
+# counter per kind (spoof_counter NAME reads it):
+#   unjudged     TCP to port 25 from the spoofed range: SYNs that got
+#                through to the MTA's side
+#   dns          every UDP query to port 53 (nsd and the silent server)
+#   spoof_ptr    PTR queries about the spoofed range: dropped
+#   spoof_other  other queries about it (DNS lists), let through
+setup_spoofed() {
+	in_ns "$NS_G" ip -6 route add "$SPOOF_NET" via "$(v6 "$CLEAN")" dev gc || return 1
+	in_ns "$NS_S" nft add table inet flood || return 1
+	in_ns "$NS_S" nft add chain inet flood in '{ type filter hook input priority -10; }'
+	in_ns "$NS_S" nft add rule inet flood in ip6 saddr "$SPOOF_NET" tcp dport 25 \
+		counter comment '"unjudged"'
+	in_ns "$NS_S" nft add rule inet flood in udp dport 53 counter comment '"dns"'
+	in_ns "$NS_S" nft add rule inet flood in udp dport 53 @th,480,128 "$SPOOF_LABELS" \
+		@th,672,32 "$SPOOF_IP6_LABEL" counter drop comment '"spoof_ptr"' || return 1
+	in_ns "$NS_S" nft add rule inet flood in udp dport 53 @th,480,128 "$SPOOF_LABELS" \
+		counter comment '"spoof_other"'
+}
+
+# spoof_counter NAME - packets counted by table inet flood's rule NAME
+spoof_counter() {
+	in_ns "$NS_S" nft list chain inet flood in |
+		sed -n "s/.*counter packets \([0-9]*\) .*comment \"$1\".*/\1/p"
+}
+
+# start_flood FIRST RATE SECONDS [seq|spread] - tests/bench/syn_flood.c
+# in the client namespace, in the background: RATE SYNs a second for
+# SECONDS (bounded in time by the generator too) to [$MTA6]:25 from
+# $SPOOF_PREFIX + FIRST, + FIRST+1, ... (default spread: over the /48's
+# /64s). Extra words before the generator from FLOOD_WRAP (e.g.
+# "taskset -c 0"). wait_flood waits for it; its line ("sent=N seconds=S
+# rate=R next=I") is in $TMP/flood.out.
+start_flood() {
+	local mac
+	mac=$(in_ns "$NS_G" cat /sys/class/net/gc/address) || return 1
+	# shellcheck disable=SC2086 # FLOOD_WRAP: words
+	in_ns "$NS_C" ${FLOOD_WRAP:-} "$BUILD/syn_flood" c0 "$mac" "$SPOOF_PREFIX" "$MTA6" 25 \
+		"$1" "$2" "$3" "${4:-spread}" > "$TMP/flood.out" 2>&1 &
+	FLOOD_PID=$!
+}
+
+# wait_flood - wait for start_flood's generator; its exit status
+wait_flood() {
+	local rc=0
+	[ -n "$FLOOD_PID" ] || return 1
+	wait "$FLOOD_PID" || rc=$?
+	FLOOD_PID=
+	return "$rc"
+}
+
+# flood_field NAME - sent, seconds, rate or next from the generator's line
+flood_field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$TMP/flood.out"; }
+
+# nfq_held - SYNs NFQUEUE 0 holds now (queued, no verdict yet)
+nfq_held() {
+	in_ns "$NS_G" awk '$1 == 0 { print $3; f = 1 } END { if (!f) print 0 }' \
+		/proc/net/netfilter/nfnetlink_queue
+}
