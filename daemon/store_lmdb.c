@@ -20,9 +20,20 @@
  *
  *	A record whose key is not a struct mxg_key, or whose value is
  *	shorter than a v1 record, is of no layout this mxgate knows: iterate
- *	drops it and says how many it dropped.
+ *	and prune drop it and say how many they dropped.
+ *
+ *	prune walks the keys in order from where the last prune stopped (the
+ *	last key it visited, kept in memory only: a new process starts at
+ *	the first key), wrapping round to the first key after the last.
+ *
+ *	Sizes come from LMDB's own counts, never the file's: size_bytes is
+ *	the pages of the records' tree (and the two meta pages), not the
+ *	pages LMDB keeps free for reuse, which the file never gives back;
+ *	capacity_bytes is the map's size (store_lmdb_mapsize, STORE_MAPSIZE
+ *	unless a test sets a small one), past which every write fails.
  */
 #include <errno.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +46,7 @@
 
 #define LMDB_FILE	"verdicts.lmdb"	/* under state_dir */
 #define STORE_MAPSIZE	(1ULL << 30)	/* address space, not disk: sparse */
+#define LMDB_META_PAGES	2		/* LMDB's own pages at the file's start */
 #define STORE_BATCH_MAX	512		/* records a commit at most */
 #define STORE_BATCH_NS	(100ULL * 1000000)	/* a batch waits this long at most */
 
@@ -44,8 +56,13 @@ struct lmdb_store {
 	MDB_txn *txn;			/* the open batch, or NULL */
 	unsigned batched;		/* records in it */
 	__u64 flush_due_ns;		/* commit it then (now_ns clock) */
+	struct mxg_key last;		/* the key prune visited last */
+	int has_last;			/* 0: prune starts at the first key */
 	char path[4096];		/* for messages */
 };
+
+/* The map's size for stores opened from now on (see store.h). */
+size_t store_lmdb_mapsize = STORE_MAPSIZE;
 
 /* fail - report an LMDB error about the store; returns -1 */
 static int fail(const struct lmdb_store *st, const char *what, int rc)
@@ -114,7 +131,7 @@ static int lmdb_open(void **impl, const char *state_dir, int flags,
 		lmdb_close(st);
 		return -1;
 	}
-	mdb_env_set_mapsize(st->env, STORE_MAPSIZE);
+	mdb_env_set_mapsize(st->env, store_lmdb_mapsize);
 	/* NOMETASYNC: data pages are flushed at commit; a crash can lose
 	 * the last commit but never corrupts the file. */
 	rc = mdb_env_open(st->env, st->path, MDB_NOSUBDIR | MDB_NOMETASYNC, 0600);
@@ -232,6 +249,107 @@ static int lmdb_iterate(void *impl, store_record_fn fn, void *ctx)
 	return 0;
 }
 
+/* prune_start - put cur on the first key after st->last, or on the first
+ * key when there is none after it or no last; MDB_NOTFOUND: empty store */
+static int prune_start(const struct lmdb_store *st, MDB_cursor *cur,
+		       MDB_val *key, MDB_val *val)
+{
+	int rc;
+
+	if (!st->has_last)
+		return mdb_cursor_get(cur, key, val, MDB_FIRST);
+	key->mv_size = sizeof(st->last);
+	key->mv_data = (void *)&st->last;
+	rc = mdb_cursor_get(cur, key, val, MDB_SET_RANGE);	/* first >= last */
+	if (!rc && key->mv_size == sizeof(st->last) &&
+	    memcmp(key->mv_data, &st->last, sizeof(st->last)) == 0)
+		rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
+	return rc == MDB_NOTFOUND ? mdb_cursor_get(cur, key, val, MDB_FIRST) : rc;
+}
+
+/* prune_walk - fn for up to max records from where cur is, wrapping round
+ * after the last key; deletes what fn drops and what cannot be read
+ * (counted in *unreadable), keeps the last key fn saw in *last; returns
+ * how many it visited, or -1 with the LMDB error in *err */
+static int prune_walk(MDB_cursor *cur, unsigned max, store_record_fn fn, void *ctx,
+		      struct mxg_key *last, unsigned *unreadable, int *err)
+{
+	MDB_val key, val;
+	unsigned visited = 0;
+	int rc;
+
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_GET_CURRENT); !rc && visited < max;
+	     visited++) {
+		struct store_record r;
+
+		if (key.mv_size != sizeof(*last) ||
+		    store_record_decode(&r, val.mv_data, val.mv_size) < 0) {
+			rc = mdb_cursor_del(cur, 0);
+			++*unreadable;
+		} else {
+			memcpy(last, key.mv_data, sizeof(*last));
+			rc = fn(ctx, last, &r) == STORE_DROP ? mdb_cursor_del(cur, 0) : 0;
+		}
+		/* After a delete the cursor's next is the record that followed. */
+		if (!rc)
+			rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+		if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+	}
+	if (rc && rc != MDB_NOTFOUND) {
+		*err = rc;
+		return -1;
+	}
+	return (int)visited;
+}
+
+/* lmdb_prune - fn for up to max records after the one the previous prune
+ * visited last, none twice, in one write transaction that also deletes
+ * what fn drops and what cannot be read; returns how many it visited */
+static int lmdb_prune(void *impl, unsigned max, store_record_fn fn, void *ctx)
+{
+	struct lmdb_store *st = impl;
+	struct mxg_key last = st->last;
+	unsigned unreadable = 0;
+	MDB_cursor *cur = NULL;
+	MDB_val key, val;
+	MDB_stat ms;
+	MDB_txn *txn;
+	int rc, visited = 0;
+
+	if (lmdb_flush(st) < 0)
+		return -1;
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return fail(st, "prune", rc);
+	rc = mdb_stat(txn, st->dbi, &ms);
+	if (!rc)
+		rc = mdb_cursor_open(txn, st->dbi, &cur);
+	/* No more than the store holds: then no record is visited twice. */
+	if (!rc && max > ms.ms_entries)
+		max = (unsigned)ms.ms_entries;
+	if (max > INT_MAX)
+		max = INT_MAX;
+	if (!rc && max > 0) {
+		rc = prune_start(st, cur, &key, &val);
+		if (!rc)
+			visited = prune_walk(cur, max, fn, ctx, &last, &unreadable, &rc);
+		else if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	if (rc)
+		return fail(st, "prune", rc);
+	st->last = last;
+	st->has_last |= visited > 0;
+	if (unreadable)
+		msg_warn("state %s: %u record(s) of a layout this mxgate does not "
+			 "know dropped", st->path, unreadable);
+	return visited;
+}
+
 /* lmdb_tick - commit the batch once it is STORE_BATCH_NS old */
 static void lmdb_tick(void *impl, __u64 now)
 {
@@ -252,16 +370,44 @@ static int lmdb_next_flush_ms(const void *impl, __u64 now)
 		(int)((st->flush_due_ns - now + 999999) / 1000000);
 }
 
-/* lmdb_size_bytes - the pages of the file in use (the file is sparse) */
+/* tree_stat - LMDB's counts of the records' tree, the open batch's
+ * records included */
+static int tree_stat(const struct lmdb_store *st, MDB_stat *ms)
+{
+	if (st->txn)
+		return mdb_stat(st->txn, st->dbi, ms);
+	return mdb_env_stat(st->env, ms);
+}
+
+/* lmdb_size_bytes - the pages in use: the records' tree and the meta
+ * pages, not the free pages the file keeps for reuse */
 static long long lmdb_size_bytes(const void *impl)
 {
 	const struct lmdb_store *st = impl;
-	MDB_envinfo info;
-	MDB_stat stat;
+	MDB_stat ms;
 
-	if (mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &stat))
+	if (tree_stat(st, &ms))
 		return -1;
-	return (long long)(info.me_last_pgno + 1) * stat.ms_psize;
+	return (long long)(LMDB_META_PAGES + ms.ms_branch_pages + ms.ms_leaf_pages +
+			   ms.ms_overflow_pages) * ms.ms_psize;
+}
+
+/* lmdb_records - the records in the store, the open batch's included */
+static long long lmdb_records(const void *impl)
+{
+	const struct lmdb_store *st = impl;
+	MDB_stat ms;
+
+	return tree_stat(st, &ms) ? -1 : (long long)ms.ms_entries;
+}
+
+/* lmdb_capacity_bytes - the map's size: what the pages in use can grow to */
+static long long lmdb_capacity_bytes(const void *impl)
+{
+	const struct lmdb_store *st = impl;
+	MDB_envinfo info;
+
+	return mdb_env_info(st->env, &info) ? -1 : (long long)info.me_mapsize;
 }
 
 const struct store_ops store_lmdb_ops = {
@@ -273,6 +419,9 @@ const struct store_ops store_lmdb_ops = {
 	.flush = lmdb_flush,
 	.tick = lmdb_tick,
 	.next_flush_ms = lmdb_next_flush_ms,
+	.prune = lmdb_prune,
 	.size_bytes = lmdb_size_bytes,
+	.records = lmdb_records,
+	.capacity_bytes = lmdb_capacity_bytes,
 	.close = lmdb_close,
 };

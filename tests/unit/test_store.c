@@ -4,7 +4,10 @@
  * needed: records survive a reopen, come back on the monotonic clock,
  * expired ones are dropped, batches commit in time, records of the v1
  * layout are still read, unreadable ones dropped, nothing is created
- * without STORE_CREATE.
+ * without STORE_CREATE; prune drops exactly the expired, a few a call,
+ * round the whole store; near full (a small map) it makes room from the
+ * greylists that expire soonest, passes last, and the store keeps
+ * taking writes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,4 +354,282 @@ TEST(store_batches_commits_and_flushes_them_in_time)
 	CHECK_EQ_INT(seen.n, 515);	/* 1 + 512 + 2: every batch committed */
 	store_close(&s);
 	rm_rf(dir);
+}
+
+/* key_n - the key of source number n: 2001:db8::/32, n in the last four
+ * bytes and a scramble of n before them, so that key order says nothing
+ * about n (as a real store's addresses say nothing about expiry) */
+static struct mxg_key key_n(__u32 n)
+{
+	struct mxg_key k = { .plen = 128 };
+	__u32 h = n * 2654435761u;		/* odd: a bijection */
+
+	k.addr[0] = 0x20;
+	k.addr[1] = 0x01;
+	k.addr[2] = 0x0d;
+	k.addr[3] = 0xb8;
+	memcpy(&k.addr[8], &h, 4);
+	memcpy(&k.addr[12], &n, 4);
+	return k;
+}
+
+/* n_of - the number key_n made k from */
+static __u32 n_of(const struct mxg_key *k)
+{
+	__u32 n;
+
+	memcpy(&n, &k->addr[12], 4);
+	return n;
+}
+
+#define MAX_N	40000
+
+/* What a store_iterate() walk over key_n() keys found. */
+struct present {
+	unsigned char is[MAX_N];	/* 1: n is in the store */
+	int n;				/* records seen */
+	int pass, grey;			/* by action */
+};
+
+/* mark_present - store_iterate's visitor: note which n are there */
+static void mark_present(void *ctx, const struct mxg_key *k, const struct mxg_verdict *v)
+{
+	struct present *p = ctx;
+	__u32 n = n_of(k);
+
+	if (n < MAX_N)
+		p->is[n] = 1;
+	p->n++;
+	p->pass += v->action == MXG_ACT_PASS;
+	p->grey += v->action == MXG_ACT_GREYLIST;
+}
+
+TEST(store_prune_drops_exactly_the_expired_and_resumes_where_it_stopped)
+{
+	char dir[] = "/tmp/mxgate-store-test.XXXXXX";
+	struct mxg_verdict live = verdict(MXG_ACT_PASS, MXG_R_FCRDNS, 0, 3600);
+	struct mxg_verdict grey = verdict(MXG_ACT_GREYLIST, MXG_R_S25R1, 0, 3600);
+	struct mxg_verdict gone = verdict(MXG_ACT_GREYLIST, MXG_R_S25R1, 60, 0);
+	struct present *p = calloc(1, sizeof(*p));
+	struct mxg_key low, high;
+	struct store s;
+	int total = 0, n;
+	/* A second on, what was put as expired is past for sure (the coarse
+	 * clock ticks every few ms). */
+	__u64 later = now_ns() + SECOND;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_EQ_INT(store_open(&s, &store_lmdb_ops, dir, STORE_CREATE), 0);
+	CHECK_EQ_INT(store_records(&s), 0);
+	CHECK_EQ_INT(store_capacity_bytes(&s), 1LL << 30);
+	CHECK_EQ_INT(store_prune(&s, later, 7), 0);		/* empty: fine */
+	/* 100 records, 40 of them expired, spread over the key order. */
+	for (__u32 i = 0; i < 100; i++) {
+		struct mxg_key k = key_n(i);
+
+		CHECK_EQ_INT(store_put(&s, &k, i % 5 < 2 ? &gone : i % 2 ? &live : &grey), 0);
+	}
+	CHECK_EQ_INT(store_records(&s), 100);		/* the open batch counted */
+	/* Seven a call: no call drops more than it may visit, and 15 calls
+	 * (105 visits) cover the 100 records once round. */
+	for (int call = 0; call < 15; call++) {
+		n = store_prune(&s, later, 7);
+		CHECK(n >= 0 && n <= 7);
+		total += n;
+		if (call == 0)
+			CHECK_EQ_INT(store_records(&s), 100 - n);
+		if (call == 13)
+			CHECK(total >= 38);	/* 98 visited: at most 2 left */
+	}
+	CHECK_EQ_INT(total, 40);
+	CHECK_EQ_INT(store_records(&s), 60);
+	CHECK_EQ_INT(store_iterate(&s, mark_present, p), 0);	/* none expired left */
+	CHECK_EQ_INT(p->n, 60);
+	for (__u32 i = 0; i < 100; i++)
+		CHECK_EQ_INT(p->is[i], i % 5 >= 2);
+	/* The walk wraps round: expired records before the first key and
+	 * after the last are found from where it stands now. */
+	addr_parse("::1", &low);
+	addr_parse("ffff::1", &high);
+	CHECK_EQ_INT(store_put(&s, &low, &gone), 0);
+	CHECK_EQ_INT(store_put(&s, &high, &gone), 0);
+	total = 0;
+	for (int call = 0; call < 9; call++)			/* 62 / 7 */
+		total += store_prune(&s, later, 7);
+	CHECK_EQ_INT(total, 2);
+	CHECK_EQ_INT(store_records(&s), 60);
+	CHECK_EQ_INT(store_prune(&s, later, 1000), 0);		/* nothing left to drop */
+	CHECK(store_size_bytes(&s) > 0 && store_size_bytes(&s) < store_capacity_bytes(&s));
+	store_close(&s);
+	CHECK_EQ_INT(store_prune(&s, later, 7), -1);		/* closed */
+	CHECK_EQ_INT(store_records(&s), -1);
+	CHECK_EQ_INT(store_capacity_bytes(&s), -1);
+	free(p);
+	rm_rf(dir);
+}
+
+#define SMALL_MAP	(4ULL << 20)	/* 1024 pages: full at ~34,000 records */
+
+/* fast_dir - a new test directory in memory (tmpfs) when there is one:
+ * the tests of a full store commit thousands of times, and on a disk
+ * each commit waits for it */
+static char *fast_dir(char *dir, size_t len)
+{
+	struct stat st;
+
+	snprintf(dir, len, "%s/mxgate-store-test.XXXXXX",
+		 stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp");
+	return mkdtemp(dir);
+}
+
+/* fill_to_mark - put records n = 0, 1, ... into s (even: greylists
+ * expiring in 10,000 + n s; odd: passes expiring sooner, in 100 + n s)
+ * until the pages in use reach 90% of the capacity; returns how many */
+static __u32 fill_to_mark(struct store *s)
+{
+	__u32 n;
+
+	for (n = 0; n < MAX_N; n++) {
+		struct mxg_verdict v = n % 2 ?
+			verdict(MXG_ACT_PASS, MXG_R_FCRDNS, 0, 100 + n) :
+			verdict(MXG_ACT_GREYLIST, MXG_R_S25R1, 0, 10000 + n);
+		struct mxg_key k = key_n(n);
+
+		if (store_put(s, &k, &v) < 0)
+			return n;
+		/* Small batches: near the mark a batch's copied pages must
+		 * still fit in what is free. */
+		if (n % 8 == 7 && (store_flush(s) < 0 ||
+				   store_size_bytes(s) * 10 >= store_capacity_bytes(s) * 9))
+			return n + 1;
+	}
+	return n;
+}
+
+TEST(store_prune_makes_room_when_nearly_full_greylists_that_expire_soonest_first)
+{
+	char dir[64];
+	struct present *p = calloc(1, sizeof(*p));
+	long long before, after, used;
+	__u32 filled, first_grey = MAX_N;
+	size_t mapsize = store_lmdb_mapsize;
+	struct store s;
+	int n, failed, calls;
+
+	store_lmdb_mapsize = SMALL_MAP;
+	CHECK(fast_dir(dir, sizeof(dir)) != NULL);
+	CHECK_EQ_INT(store_open(&s, &store_lmdb_ops, dir, STORE_CREATE), 0);
+	CHECK_EQ_INT(store_capacity_bytes(&s), SMALL_MAP);
+	filled = fill_to_mark(&s);
+	before = store_records(&s);
+	used = store_size_bytes(&s);
+	CHECK_EQ_INT(before, filled);
+	CHECK(used * 10 >= (long long)SMALL_MAP * 9);
+	/* Nothing has expired, yet prune makes room: greylists only (passes
+	 * expire sooner, but go last), the soonest to expire first, until
+	 * the records would fill 80% of the map. With 16 a call, a call
+	 * visits 2048 records: the job (three walks round the store here,
+	 * then the deleting one) goes on over the calls after the first,
+	 * which only counts. */
+	CHECK_EQ_INT(store_prune(&s, now_ns(), 16), 0);
+	CHECK(s.room != NULL);
+	CHECK_EQ_INT(store_records(&s), before);
+	n = 0;
+	for (calls = 1; s.room && calls < 200; calls++)
+		n += store_prune(&s, now_ns(), 16);
+	CHECK(s.room == NULL);
+	CHECK(calls >= 3 * before / 2048);
+	after = store_records(&s);
+	CHECK(n > 0);
+	CHECK_EQ_INT(after, before - n);
+	CHECK(after <= before * 8 / 9 + 1);
+	CHECK(after >= before * 8 / 10 - 1);
+	CHECK_EQ_INT(store_iterate(&s, mark_present, p), 0);
+	CHECK_EQ_INT(p->n, after);
+	CHECK_EQ_INT(p->pass, filled / 2);			/* every pass kept */
+	CHECK_EQ_INT(p->grey, after - filled / 2);
+	for (__u32 i = 0; i < filled; i += 2)
+		if (p->is[i] && first_grey == MAX_N)
+			first_grey = i;
+	CHECK_EQ_INT(first_grey, 2 * n);		/* greylists 0 .. n-1 gone */
+	for (__u32 i = first_grey; i < filled; i += 2)
+		CHECK_EQ_INT(p->is[i], 1);		/* and none after */
+	/* At the mark still (LMDB keeps the pages), but room was just made:
+	 * the next prune leaves the unexpired alone. */
+	CHECK_EQ_INT(store_prune(&s, now_ns(), 16), 0);
+	CHECK(s.room == NULL);
+	/* The store takes writes again, and goes on taking them, twice its
+	 * fill, with prune called as the daemon does (1000 a call: at this
+	 * size, room is made within one call). */
+	failed = 0;
+	for (__u32 i = 0; i < 2 * filled; i++) {
+		__u32 m = filled + i;
+		struct mxg_verdict v = verdict(MXG_ACT_GREYLIST, MXG_R_S25R1, 0, 10000 + m);
+		struct mxg_key k = key_n(m);
+
+		failed += store_put(&s, &k, &v) < 0;
+		if (i % 8 == 7)
+			failed += store_flush(&s) < 0;
+		if (i % 64 == 63)
+			failed += store_prune(&s, now_ns(), 1000) < 0;
+	}
+	CHECK_EQ_INT(failed, 0);
+	CHECK(store_records(&s) <= before + 64);	/* the puts between two prunes */
+	memset(p, 0, sizeof(*p));
+	CHECK_EQ_INT(store_iterate(&s, mark_present, p), 0);
+	CHECK_EQ_INT(p->pass, filled / 2);			/* passes still kept */
+	store_close(&s);
+	rm_rf(dir);
+
+	/* Without prune the same writes fill the map: the bound is what
+	 * kept them going above. */
+	CHECK(fast_dir(dir, sizeof(dir)) != NULL);
+	CHECK_EQ_INT(store_open(&s, &store_lmdb_ops, dir, STORE_CREATE), 0);
+	failed = 0;
+	for (__u32 i = 0; i < 4 * filled && !failed; i++) {
+		struct mxg_verdict v = verdict(MXG_ACT_GREYLIST, MXG_R_S25R1, 0, 10000 + i);
+		struct mxg_key k = key_n(i);
+
+		failed = store_put(&s, &k, &v) < 0 || (i % 8 == 7 && store_flush(&s) < 0);
+	}
+	CHECK_EQ_INT(failed, 1);
+	store_close(&s);
+	rm_rf(dir);
+	store_lmdb_mapsize = mapsize;
+	free(p);
+}
+
+TEST(store_prune_makes_room_from_passes_when_there_is_nothing_else)
+{
+	char dir[64];
+	struct present *p = calloc(1, sizeof(*p));
+	size_t mapsize = store_lmdb_mapsize;
+	struct store s;
+	__u32 n;
+	int dropped;
+
+	store_lmdb_mapsize = SMALL_MAP;
+	CHECK(fast_dir(dir, sizeof(dir)) != NULL);
+	CHECK_EQ_INT(store_open(&s, &store_lmdb_ops, dir, STORE_CREATE), 0);
+	/* Passes only, expiring in n s: room is made from the first n. */
+	for (n = 0; n < MAX_N; n++) {
+		struct mxg_verdict v = verdict(MXG_ACT_PASS, MXG_R_FCRDNS, 0, 100 + n);
+		struct mxg_key k = key_n(n);
+
+		CHECK_EQ_INT(store_put(&s, &k, &v), 0);
+		if (n % 8 == 7 && (store_flush(&s) < 0 ||
+				   store_size_bytes(&s) * 10 >= (long long)SMALL_MAP * 9))
+			break;
+	}
+	dropped = store_prune(&s, now_ns(), 1000);	/* the whole job: small store */
+	CHECK(dropped > 0);
+	CHECK(s.room == NULL);
+	CHECK_EQ_INT(store_iterate(&s, mark_present, p), 0);
+	CHECK_EQ_INT(p->n, (int)n + 1 - dropped);
+	for (__u32 i = 0; i <= n; i++)
+		CHECK_EQ_INT(p->is[i], i >= (__u32)dropped);
+	store_close(&s);
+	rm_rf(dir);
+	store_lmdb_mapsize = mapsize;
+	free(p);
 }
