@@ -329,7 +329,8 @@ enum mxg_stat {
 				 * verdicts (handshake, greylist promotion) */
 	MXG_STAT_UNPROVEN,	/* verdicts reached by timeout only: kept in
 				 * the unproven map, never on disk */
-	MXG_STAT_STORE_PRUNED,	/* expired records pruned from the store */
+	MXG_STAT_STORE_PRUNED,	/* records pruned from the store while running:
+				 * expired, or dropped to make room near full */
 	MXG_STAT_STRESS,	/* (gauge) 1 while overloaded */
 	MXG_STAT_PENDING,	/* (gauge) sources being classified */
 	MXG_STAT_STORE_BYTES,	/* (gauge) on-disk store size */

@@ -460,6 +460,10 @@ static int cmd_status(const struct mxg_conf *conf)
 		printf("rules restored: %llu (reinstalled by mxgated after someone "
 		       "removed or changed them)\n",
 		       (unsigned long long)totals[MXG_STAT_RULES_RESTORED]);
+		printf("store: %llu record(s), %llu KiB in use (%llu pruned while "
+		       "running)\n", (unsigned long long)totals[MXG_STAT_STORE_RECORDS],
+		       (unsigned long long)totals[MXG_STAT_STORE_BYTES] / 1024,
+		       (unsigned long long)totals[MXG_STAT_STORE_PRUNED]);
 		printf("overload: %s (%llu episode(s) so far; %llu lookup(s) pending)\n",
 		       totals[MXG_STAT_STRESS] ? "yes, new sources are told to come back "
 		       "or passed (overload_action)" : "no",
