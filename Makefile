@@ -37,7 +37,7 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 	daemon/maps.c daemon/store.c daemon/store_lmdb.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
-	daemon/events.c daemon/learn.c daemon/preflight.c daemon/nftwatch.c
+	daemon/events.c daemon/learn.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
 CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
@@ -82,7 +82,7 @@ $(BUILD)/%.o: daemon/%.c $(HDRS) | $(BUILD)
 $(BUILD)/bpf_load.o $(BUILD)/mxgated.o: $(SKEL)
 
 $(BUILD)/mxgated: $(DAEMON_OBJS) $(CORE_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcap-ng
 
 $(BUILD)/mxgatectl: $(CTL_OBJS) $(CORE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -211,6 +211,10 @@ install: all
 	install -m 0644 man/mxgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/mxgated.8 man/mxgatectl.8 man/mxgate-rules.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/mxgated.service > $(DESTDIR)$(UNITDIR)/mxgated.service
+	@# The user mxgated runs as after setup (mxgate.conf: user).
+	[ -n "$(DESTDIR)" ] || getent passwd mxgate >/dev/null || \
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin mxgate
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mxgated $(DESTDIR)$(SBINDIR)/mxgatectl \

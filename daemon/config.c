@@ -584,7 +584,9 @@ static const struct key_def keys[] = {
 	/* The store is opened once. */
 	{ KEY("state_dir", CONF_RESTART, "/var/lib/mxgate"), KEY_PATH, FIELD(state_dir) },
 	/* Written once at start-up, removed at exit. */
-	{ KEY("pid_file", CONF_RESTART, "/run/mxgated.pid"), KEY_PATH, FIELD(pid_file) },
+	{ KEY("pid_file", CONF_RESTART, "/run/mxgate/mxgated.pid"), KEY_PATH, FIELD(pid_file) },
+	/* Privileges are given up once, after setup. */
+	{ KEY("user", CONF_RESTART, "mxgate"), KEY_TEXT, FIELD(user) },
 
 	/* Who is judged, and the admin's firewall: options of the nftables
 	 * loader (rules.c), which a reload runs again. Clients arriving on

@@ -114,6 +114,7 @@ struct mxg_conf {
 	char state_dir[PATH_MAX];	/* learned verdicts on disk */
 	char rules_cmd[PATH_MAX];	/* nftables loader; "" = don't load */
 	char pid_file[PATH_MAX];	/* for mxgatectl reload */
+	char user[64];			/* run as this user after setup */
 	unsigned decision_timeout_ms;	/* decide with what is known then */
 	unsigned verdict_ttl_pass;	/* seconds */
 	unsigned verdict_ttl_block;	/* seconds */

@@ -11,15 +11,17 @@
 #include <bpf/libbpf.h>
 #include "maps.h"
 
-/* open_pinned - fd of pin_dir/name, or -errno */
-static int open_pinned(const char *pin_dir, const char *name)
+/* open_pinned - fd of pin_dir/name (flags: 0 or BPF_F_RDONLY), or
+ * -errno */
+static int open_pinned(const char *pin_dir, const char *name, __u32 flags)
 {
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = flags);
 	char path[PATH_MAX];
 	int fd;
 
 	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
+	fd = bpf_obj_get_opts(path, &opts);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -42,9 +44,8 @@ static int verdicts_fit(int fd)
 	return 0;
 }
 
-/* maps_open - open the pinned maps; -errno (ENOENT: never pinned, EINVAL:
- * a verdicts map of a newer mxgate) */
-int maps_open(struct pinned_maps *m, const char *pin_dir)
+/* open_maps - open the pinned maps with flags (0, BPF_F_RDONLY) */
+static int open_maps(struct pinned_maps *m, const char *pin_dir, __u32 flags)
 {
 	int err;
 
@@ -53,7 +54,7 @@ int maps_open(struct pinned_maps *m, const char *pin_dir)
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0)
 		return m->ncpus < 0 ? m->ncpus : -EINVAL;
-	m->verdicts_fd = open_pinned(pin_dir, MXG_MAP_VERDICTS);
+	m->verdicts_fd = open_pinned(pin_dir, MXG_MAP_VERDICTS, flags);
 	if (m->verdicts_fd < 0) {
 		err = m->verdicts_fd;
 		goto bad;
@@ -61,24 +62,24 @@ int maps_open(struct pinned_maps *m, const char *pin_dir)
 	err = verdicts_fit(m->verdicts_fd);
 	if (err)
 		goto bad;
-	m->stats_fd = open_pinned(pin_dir, MXG_MAP_STATS);
+	m->stats_fd = open_pinned(pin_dir, MXG_MAP_STATS, flags);
 	if (m->stats_fd < 0) {
 		err = m->stats_fd;
 		goto bad;
 	}
-	m->rule_hits_fd = open_pinned(pin_dir, MXG_MAP_RULE_HITS);
+	m->rule_hits_fd = open_pinned(pin_dir, MXG_MAP_RULE_HITS, flags);
 	if (m->rule_hits_fd < 0) {
 		err = m->rule_hits_fd;
 		goto bad;
 	}
-	m->decisions_fd = open_pinned(pin_dir, MXG_MAP_DECISIONS);
+	m->decisions_fd = open_pinned(pin_dir, MXG_MAP_DECISIONS, flags);
 	if (m->decisions_fd < 0) {
 		err = m->decisions_fd;
 		goto bad;
 	}
 	/* Optional: maps pinned by an mxgate before it have none (it comes
 	 * with the next start of mxgated). */
-	m->unproven_fd = open_pinned(pin_dir, MXG_MAP_UNPROVEN);
+	m->unproven_fd = open_pinned(pin_dir, MXG_MAP_UNPROVEN, flags);
 	if (m->unproven_fd >= 0 && verdicts_fit(m->unproven_fd)) {
 		close(m->unproven_fd);
 		m->unproven_fd = -1;
@@ -87,6 +88,20 @@ int maps_open(struct pinned_maps *m, const char *pin_dir)
 bad:
 	maps_close(m);
 	return err;
+}
+
+/* maps_open - open the pinned maps to read and write; -errno (ENOENT:
+ * never pinned, EINVAL: a verdicts map of a newer mxgate) */
+int maps_open(struct pinned_maps *m, const char *pin_dir)
+{
+	return open_maps(m, pin_dir, 0);
+}
+
+/* maps_open_ro - the same, read-only: what mxgatectl's read commands
+ * need, and all that the group of the pins (share_pins) may do */
+int maps_open_ro(struct pinned_maps *m, const char *pin_dir)
+{
+	return open_maps(m, pin_dir, BPF_F_RDONLY);
 }
 
 /* maps_close - close whatever is open */
@@ -280,7 +295,7 @@ int config_read(const char *pin_dir, struct mxg_config *c)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info), key = 0;
-	int fd = open_pinned(pin_dir, MXG_MAP_CONFIG), err = 0;
+	int fd = open_pinned(pin_dir, MXG_MAP_CONFIG, BPF_F_RDONLY), err = 0;
 
 	if (fd < 0)
 		return fd;

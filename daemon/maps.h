@@ -4,6 +4,7 @@
  *	maps - the pinned maps: verdicts, counters, the config map
  * SYNOPSIS
  *	int maps_open(struct pinned_maps *m, const char *pin_dir);
+ *	int maps_open_ro(struct pinned_maps *m, const char *pin_dir);
  *	void maps_close(struct pinned_maps *m);
  *	int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
  *			enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
@@ -28,7 +29,9 @@
  * DESCRIPTION
  *	Used by mxgated (writer) and mxgatectl (reader, forget), both through
  *	the maps pinned under pin_dir, so mxgatectl works while the daemon is
- *	down. maps_open() refuses (-EINVAL) a verdicts map whose values are
+ *	down. maps_open_ro() opens them read-only (mxgatectl's read
+ *	commands: a member of the pins' group may, see mxgated(8)); every
+ *	write then fails with -EPERM. maps_open() refuses (-EINVAL) a verdicts map whose values are
  *	longer than this build's (a newer mxgate's); a shorter one (an older
  *	mxgate's, not yet migrated by mxgated) reads with the fields it lacks
  *	zero. Functions return 0, -ENOENT when no entry exists, or another
@@ -69,6 +72,7 @@ struct pinned_maps {
 };
 
 int maps_open(struct pinned_maps *m, const char *pin_dir);
+int maps_open_ro(struct pinned_maps *m, const char *pin_dir);
 void maps_close(struct pinned_maps *m);
 int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 		enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);

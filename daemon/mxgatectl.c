@@ -66,10 +66,10 @@ static const char *missing_map(const char *pin_dir, char *path, size_t len)
 }
 
 /* open_maps - the pinned maps, or a message saying what to check */
-static int open_maps(struct pinned_maps *m, const char *pin_dir)
+static int open_maps(struct pinned_maps *m, const char *pin_dir, int write)
 {
 	char path[PATH_MAX + 32];
-	int err = maps_open(m, pin_dir);
+	int err = write ? maps_open(m, pin_dir) : maps_open_ro(m, pin_dir);
 
 	if (err == -ENOENT)
 		fprintf(stderr, "mxgatectl: %s does not exist: mxgated has never "
@@ -78,6 +78,11 @@ static int open_maps(struct pinned_maps *m, const char *pin_dir)
 	else if (err == -EINVAL)
 		fprintf(stderr, "mxgatectl: the verdicts map under %s is of another "
 			"mxgate version than this mxgatectl\n", pin_dir);
+	else if (err == -EACCES || err == -EPERM)
+		fprintf(stderr, "mxgatectl: cannot open the maps under %s: %s (%s)\n",
+			pin_dir, strerror(-err), write ? "forget needs root" :
+			"run it as root, or as a member of the group of mxgated's "
+			"user: see mxgated(8)");
 	else if (err)
 		fprintf(stderr, "mxgatectl: cannot open the maps under %s: %s\n",
 			pin_dir, strerror(-err));
@@ -455,7 +460,7 @@ static int cmd_status(const struct mxg_conf *conf)
 		printf("rules: cannot run %s\n", conf->rules_cmd);
 	else
 		printf("rules: %s", out[0] ? out : "(no answer)\n");
-	maps_ok = maps_open(&m, conf->pin_dir) == 0;
+	maps_ok = maps_open_ro(&m, conf->pin_dir) == 0;
 	if (maps_ok && stats_read(&m, totals) == 0) {
 		printf("rules restored: %llu (reinstalled by mxgated after someone "
 		       "removed or changed them)\n",
@@ -497,7 +502,7 @@ struct ctl {
 	struct pinned_maps maps;
 };
 
-enum { NEED_CONF = 1, NEED_MAPS = 2 };
+enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4 };	/* WRITE: maps read-write */
 
 static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
 static int run_forget(struct ctl *c, char **args) { return cmd_forget(&c->maps, args[0]); }
@@ -524,7 +529,7 @@ static const struct command {
 	const char *args;		/* the usage's argument words */
 	const char *help;		/* one line */
 	int n_args;			/* exactly this many */
-	unsigned needs;			/* NEED_CONF, NEED_MAPS */
+	unsigned needs;			/* NEED_CONF, NEED_MAPS, NEED_WRITE */
 	int (*run)(struct ctl *c, char **args);
 } commands[] = {
 	{ "lookup", "ADDR", "the verdict for one client", 1, NEED_CONF | NEED_MAPS,
@@ -534,7 +539,7 @@ static const struct command {
 	{ "stats", "", "SYNs accepted and refused by cause, then every counter", 0,
 	  NEED_CONF | NEED_MAPS, run_stats },
 	{ "forget", "ADDR", "drop a verdict; the next SYN is judged anew", 1,
-	  NEED_CONF | NEED_MAPS, run_forget },
+	  NEED_CONF | NEED_MAPS | NEED_WRITE, run_forget },
 	{ "check", "ADDR|HOSTNAME", "ADDR: the whole classifier, dry run, stage by "
 	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, 0, run_check },
 	{ "reload", "", "make mxgated reread its configuration and tables", 0, NEED_CONF,
@@ -610,7 +615,7 @@ int main(int argc, char **argv)
 	if ((cmd->needs & NEED_CONF) && pin_dir_from(c.pin_opt, c.conf_path, &c.conf) < 0)
 		return EXIT_ERROR;
 	if (cmd->needs & NEED_MAPS) {
-		if (open_maps(&c.maps, c.conf.pin_dir) < 0)
+		if (open_maps(&c.maps, c.conf.pin_dir, !!(cmd->needs & NEED_WRITE)) < 0)
 			return EXIT_ERROR;
 		state_dir = c.conf.state_dir;
 		load_greylist_delay(c.conf.pin_dir);

@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@
 #include "names.h"
 #include "nftwatch.h"
 #include "preflight.h"
+#include "privs.h"
 #include "queue.h"
 #include "resolve.h"
 #include "responder.h"
@@ -516,18 +518,25 @@ static void open_signals(struct daemon *d)
 		msg_fatal("signalfd: %s", strerror(errno));
 }
 
+/* run_dir - where mxgated and mxgate-rules keep notes about the kernel
+ * state they made: MXGATE_RUNDIR, or /run/mxgate */
+static const char *run_dir(void)
+{
+	const char *dir = getenv("MXGATE_RUNDIR");
+
+	return dir && *dir ? dir : "/run/mxgate";
+}
+
 /* clsact_marker - where mxgated notes that it created the clsact qdisc
  * of ifname: under /run (gone at reboot, as the qdisc is), one file per
  * network namespace and interface, so -u removes only a qdisc of ours */
 static int clsact_marker(const char *ifname, char *path, size_t len)
 {
-	const char *dir = getenv("MXGATE_RUNDIR");
 	struct stat ns;
 
 	if (stat("/proc/self/ns/net", &ns) < 0)
 		return -1;
-	snprintf(path, len, "%s/clsact-%lu-%s", dir && *dir ? dir : "/run/mxgate",
-		 (unsigned long)ns.st_ino, ifname);
+	snprintf(path, len, "%s/clsact-%lu-%s", run_dir(), (unsigned long)ns.st_ino, ifname);
 	return 0;
 }
 
@@ -708,9 +717,15 @@ static int uninstall(const struct mxg_conf *conf)
  * (daemon() keeps it: the child inherits the descriptor). */
 static void lock_pid_file(struct daemon *d)
 {
-	char buf[32] = "";
+	char buf[32] = "", dir[PATH_MAX];
 	ssize_t n;
 
+	/* Its directory (/run/mxgate by default; systemd makes it too). */
+	snprintf(dir, sizeof(dir), "%s", d->conf.pid_file);
+	if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+		*strrchr(dir, '/') = 0;
+		(void)mkdir(dir, 0755);
+	}
 	d->pid_fd = open(d->conf.pid_file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (d->pid_fd < 0)
 		msg_fatal("pid_file %s: %s", d->conf.pid_file, strerror(errno));
@@ -765,7 +780,10 @@ static void shutdown_daemon(struct daemon *d)
 	responder_close(d->responder);
 	resolve_free(d->resolver);	/* before the lists: see dnsbl.h */
 	dnsbl_free(d->dnsbl);
-	unlink(d->conf.pid_file);	/* still ours: we hold the lock */
+	/* Still ours: we hold the lock. Unprivileged, we may not remove
+	 * it from its directory: emptied, it names no one. */
+	if (unlink(d->conf.pid_file) < 0 && ftruncate(d->pid_fd, 0) < 0)
+		msg_warn("pid_file %s: %s", d->conf.pid_file, strerror(errno));
 	close(d->pid_fd);
 	loop_unwatch(d->loop, d->queue_fd);
 	queue_close();
@@ -780,6 +798,38 @@ static void shutdown_daemon(struct daemon *d)
 	if (d->countries_watch >= 0)
 		close(d->countries_watch);
 	loop_free(d->loop);
+}
+
+/* drop_privileges - setup done: become the configured user with only the
+ * capabilities the work needs (privs.h) */
+static void drop_privileges(const struct daemon *d)
+{
+	const char *user = d->conf.user;
+	__u64 effective = 0, bounding = 0;
+	char why[256];
+	int rc;
+
+	if (strcmp(user, "root") == 0) {
+		msg_info("user = root: keeping root");
+		return;
+	}
+	if (getpwnam(user) && privs_share_pins(d->conf.pin_dir, user, why, sizeof(why)) < 0)
+		msg_warn("%s: mxgatectl works as root only", why);
+	rc = privs_drop(user, run_dir(), why, sizeof(why));
+	if (rc == PRIVS_NO_USER) {
+		msg_warn("%s: staying root (make install creates the user; "
+			 "user = root says so on purpose)", why);
+		return;
+	}
+	if (rc < 0)
+		msg_fatal("%s; exiting (new sources now pass through bypass)", why);
+	privs_held(&effective, &bounding);
+	msg_info("running as %s (uid %u), capabilities 0x%llx (CAP_NET_ADMIN, "
+		 "CAP_BPF), bounding set the same", user, (unsigned)getuid(),
+		 (unsigned long long)effective);
+	if (bounding != effective)
+		msg_warn("bounding set 0x%llx is not the effective one",
+			 (unsigned long long)bounding);
 }
 
 /* print_conf - -p, -d: every key as "key = value", like postconf;
@@ -888,6 +938,7 @@ int main(int argc, char **argv)
 	if (!foreground && daemon(0, 0) < 0)
 		msg_fatal("daemon: %s", strerror(errno));
 	write_pid_file(&d);
+	drop_privileges(&d);
 	msg_info("ready: queue %u, %d interface(s), pin_dir %s, dns %s",
 		 d.conf.queue, d.conf.n_interfaces, d.conf.pin_dir,
 		 d.conf.dns_servers[0] ? d.conf.dns_servers : "system resolver");

@@ -5,7 +5,8 @@
 set -eu
 
 BUILD="clang llvm make gcc pkg-config libbpf-dev bpftool linux-libc-dev
-libnetfilter-queue-dev libmnl-dev libc-ares-dev libpcre2-dev liblmdb-dev"
+libnetfilter-queue-dev libmnl-dev libc-ares-dev libpcre2-dev liblmdb-dev
+libcap-ng-dev"
 # The fuzz targets (tests/fuzz/): libFuzzer and the sanitizer runtimes.
 FUZZ="libclang-rt-14-dev"
 RUNTIME="nftables iptables iproute2"

@@ -45,6 +45,9 @@ DNS6=2001:db8:5::53
 SILENT_DNS4=203.0.113.54	# drops every query: a DNS server that hangs
 MXGATED_PID=
 NSD_PID=
+# mxgated gives up root after setup, as on a gateway (user = mxgate, a
+# system user make install creates; created here if missing).
+MXG_USER=${MXG_USER:-mxgate}
 
 # The clients: clean MTA, spare clean MTA, dynamic line, no PTR, forged
 # PTR, and a PTR that is not a host name at all.
@@ -270,6 +273,7 @@ start_postfix() {
 # shellcheck disable=SC2120 # the extra conf lines are optional
 start_mxgated() {
 	local readies
+	ensure_user "$MXG_USER" || return 1
 	readies=$(grep -c ' ready' "$DAEMON_LOG" 2>/dev/null)
 	mkdir -p "$PIN" "$TMP/state" "$TMP/countries.d"
 	mountpoint -q "$PIN" || mount -t bpf bpf "$PIN"
@@ -284,6 +288,7 @@ start_mxgated() {
 	countries_dir = $TMP/countries.d
 	rules_cmd = $REPO/nftables/mxgate-rules
 	decision_timeout = ${MXG_TIMEOUT:-5s}
+	user = $MXG_USER
 	verdict_ttl_pass = 1d
 	verdict_ttl_block = 1h
 	${1:-}
@@ -293,6 +298,13 @@ start_mxgated() {
 	ip netns exec "$NS_G" "$BUILD/mxgated" -f -c "$TMP/mxgate.conf" >>"$DAEMON_LOG" 2>&1 &
 	MXGATED_PID=$!
 	wait_for "mxgated ready" readies_above "${readies:-0}"
+}
+
+# ensure_user NAME - a system user NAME exists (as make install makes it)
+ensure_user() {
+	[ "$1" = root ] || getent passwd "$1" >/dev/null ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$1"
 }
 
 # readies_above N - the daemon log has more than N "ready" lines

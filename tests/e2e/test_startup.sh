@@ -85,7 +85,9 @@ check "... the running one still owns the pid file" \
 send_mail $CLEAN 4 after
 check "... and still judges: the clean sender is delivered" delivered after
 stop_mxgated 15
-check "a stopped mxgated removes its pid file" test ! -e "$TMP/mxgated.pid"
+# Unprivileged by then (user mxgate), it may not remove it from $TMP:
+# emptied, it names no one.
+check "a stopped mxgated removes or empties its pid file" test ! -s "$TMP/mxgated.pid"
 
 # --- -u takes mxgate out, and the clsact qdisc it created on gc with it.
 clsact_on() { in_ns "$NS_G" tc qdisc show dev "$1" | grep -q clsact; }

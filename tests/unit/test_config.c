@@ -727,6 +727,7 @@ static const struct {
 	{ "verdict_ttl_block", "90m", "90m", CONF_LIVE },
 	{ "max_sources", "1024", "1024", CONF_RESTART },
 	{ "max_pending", "10", "10", CONF_RESTART },
+	{ "user", "mail", "mail", CONF_RESTART },
 	{ "overload_action", "pass", "pass", CONF_LIVE },
 	{ "max_unproven", "4096", "4096", CONF_RESTART },
 	{ "max_pending_per_prefix", "8", "8", CONF_LIVE },
@@ -878,7 +879,7 @@ TEST(config_reload_merge_several_keys)
 	/* In the order of the table (and of the shipped file). */
 	CHECK_EQ_STR(restart, "pid_file, countries_dir, mark_pass");
 	CHECK_EQ_STR(next.countries_dir, "/etc/mxgate/countries.d");
-	CHECK_EQ_STR(next.pid_file, "/run/mxgated.pid");
+	CHECK_EQ_STR(next.pid_file, "/run/mxgate/mxgated.pid");
 	CHECK_EQ_INT(next.mark_pass, 0x100);
 	CHECK_EQ_INT(next.greylist_delay, 300);
 	CHECK_EQ_INT(next.throttle_rate, 9);
@@ -896,7 +897,7 @@ TEST(config_reload_merge_several_keys)
 	next = running;
 	CHECK_EQ_INT(load_text(&next, "pid_file = /tmp/p\n", path, sizeof(path)), 0);
 	CHECK_EQ_INT(conf_reload_merge(&next, &running, NULL, 0), 0);
-	CHECK_EQ_STR(next.pid_file, "/run/mxgated.pid");
+	CHECK_EQ_STR(next.pid_file, "/run/mxgate/mxgated.pid");
 
 	CHECK_EQ_STR(conf_apply_name(CONF_LIVE), "live");
 	CHECK_EQ_STR(conf_apply_name(CONF_KERNEL), "kernel");
@@ -919,7 +920,7 @@ TEST(config_defaults_are_the_documented_ones)
 	CHECK_EQ_INT(c.country_default_action, MXG_ACT_BLOCK);
 	CHECK_EQ_STR(c.countries_dir, "/etc/mxgate/countries.d");
 	CHECK_EQ_STR(c.state_dir, "/var/lib/mxgate");
-	CHECK_EQ_STR(c.pid_file, "/run/mxgated.pid");
+	CHECK_EQ_STR(c.pid_file, "/run/mxgate/mxgated.pid");
 	/* The BPF side keeps its own constants (the map size the program is
 	 * compiled with, the marks of the tests): they must agree. */
 	CHECK_EQ_INT(c.max_sources, MXG_DEFAULT_MAX_SOURCES);
