@@ -34,7 +34,7 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
 	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
 	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c \
-	daemon/maps.c daemon/store.c daemon/store_lmdb.c
+	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/providers.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/learn.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
@@ -206,8 +206,6 @@ install: all
 	install -m 0644 nftables/mxgate.nft $(DESTDIR)$(SHAREDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/mxgate/mxgate.conf ] || \
 		install -m 0644 scripts/mxgate.conf $(DESTDIR)$(SYSCONFDIR)/mxgate/mxgate.conf
-	[ -e $(DESTDIR)$(SYSCONFDIR)/mxgate/client_access_providers ] || \
-		install -m 0644 scripts/client_access_providers $(DESTDIR)$(SYSCONFDIR)/mxgate/
 	install -m 0644 man/mxgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/mxgated.8 man/mxgatectl.8 man/mxgate-rules.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/mxgated.service > $(DESTDIR)$(UNITDIR)/mxgated.service

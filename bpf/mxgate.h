@@ -75,9 +75,10 @@ enum mxg_reason {
 	MXG_R_PREGREET	= 1u << 18,	/* spoke before the tarpit banner ended */
 	MXG_R_HANGUP	= 1u << 19,	/* hung up during the tarpit banner */
 	MXG_R_WAITED	= 1u << 20,	/* sat out the tarpit banner */
+	MXG_R_PROVIDER	= 1u << 21,	/* confirmed name of a big provider */
 };
 #define MXG_R_S25R(n)		(1u << (n))
-#define MXG_REASON_BITS		21
+#define MXG_REASON_BITS		22
 /* Reasons that make a refusal count as "S25R+greylist" in the breakdown. */
 #define MXG_R_S25R_ANY		(0x7fu | MXG_R_S25R_EXTRA)
 

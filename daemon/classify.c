@@ -55,7 +55,7 @@ int classify_init(struct classifier *c, unsigned max_pending)
 /* decide - the verdict from the evidence: record, release, report */
 static void decide(struct classifier *c, struct pending *p)
 {
-	struct policy_env env = { c->conf, c->tables };
+	struct policy_env env = { c->conf, c->tables, c->providers };
 	struct decision d;
 
 	p->deciding_ns = fine_ns();

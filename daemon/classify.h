@@ -15,8 +15,9 @@
  * DESCRIPTION
  *	The one pipeline mxgated and the dry run (mxgatectl check) both
  *	drive. The caller fills in the public fields of struct classifier
- *	(configuration, tables, resolver, DNS lists, loop, back end; signals
- *	NULL for signal_table) and calls classify_init().
+ *	(configuration, tables, provider allowlist, resolver, DNS lists,
+ *	loop, back end; signals NULL for signal_table) and calls
+ *	classify_init().
  *
  *	classify_packet() is the NFQUEUE callback (queue.h): a packet it
  *	cannot parse is dropped (the rule queues only SYNs to a protected
@@ -147,6 +148,7 @@ struct classifier {
 	/* Set by the caller before classify_init(). */
 	const struct mxg_conf *conf;	/* the running one: reloads apply */
 	const struct table_set *tables;	/* client_access, likewise */
+	const struct providers *providers; /* provider_allowlist; NULL: none */
 	struct resolver *resolver;	/* NULL: FCrDNS is a DNS failure */
 	struct dnsbl *dnsbl;		/* NULL: no DNS lists */
 	struct loop *loop;		/* for the deadline timer */

@@ -27,6 +27,7 @@
 #include "country.h"
 #include "dnsbl_sites.h"
 #include "names.h"
+#include "providers.h"
 
 #define LINE_MAX_LEN	1024
 #define MS_PER_S	1000ULL
@@ -637,6 +638,11 @@ static const struct key_def keys[] = {
 	 * own, read (and their lines reported) by the table module, which
 	 * reload() reruns whether or not this list changed. */
 	{ KEY("client_access", CONF_LIVE, ""), KEY_TEXT, FIELD(client_access) },
+	/* The big providers' domains (providers.h): on out of the box, so
+	 * that Gmail's or Microsoft 365's pools are never greylisted for
+	 * looking dynamic. Read again at every reload, as the tables. */
+	{ KEY("provider_allowlist", CONF_LIVE, PROVIDERS_BUILTIN), KEY_TEXT,
+	  FIELD(provider_allowlist), .check = providers_spec_check },
 	/* The seeds' recipe: S25R hits are greylisted, not refused. */
 	{ KEY("s25r_action", CONF_LIVE, "greylist"), KEY_ACTION, FIELD(s25r_action) },
 	{ KEY("unknown_client_action", CONF_LIVE, "greylist"), KEY_ACTION,

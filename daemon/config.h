@@ -128,6 +128,7 @@ struct mxg_conf {
 	unsigned dns_max_qps;		/* DNS queries a second, at most */
 	__u32 mark_pass, mark_responder, mark_mask;
 	char client_access[1024];	/* "type:path ..." access tables */
+	char provider_allowlist[1024];	/* "builtin", "none", paths (providers.h) */
 	unsigned s25r_action;		/* enum mxg_action for rules 1-6 */
 	unsigned unknown_client_action;	/* ... for rule 0 (no confirmed name) */
 	char dnsbl_sites[1024];		/* postscreen-style list of lists */

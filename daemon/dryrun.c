@@ -80,11 +80,11 @@ static void run_for(struct loop *l, const int *flag, int (*busy)(const struct dn
 
 /* dryrun - every stage, then the verdict */
 int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
-	   const struct mxg_key *client)
+	   const struct providers *providers, const struct mxg_key *client)
 {
 	struct dry dry = { .countries_fd = -1 };
-	struct classifier c = { .conf = conf, .tables = tables };
-	struct policy_env env = { conf, tables };
+	struct classifier c = { .conf = conf, .tables = tables, .providers = providers };
+	struct policy_env env = { conf, tables, providers };
 	char addr[ADDR_STRLEN], why[256];
 	int rc = 2;
 

@@ -126,6 +126,8 @@ void learn_log(const struct verdict_note *n)
 		put(" syns=%u", n->syns);
 	if (n->table)
 		put(" table=%s:%d", n->table, n->table_line);
+	if (n->provider)
+		put(" provider=%s", n->provider);
 	if (n->has_dnsbl)
 		put(" dnsbl=%d", n->dnsbl_score);
 	if (n->overhead_us >= 0)

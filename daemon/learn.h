@@ -36,7 +36,9 @@ void learn_count_released(struct learner *l, const struct decision *d,
  *	learn_log() writes the one verdict log line, whoever decided
  *	(classifier, tc program, responder): "EVENT action=A client=C" and
  *	then, where known, ptr=, fcrdns=, rule=, reasons=, ttl=, elapsed_ms=,
- *	syns=, table=, dnsbl=, overhead_us= and a note in parentheses.
+ *	syns=, table=, provider= (the provider_allowlist domain the
+ *	confirmed name is under), dnsbl=, overhead_us= and a note in
+ *	parentheses.
  *
  *	learn_unproven() writes a verdict reached by timeout only about a
  *	client that never proved its address (a spoofed source, as likely
@@ -92,6 +94,7 @@ struct verdict_note {
 	unsigned syns;			/* 0: omitted */
 	const char *table;		/* deciding table's path, NULL: omitted */
 	int table_line;
+	const char *provider;		/* allowlisted domain, NULL: omitted */
 	int has_dnsbl;			/* print dnsbl= */
 	int dnsbl_score;
 	long long overhead_us;		/* -1: omitted */

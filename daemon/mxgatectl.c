@@ -26,6 +26,7 @@
 #include "addr.h"
 #include "config.h"
 #include "dryrun.h"
+#include "providers.h"
 #include "table.h"
 #include "log.h"
 #include "names.h"
@@ -486,11 +487,17 @@ static int cmd_status(const struct mxg_conf *conf)
 static int check_addr(const struct mxg_conf *conf, const struct mxg_key *client)
 {
 	struct table_set tables;
+	struct providers providers;
 	int rc;
 
 	if (table_set_load(&tables, conf->client_access, report_conf_error) != 0)
 		return EXIT_ERROR;
-	rc = dryrun(conf, &tables, client);
+	if (providers_load(&providers, conf->provider_allowlist, report_conf_error) != 0) {
+		table_set_free(&tables);
+		return EXIT_ERROR;
+	}
+	rc = dryrun(conf, &tables, &providers, client);
+	providers_free(&providers);
 	table_set_free(&tables);
 	return rc;
 }

@@ -56,6 +56,7 @@
 #include "nftwatch.h"
 #include "preflight.h"
 #include "privs.h"
+#include "providers.h"
 #include "queue.h"
 #include "resolve.h"
 #include "responder.h"
@@ -88,6 +89,7 @@ struct daemon {
 	struct mxg_conf conf;		/* in force; a reload replaces it */
 	const char *conf_path;		/* -c */
 	struct table_set tables;	/* client_access */
+	struct providers providers;	/* provider_allowlist */
 	struct loop *loop;		/* the one event loop */
 	struct mxgate_bpf *kernel;	/* the loaded tc program and maps */
 	struct pinned_maps maps;	/* verdicts and counters */
@@ -244,6 +246,7 @@ static void report_decision(void *ctx, const struct pending *p, const struct dec
 		.elapsed_ms = (long long)((now_ns() - p->started_ns) / NS_PER_MS),
 		.syns = p->syns, .table = dec->table ? dec->table->path : NULL,
 		.table_line = dec->entry ? dec->entry->line : 0,
+		.provider = dec->provider ? dec->provider->domain : NULL,
 		.has_dnsbl = d->conf.dnsbl_sites[0] != 0, .dnsbl_score = p->ev.dnsbl_score,
 		.overhead_us = (long long)(overhead / 1000) });
 }
@@ -438,12 +441,20 @@ static void rules_changed(void *ctx)
 		 (unsigned long long)((fine_ns() - t0) / 1000000));
 }
 
+/* log_providers - the provider allowlist in force, in one line */
+static void log_providers(const struct daemon *d)
+{
+	msg_info("provider_allowlist: %zu domain(s) from %s", d->providers.n,
+		 d->conf.provider_allowlist);
+}
+
 /* reload - SIGHUP: reread mxgate.conf and the tables; a bad file keeps
  * everything as it was (each bad line is reported) */
 static void reload(struct daemon *d)
 {
 	struct mxg_conf next, *conf = &d->conf;
 	struct table_set next_tables;
+	struct providers next_providers;
 	char restart[1024];		/* names of the restart keys that changed */
 	unsigned changed;		/* 1u << conf_apply of keys that changed */
 	int bad;
@@ -460,6 +471,13 @@ static void reload(struct daemon *d)
 			 "running configuration and tables");
 		return;
 	}
+	if (providers_load(&next_providers, next.provider_allowlist,
+			   report_conf_error) != 0) {
+		msg_warn("reload: provider_allowlist: bad list; keeping the "
+			 "running configuration and tables");
+		table_set_free(&next_tables);
+		return;
+	}
 	/* Only what a running daemon can change takes effect: the key table
 	 * (config.c) says which keys those are. */
 	changed = conf_reload_merge(&next, conf, restart, sizeof(restart));
@@ -473,6 +491,8 @@ static void reload(struct daemon *d)
 				next.dnsbl_max_ttl);	/* probes the new lists now */
 	table_set_free(&d->tables);
 	d->tables = next_tables;
+	providers_free(&d->providers);
+	d->providers = next_providers;
 	*conf = next;
 	if (changed & 1u << CONF_KERNEL)
 		write_kernel_config(d);	/* greylist times, prefixes, throttle rates */
@@ -483,6 +503,7 @@ static void reload(struct daemon *d)
 			 "with mxgate-rules status)");
 	load_countries(d);
 	msg_info("reload: %s and %zu table(s) in effect", d->conf_path, d->tables.n_tables);
+	log_providers(d);
 }
 
 /* on_signal - SIGHUP reloads; SIGTERM and SIGINT stop the loop */
@@ -629,6 +650,7 @@ static void start_classifier(struct daemon *d)
 		msg_fatal("cannot set up the DNS lists");
 	c->conf = conf;
 	c->tables = &d->tables;
+	c->providers = &d->providers;
 	c->resolver = d->resolver;
 	c->dnsbl = d->dnsbl;
 	c->loop = d->loop;
@@ -793,6 +815,7 @@ static void shutdown_daemon(struct daemon *d)
 	country_table_free(&d->countries_in_force);
 	classify_free(&d->classifier);
 	table_set_free(&d->tables);
+	providers_free(&d->providers);
 	s25r_free();
 	close(d->sigfd);
 	if (d->countries_watch >= 0)
@@ -899,6 +922,8 @@ int main(int argc, char **argv)
 		return uninstall(&d.conf);
 	if (table_set_load(&d.tables, d.conf.client_access, report_conf_error) != 0)
 		msg_fatal("%s: client_access: bad table(s); not starting", d.conf_path);
+	if (providers_load(&d.providers, d.conf.provider_allowlist, report_conf_error) != 0)
+		msg_fatal("%s: provider_allowlist: bad list; not starting", d.conf_path);
 	nbad = preflight(&d.conf, d.conf_path, report_conf_error);
 	if (test_only) {
 		if (nbad)
@@ -939,6 +964,7 @@ int main(int argc, char **argv)
 		msg_fatal("daemon: %s", strerror(errno));
 	write_pid_file(&d);
 	drop_privileges(&d);
+	log_providers(&d);
 	msg_info("ready: queue %u, %d interface(s), pin_dir %s, dns %s",
 		 d.conf.queue, d.conf.n_interfaces, d.conf.pin_dir,
 		 d.conf.dns_servers[0] ? d.conf.dns_servers : "system resolver");

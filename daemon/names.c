@@ -24,7 +24,7 @@ static const char *const reason_names[MXG_REASON_BITS] = {
 	"s25r0", "s25r1", "s25r2", "s25r3", "s25r4", "s25r5", "s25r6",
 	"fcrdns", "timeout", "dnsfail", "manual", "table_ok", "table_deny",
 	"dnsbl", "dnswl", "s25r_extra", "retried", "country", "pregreet",
-	"hangup", "waited",
+	"hangup", "waited", "provider",
 };
 
 static const char *const stat_names[MXG_STAT_ACTION] = {

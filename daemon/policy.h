@@ -23,8 +23,17 @@
  *	  TABLE_DENY	an access table's refusal
  *	  DNSWL		a DNS list score at or below dnsbl_allowlist_threshold
  *	  DNSBL		a score at or above dnsbl_threshold: dnsbl_action
+ *	  PROVIDER	a forward-confirmed name under a provider_allowlist
+ *			domain (providers.h): pass
  *	  S25R		rule 0: unknown_client_action, 1-6: s25r_action
  *	  (none)	pass
+ *
+ *	The provider allowlist undoes S25R's mistake about the big
+ *	providers' pools and nothing else: the admin's tables come first,
+ *	a DNS list that lists the client still refuses it (a listing is
+ *	evidence about that address, and big providers are listed rarely
+ *	and briefly), and a stricter country action still applies (the
+ *	admin chose it; the list is a shipped default).
  *
  *	The country's action (greylist, tarpit, throttle; block is dropped
  *	by the tc program before anything is queued) applies when nothing
@@ -40,6 +49,7 @@
 #define MXG_POLICY_H
 
 #include "config.h"
+#include "providers.h"
 #include "resolve.h"
 #include "table.h"
 
@@ -54,16 +64,19 @@ struct evidence {
 	__u32 country;			/* country table entry (mxgate.h), 0: none */
 };
 
-/* What the policy reads besides the evidence: the running configuration
- * and access tables (read at decision time, so a reload applies). */
+/* What the policy reads besides the evidence: the running configuration,
+ * access tables and provider allowlist (read at decision time, so a
+ * reload applies). */
 struct policy_env {
 	const struct mxg_conf *conf;
 	const struct table_set *tables;
+	const struct providers *providers;	/* NULL: none */
 };
 
 enum policy_rank {
 	RANK_NONE = 0,		/* the default pass */
 	RANK_S25R,
+	RANK_PROVIDER,
 	RANK_DNSBL,
 	RANK_DNSWL,
 	RANK_TABLE_DENY,
@@ -78,6 +91,8 @@ struct decision {
 	unsigned ttl_s;			/* verdict lifetime */
 	const struct table *table;	/* the table that decided, or NULL */
 	const struct table_rule *entry;	/* and its entry */
+	const struct provider *provider; /* the allowlist entry the confirmed
+					  * name is under, or NULL */
 };
 
 void policy_decide(const struct policy_env *env, const struct mxg_key *client,

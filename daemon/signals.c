@@ -3,8 +3,9 @@
  * signals.c - the signal table; see signals.h for the contract.
  *
  * One block per signal: start, its callback, cancel, apply, show. The
- * lookups themselves live in their modules (table.c, resolve.c, dnsbl.c,
- * country_table.c); this file is the glue between them and the pipeline.
+ * lookups themselves live in their modules (table.c, resolve.c,
+ * providers.c, dnsbl.c, country_table.c); this file is the glue between
+ * them and the pipeline.
  */
 #include <string.h>
 #include "classify.h"
@@ -83,7 +84,7 @@ static void addr_show(const struct policy_env *env, const struct mxg_key *client
 		fprintf(out, "dns:            skipped (an address table allows it)\n");
 }
 
-/* --- PTR, forward confirmation, name tables, S25R --- */
+/* --- PTR, forward confirmation, name tables, S25R, provider allowlist --- */
 
 /* fcrdns_answer - the resolver's answer for a pending source */
 static void fcrdns_answer(void *arg, const struct fcrdns_result *r)
@@ -141,6 +142,14 @@ static const struct table_rule *name_rule(const struct policy_env *env,
 	return table_match_name(env->tables, r->status == FCRDNS_PASS ? r->name : NULL, t);
 }
 
+/* provider_of - the provider allowlist entry a confirmed name is under;
+ * NULL for any other outcome: a PTR alone can name anyone */
+static const struct provider *provider_of(const struct policy_env *env,
+					  const struct fcrdns_result *r)
+{
+	return r->status == FCRDNS_PASS ? providers_match(env->providers, r->name) : NULL;
+}
+
 static void fcrdns_apply(const struct policy_env *env, const struct mxg_key *client,
 			 const struct evidence *e, struct decision *d)
 {
@@ -154,12 +163,35 @@ static void fcrdns_apply(const struct policy_env *env, const struct mxg_key *cli
 	if (r->status == FCRDNS_TEMPFAIL)
 		d->reasons |= r->timed_out ? MXG_R_TIMEOUT : MXG_R_DNSFAIL;
 	table_propose(d, t, n);
+	d->provider = provider_of(env, r);
+	if (d->provider) {
+		d->reasons |= MXG_R_PROVIDER;
+		policy_propose(d, RANK_PROVIDER, MXG_ACT_PASS);
+	}
 	d->rule = s25r_outcome(r);
 	if (d->rule < 0)
 		return;
 	d->reasons |= d->rule <= S25R_RULES ? MXG_R_S25R(d->rule) : MXG_R_S25R_EXTRA;
 	policy_propose(d, RANK_S25R, (enum mxg_action)(d->rule == 0 ?
 			env->conf->unknown_client_action : env->conf->s25r_action));
+}
+
+/* show_provider - the provider allowlist's line of the dry run */
+static void show_provider(const struct policy_env *env, const struct fcrdns_result *r,
+			  FILE *out)
+{
+	const struct provider *p = provider_of(env, r);
+
+	if (p)
+		fprintf(out, "provider:       %s (%s): pass over S25R\n", p->domain,
+			p->origin);
+	else if (!env->providers || env->providers->n == 0)
+		fprintf(out, "provider:       no allowlist (provider_allowlist = %s)\n",
+			env->conf->provider_allowlist);
+	else if (r->status != FCRDNS_PASS)
+		fprintf(out, "provider:       not looked up (no confirmed name)\n");
+	else
+		fprintf(out, "provider:       no match\n");
 }
 
 static void fcrdns_show(const struct policy_env *env, const struct mxg_key *client,
@@ -183,6 +215,7 @@ static void fcrdns_show(const struct policy_env *env, const struct mxg_key *clie
 		fprintf(out, "s25r:           s25r0 (no confirmed reverse name)\n");
 	else
 		fprintf(out, "s25r:           clean\n");
+	show_provider(env, r, out);
 }
 
 /* --- DNS block and allow lists --- */

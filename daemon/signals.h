@@ -7,10 +7,11 @@
  *	#define SIG_BIT(id)
  * DESCRIPTION
  *	Each signal the classifier (classify.h) uses is one row: the address
- *	tables, PTR + forward confirmation (with the name tables and S25R
- *	on the confirmed name), the DNS lists, and the country. Rows run in
- *	table order, both to start and to apply; the order of the rows is
- *	the order of precedence where two signals touch the same outcome.
+ *	tables, PTR + forward confirmation (with the name tables, S25R and
+ *	the provider allowlist on the confirmed name), the DNS lists, and
+ *	the country. Rows run in table order, both to start and to apply;
+ *	the order of the rows is the order of precedence where two signals
+ *	touch the same outcome.
  *
  *	start(c, p) begins the signal for pending source p. It returns
  *	SIGNAL_DONE when its part of p->ev is filled in already (a signal
@@ -47,7 +48,8 @@ struct pending;
 
 enum signal_id {
 	SIG_ADDR_TABLE,		/* client_access address keys */
-	SIG_FCRDNS,		/* PTR, forward confirmation, name tables, S25R */
+	SIG_FCRDNS,		/* PTR, forward confirmation, name tables, S25R,
+				 * provider allowlist */
 	SIG_DNSBL,		/* weighted DNS block and allow lists */
 	SIG_COUNTRY,		/* the country table in force */
 	SIG_MAX

@@ -50,8 +50,17 @@ def config():
     put("config", "crlf", "queue = 4\r\nports = 25\r\n")
 
 
+def builtin_providers():
+    """The domains of provider_allowlist = builtin (daemon/providers.c)."""
+    import re
+    with open(os.path.join(TOP, "daemon", "providers.c")) as f:
+        return re.findall(r'\{ "([a-z0-9.-]+)", "', f.read())
+
+
 def table():
-    put("table", "hash_providers", b"\0" + shipped("client_access_providers"))
+    # The shipped provider list, as a seed-style hash table.
+    put("table", "hash_providers", "\0# providers\n" +
+        "".join("%s\tOK\n" % d for d in builtin_providers()))
     put("table", "hash_keys", "\0# client_access\n202.66.133 DISCARD\n192.0.2.7 OK\n"
         "2001:db8::25 OK\nac.jp OK\n.example.net REJECT bad pool\n"
         "unknown 450 no reverse DNS, try later\nmail.example.org DUNNO\n"
@@ -226,11 +235,12 @@ def dictionaries():
     each syntax, the config keys taken from config.c's key table."""
     import re
     with open(os.path.join(TOP, "daemon", "config.c")) as f:
-        keys = re.findall(r'\{ "([a-z0-9_]+)", KEY_', f.read())
+        keys = re.findall(r'KEY\("([a-z0-9_]+)", CONF_', f.read())
     words = {
         "config": keys + [" = ", "#", ",", "ms", "s", "m", "h", "d", "0x", "off",
                           "/", "pass", "block", "greylist", "tarpit", "throttle",
-                          "none", "hash:", "cidr:", "pcre:", "[", "]", "::", "\n"],
+                          "none", "builtin", "hash:", "cidr:", "pcre:", "[", "]", "::",
+                          "\n"],
         "table": ["OK", "REJECT", "DISCARD", "DEFER", "DUNNO", "450", "554",
                   "unknown", "!/", "/i", "/x", "/s", "/m", "\n", "\n\t", "#",
                   "(a+)+$", "[0-9]", "\\.", "::", "/24", "/64", "192.0.2."],

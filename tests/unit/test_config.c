@@ -736,6 +736,7 @@ static const struct {
 	{ "dns_max_qps", "50", "50", CONF_LIVE },
 	{ "client_access", "hash:/etc/mxgate/client_access",
 	  "hash:/etc/mxgate/client_access", CONF_LIVE },
+	{ "provider_allowlist", "none", "none", CONF_LIVE },
 	{ "s25r_action", "tarpit", "tarpit", CONF_LIVE },
 	{ "unknown_client_action", "block", "block", CONF_LIVE },
 	{ "greylist_delay", "300", "5m", CONF_KERNEL },

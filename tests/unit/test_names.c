@@ -29,6 +29,8 @@ TEST(names_reasons)
 	CHECK_EQ_STR(reason_name(__builtin_ctz(MXG_R_TIMEOUT)), "timeout");
 	CHECK_EQ_STR(reason_name(__builtin_ctz(MXG_R_DNSFAIL)), "dnsfail");
 	CHECK_EQ_STR(reason_name(__builtin_ctz(MXG_R_MANUAL)), "manual");
+	CHECK_EQ_STR(reason_name(__builtin_ctz(MXG_R_WAITED)), "waited");
+	CHECK_EQ_STR(reason_name(__builtin_ctz(MXG_R_PROVIDER)), "provider");
 	CHECK(reason_name(MXG_REASON_BITS) == NULL);
 	CHECK(reason_name(31) == NULL);
 	/* Every assigned bit has a name of its own. */

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_policy.c - the order of the policy and the reasons it records. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "addr.h"
 #include "policy.h"
 #include "s25r.h"
 #include "test.h"
+
+/* The provider allowlist decide() hands the policy; NULL: none. */
+static const struct providers *allowlist;
 
 /* decide - the policy on evidence made of an FCrDNS outcome, a DNS list
  * score and a country action (NONE: no country) */
@@ -12,7 +18,7 @@ static void decide(const struct mxg_conf *c, const struct table_set *tables,
 		   const struct mxg_key *k, const struct fcrdns_result *r, int score,
 		   enum mxg_action country, struct decision *d)
 {
-	struct policy_env env = { c, tables };
+	struct policy_env env = { c, tables, allowlist };
 	struct mxg_country cc = { .cc = "zz", .action = (__u8)country };
 	struct evidence e;
 
@@ -126,5 +132,106 @@ TEST(policy_country_action_is_applied_when_stricter)
 	c.dnsbl_allowlist_threshold = -1;
 	decide(&c, &none, &k, &clean, -2, MXG_ACT_BLOCK, &d);
 	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	s25r_free();
+}
+
+/* hash_table - a one-file hash table set holding text */
+static void hash_table(struct table_set *set, const char *text)
+{
+	char path[64] = "/tmp/mxgate-policy-test.XXXXXX", spec[80];
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		test_fail(__FILE__, __LINE__, "cannot write %s", path);
+	if (fd >= 0)
+		close(fd);
+	snprintf(spec, sizeof(spec), "hash:%s", path);
+	CHECK_EQ_INT(table_set_load(set, spec, NULL), 0);
+	unlink(path);
+}
+
+TEST(policy_provider_allowlist_passes_confirmed_names_over_s25r_only)
+{
+	struct mxg_conf c;
+	struct table_set none = { 0 }, tables;
+	struct providers pl;
+	struct mxg_key k;
+	struct decision d;
+	struct fcrdns_result gmail = result(FCRDNS_PASS, "mail-wm1-f54.google.com"),
+		/* The PTR says Google, the forward lookup does not agree. */
+		forged = result(FCRDNS_FAIL, "mail-xx1-f1.google.com"),
+		slow = result(FCRDNS_TEMPFAIL, ""),
+		dyn = result(FCRDNS_PASS, "dyn-198-51-100-20.pool.example.net");
+	const __u32 gmail_reasons = MXG_R_FCRDNS | MXG_R_S25R1 | MXG_R_PROVIDER;
+
+	CHECK_EQ_INT(s25r_init(), 0);
+	conf_defaults(&c);
+	CHECK_EQ_STR(c.provider_allowlist, "builtin");
+	CHECK_EQ_INT(providers_load(&pl, c.provider_allowlist, NULL), 0);
+	allowlist = &pl;
+	addr_parse("198.51.100.61", &k);
+
+	/* A confirmed Gmail pool name: S25R rule 1, passed by the list. */
+	decide(&c, &none, &k, &gmail, 0, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	CHECK_EQ_INT(d.rank, RANK_PROVIDER);
+	CHECK_EQ_INT(d.rule, 1);
+	CHECK_EQ_INT(d.reasons, gmail_reasons);
+	CHECK(d.provider && strcmp(d.provider->domain, "google.com") == 0);
+	CHECK_EQ_INT(d.ttl_s, c.verdict_ttl_pass);
+	/* Whatever S25R hits get. */
+	c.s25r_action = MXG_ACT_BLOCK;
+	decide(&c, &none, &k, &gmail, 0, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	c.s25r_action = MXG_ACT_GREYLIST;
+
+	/* A PTR alone proves nothing: forged, or not confirmed in time. */
+	decide(&c, &none, &k, &forged, 0, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(d.reasons, MXG_R_S25R0);
+	CHECK(d.provider == NULL);
+	decide(&c, &none, &k, &slow, 0, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
+	CHECK(d.provider == NULL);
+	/* Other dynamic names are S25R's as before. */
+	decide(&c, &none, &k, &dyn, 0, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_S25R1);
+
+	/* A DNS list that lists the client still refuses it. */
+	strcpy(c.dnsbl_sites, "bl.example*3");
+	c.dnsbl_threshold = 3;
+	decide(&c, &none, &k, &gmail, 3, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_BLOCK);
+	CHECK_EQ_INT(d.reasons, gmail_reasons | MXG_R_DNSBL);
+	decide(&c, &none, &k, &gmail, 2, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	c.dnsbl_sites[0] = 0;
+	/* A stricter country action still applies. */
+	decide(&c, &none, &k, &gmail, 0, MXG_ACT_GREYLIST, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(d.reasons, gmail_reasons | MXG_R_COUNTRY);
+
+	/* The admin's tables come first: a REJECT refuses a provider, a
+	 * DUNNO leaves it to the list. */
+	hash_table(&tables, "google.com REJECT not from here\n");
+	decide(&c, &tables, &k, &gmail, 0, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_BLOCK);
+	CHECK_EQ_INT(d.rank, RANK_TABLE_DENY);
+	CHECK_EQ_INT(d.reasons, gmail_reasons | MXG_R_TABLE_DENY);
+	table_set_free(&tables);
+	hash_table(&tables, "mail-wm1-f54.google.com DUNNO\n");
+	decide(&c, &tables, &k, &gmail, 0, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_PASS);
+	CHECK_EQ_INT(d.rank, RANK_PROVIDER);
+	table_set_free(&tables);
+
+	/* provider_allowlist = none: back to S25R. */
+	allowlist = NULL;
+	decide(&c, &none, &k, &gmail, 0, MXG_ACT_NONE, &d);
+	CHECK_EQ_INT(d.action, MXG_ACT_GREYLIST);
+	CHECK_EQ_INT(d.reasons, MXG_R_FCRDNS | MXG_R_S25R1);
+	CHECK(d.provider == NULL);
+	providers_free(&pl);
 	s25r_free();
 }

@@ -189,18 +189,6 @@ TEST(table_bad_lines_name_file_and_line_and_load_nothing)
 	unlink(paths[1]);
 }
 
-TEST(table_shipped_provider_allowlist_loads)
-{
-	struct table_set set;
-
-	/* Run from the top of the tree, as make check does. */
-	CHECK_EQ_INT(load(&set, "hash:scripts/client_access_providers"), 0);
-	CHECK_EQ_INT(name_action(&set, "mail-ej1-f54.google.com"), MXG_ACT_PASS);
-	CHECK_EQ_INT(name_action(&set, "nx3oBP03-05.ezweb.ne.jp"), MXG_ACT_PASS);
-	CHECK_EQ_INT(name_action(&set, "google.com.example.net"), -1);
-	table_set_free(&set);
-}
-
 TEST(table_leading_blanks_are_skipped_not_keys)
 {
 	struct table_set set;
