@@ -130,10 +130,42 @@ static void check_replies(const char *buf, size_t len)
 	FUZZ_CHECK(n450 <= RESPONDER_MAX_COMMANDS, "%u 450 replies", n450);
 }
 
+/* client_connect - a new client connection to the responder, from the
+ * next address of 127.1.0.0/16: a million connections from one address
+ * would leave its ephemeral ports in TIME_WAIT, and connect() would
+ * search them for longer than libFuzzer's alarm lets it (EINTR) */
+static int client_connect(void)
+{
+	static unsigned next;		/* the next source address */
+	struct sockaddr_in to = { .sin_family = AF_INET }, from = to;
+	struct pollfd p;
+	socklen_t len = sizeof(int);
+	int fd, on = 1, err = 0;
+
+	to.sin_port = htons((__u16)responder_port(resp));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	from.sin_addr.s_addr = htonl(0x7f010000u | (next++ & 0xffff));
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	FUZZ_CHECK(fd >= 0, "socket: %s", strerror(errno));
+	(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
+	FUZZ_CHECK(bind(fd, (struct sockaddr *)&from, sizeof(from)) == 0,
+		   "bind: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0)
+		return fd;
+	/* Interrupted (libFuzzer's alarm): the connection goes on; wait. */
+	FUZZ_CHECK(errno == EINTR, "connect: %s", strerror(errno));
+	p.fd = fd;
+	p.events = POLLOUT;
+	while (poll(&p, 1, -1) < 0)
+		FUZZ_CHECK(errno == EINTR, "poll: %s", strerror(errno));
+	FUZZ_CHECK(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err,
+		   "connect: %s", strerror(err));
+	return fd;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
-	struct sockaddr_in sin = { .sin_family = AF_INET };
 	unsigned opts = fuzz_byte(&in), total;
 	int reset = opts & 4;
 	char got[16384];
@@ -145,11 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(outcomes, 0, sizeof(outcomes));
 	FUZZ_CHECK(responder_active(resp) == 0, "a connection is left over");
 
-	sin.sin_port = htons((__u16)responder_port(resp));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	FUZZ_CHECK(fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0,
-		   "connect: %s", strerror(errno));
+	fd = client_connect();
 	responder_event(resp, 0, EPOLLIN, fake_now);	/* accept, greet */
 	FUZZ_CHECK(responder_active(resp) == 1, "not accepted");
 
