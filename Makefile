@@ -33,6 +33,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/names.c \
 	daemon/addr.c daemon/pending.c daemon/table.c daemon/dnsbl_sites.c \
 	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
+	daemon/envelope.c \
 	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c \
 	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/providers.c
 # The daemon's event loop and kernel plumbing.

@@ -10,11 +10,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 #include "log.h"
 
 static const char *log_ident = "mxgate";	/* program name on each line */
 static int log_stderr = 1;		/* 1: stderr, 0: syslog */
+static void (*log_sink_fn)(const char *line);	/* tests: lines go here */
 
 /* log_open - choose stderr (foreground, tools) or syslog facility mail */
 void log_open(const char *ident, int to_stderr)
@@ -27,9 +29,29 @@ void log_open(const char *ident, int to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+/* log_sink - tests only: every line to sink, or (NULL) back to normal */
+void log_sink(void (*sink)(const char *line))
+{
+	log_sink_fn = sink;
+}
+
+/* sink_line - format one line for the test's sink */
+static void sink_line(const char *level, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "%s", level);
+
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	log_sink_fn(line);
+}
+
 /* vlog - write one line at priority with an optional level word */
 static void vlog(int priority, const char *level, const char *fmt, va_list ap)
 {
+	if (log_sink_fn) {
+		sink_line(level, fmt, ap);
+		return;
+	}
 	if (!log_stderr) {
 		vsyslog(priority, fmt, ap);
 		return;
@@ -99,17 +121,59 @@ void msg_at(void (*report)(const char *msg), const char *file, int line,
 		report(msg);
 }
 
-/* msg_limit - -1: drop this line; else the lines dropped since the last */
-long long msg_limit(struct msg_limit *l, __u64 now_ns, __u64 interval_ns)
+/* msg_limit_burst - -1: drop this line (burst lines went out in this
+ * window already); else the lines dropped since the last one logged */
+long long msg_limit_burst(struct msg_limit *l, __u64 now_ns, __u64 interval_ns,
+			  unsigned burst)
 {
 	long long dropped;
 
-	if (l->last_ns && now_ns - l->last_ns < interval_ns) {
+	if (!l->last_ns || now_ns - l->last_ns >= interval_ns) {
+		l->last_ns = now_ns ? now_ns : 1;	/* a new window */
+		l->sent = 0;
+	}
+	if (l->sent >= burst) {
 		l->dropped++;
 		return -1;
 	}
+	l->sent++;
 	dropped = (long long)l->dropped;
-	l->last_ns = now_ns ? now_ns : 1;
 	l->dropped = 0;
 	return dropped;
+}
+
+/* msg_limit - -1: drop this line; else the lines dropped since the last */
+long long msg_limit(struct msg_limit *l, __u64 now_ns, __u64 interval_ns)
+{
+	return msg_limit_burst(l, now_ns, interval_ns, 1);
+}
+
+/* log_escape - src as one log token: bytes outside 0x21-0x7e and the
+ * field delimiters < > \ = " as \xHH; -1 when cut to fit in size */
+int log_escape(char *dst, size_t size, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t out = 0;
+
+	if (size == 0)
+		return len ? -1 : 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)src[i];
+		int plain = b >= 0x21 && b <= 0x7e && !strchr("<>\\=\"", b);
+
+		if (out + (plain ? 1 : 4) >= size) {
+			dst[out] = '\0';
+			return -1;
+		}
+		if (plain) {
+			dst[out++] = (char)b;
+			continue;
+		}
+		dst[out++] = '\\';
+		dst[out++] = 'x';
+		dst[out++] = hex[b >> 4];
+		dst[out++] = hex[b & 15];
+	}
+	dst[out] = '\0';
+	return 0;
 }

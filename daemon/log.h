@@ -10,6 +10,14 @@
  *	void msg_panic(fmt, ...);  broken internal invariant: log, abort()
  *	void msg_at(report, file, line, fmt, ...);  "FILE:LINE: reason"
  *	long long msg_limit(struct msg_limit *l, __u64 now_ns, __u64 interval_ns);
+long long msg_limit_burst(struct msg_limit *l, __u64 now_ns, __u64 interval_ns,
+			  unsigned burst);
+int log_escape(char *dst, size_t size, const char *src, size_t len);
+void log_sink(void (*sink)(const char *line));
+ *	long long msg_limit_burst(struct msg_limit *l, __u64 now_ns,
+ *				  __u64 interval_ns, unsigned burst);
+ *	int log_escape(char *dst, size_t size, const char *src, size_t len);
+ *	void log_sink(void (*sink)(const char *line));  tests only
  * DESCRIPTION
  *	Lines carry no trailing newline in fmt. On stderr each line is
  *	prefixed with "ident: " and the level for warn/fatal/panic.
@@ -19,23 +27,46 @@
  *	that their callers decide where the words go.
  *
  *	msg_limit() rate-limits a line that an attacker can make repeat
- *	(one per reset client, per tarpit outcome): it returns -1 when the
+ *	(one per reset client, per responder session): it returns -1 when the
  *	line should be dropped (less than interval_ns since the last one
  *	logged through l), else how many were dropped since, for the line
- *	to say ("(N more since)").
+ *	to say ("(N more since)"). msg_limit_burst() lets up to burst
+ *	lines through in each interval_ns (a window opened by the first
+ *	line logged after the last window ended), and then drops, and counts,
+ *	the rest of that window; msg_limit() is a burst of 1.
+ *
+ *	log_escape() writes the len bytes of src (which may hold anything,
+ *	NUL included: text a client sent) into dst as one token that cannot
+ *	split a line or fake a field: every byte outside printable ASCII
+ *	0x21-0x7e, and each of < > \ = " (the delimiters of key=<value>
+ *	fields), becomes \xHH (two lower-case hex digits). dst is always
+ *	NUL-terminated; the result is 0 when all of src fit in size bytes,
+ *	-1 when it was cut, at a whole byte, to fit.
+ *
+ *	log_sink() is for tests: while sink is not NULL, every line goes to
+ *	it (level word and message, no ident, no newline, at most
+ *	LOG_LINE_MAX - 1 bytes) instead of stderr or syslog.
  */
 #ifndef MXG_LOG_H
 #define MXG_LOG_H
 
+#include <stddef.h>
 #include <linux/types.h>
 
+#define LOG_LINE_MAX 4096		/* longest line handed to log_sink() */
+
 struct msg_limit {
-	__u64 last_ns;			/* when the last line went out */
-	unsigned long long dropped;	/* lines dropped since */
+	__u64 last_ns;			/* when the current window began */
+	unsigned long long dropped;	/* lines dropped since the last logged */
+	unsigned sent;			/* lines logged in the current window */
 };
 
 void log_open(const char *ident, int to_stderr);
 long long msg_limit(struct msg_limit *l, __u64 now_ns, __u64 interval_ns);
+long long msg_limit_burst(struct msg_limit *l, __u64 now_ns, __u64 interval_ns,
+			  unsigned burst);
+int log_escape(char *dst, size_t size, const char *src, size_t len);
+void log_sink(void (*sink)(const char *line));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "log.h"
 #include "clock.h"
+#include "envelope.h"
 #include "responder.h"
 
 #define LISTENER_ID	0u	/* epoll id of the listener; slot i has i + 1 */
@@ -29,7 +30,17 @@
 enum conn_state {
 	CONN_FREE,		/* slot unused, fd -1 */
 	CONN_BANNER,		/* tarpit banner still trickling out */
-	CONN_TALKING,		/* banner sent: commands get 450 */
+	CONN_TALKING,		/* banner sent: commands get 250 or 450 */
+};
+
+/* How a conversation ended, for its log line (ended=). */
+enum conn_end_why {
+	END_QUIT,		/* QUIT, answered 221 */
+	END_TIMEOUT,		/* idle for timeout: 421 */
+	END_TOO_MANY,		/* RESPONDER_MAX_COMMANDS reached: 421 */
+	END_CLOSED,		/* the client closed its side */
+	END_RESET,		/* the client reset the connection */
+	END_ERROR,		/* another socket error, or a reply not taken */
 };
 
 struct conn {
@@ -43,6 +54,8 @@ struct conn {
 	__u64 due_ns;			/* next banner byte, or idle timeout */
 	unsigned banner_sent;		/* tarpit: banner bytes written */
 	unsigned commands;		/* command lines answered */
+	unsigned last_reply;		/* code of the last 250/450, 0: none yet */
+	struct envelope env;		/* HELO, MAIL FROM, RCPT TO it sent */
 	size_t line_len;		/* bytes held in line */
 	int line_too_long;		/* line overflowed: skip to newline */
 	char line[RESPONDER_LINE_MAX];	/* the command line being read */
@@ -66,7 +79,8 @@ struct responder {
 	unsigned banner_len;
 	struct responder_stats stats;
 	struct msg_limit reset_log;	/* over-cap resets: a line a second */
-	struct msg_limit outcome_log;	/* tarpit outcomes: likewise */
+	struct msg_limit outcome_log;	/* tarpit outcomes: a burst a second */
+	struct msg_limit session_log;	/* greylist sessions: likewise */
 };
 
 #define LOG_INTERVAL_NS	(1000 * NS_PER_MS)	/* repeatable lines */
@@ -97,6 +111,35 @@ static const char *outcome_name(enum responder_outcome o)
 		return "hangup";
 	}
 	return "unknown";
+}
+
+/* end_name - the word for how a conversation ended, in log lines */
+static const char *end_name(enum conn_end_why why)
+{
+	switch (why) {
+	case END_QUIT:
+		return "quit";
+	case END_TIMEOUT:
+		return "timeout";
+	case END_TOO_MANY:
+		return "too_many_commands";
+	case END_CLOSED:
+		return "closed";
+	case END_RESET:
+		return "reset";
+	case END_ERROR:
+		return "error";
+	}
+	return "unknown";
+}
+
+/* not_logged - " (N more not logged)" after a rate-limited line, or "" */
+static const char *not_logged(long long more, char *buf, size_t size)
+{
+	if (more <= 0)
+		return "";
+	snprintf(buf, size, " (%lld more not logged)", more);
+	return buf;
 }
 
 /* peer_key - the map key of a peer address; -1 if not IPv4 or IPv6 */
@@ -179,13 +222,51 @@ static void conn_release(struct responder *r, struct conn *c)
 	r->active--;
 }
 
+/* log_outcome - the line of a tarpit outcome, with what the client said
+ * if it said anything (a pregreet); rate-limited */
+static void log_outcome(struct responder *r, const struct conn *c,
+			enum responder_outcome o, __u64 now)
+{
+	char client[ADDR_STRLEN], env[ENVELOPE_FORMAT_MAX], more_text[48];
+	long long more = msg_limit_burst(&r->outcome_log, now, LOG_INTERVAL_NS,
+					 RESPONDER_LOG_BURST);
+
+	if (more < 0)
+		return;
+	addr_format(&c->client, client, sizeof(client));
+	envelope_format(&c->env, env, sizeof(env));
+	msg_info("responder: tarpit client=%s outcome=%s%s elapsed_ms=%llu%s",
+		 client, outcome_name(o), env,
+		 (unsigned long long)((now - c->accepted_ns) / NS_PER_MS),
+		 not_logged(more, more_text, sizeof(more_text)));
+}
+
+/* log_session - the line of a conversation that ended: the client, the
+ * envelope it offered, how far it got; rate-limited */
+static void log_session(struct responder *r, const struct conn *c,
+			enum conn_end_why why, __u64 now)
+{
+	char client[ADDR_STRLEN], env[ENVELOPE_FORMAT_MAX], more_text[48];
+	char reply[16] = "none";
+	long long more = msg_limit_burst(&r->session_log, now, LOG_INTERVAL_NS,
+					 RESPONDER_LOG_BURST);
+
+	if (more < 0)
+		return;
+	addr_format(&c->client, client, sizeof(client));
+	envelope_format(&c->env, env, sizeof(env));
+	if (c->last_reply)
+		snprintf(reply, sizeof(reply), "%u", c->last_reply);
+	msg_info("responder: greylist client=%s%s commands=%u reply=%s "
+		 "elapsed_ms=%llu ended=%s%s", client, env, c->commands, reply,
+		 (unsigned long long)((now - c->accepted_ns) / NS_PER_MS),
+		 end_name(why), not_logged(more, more_text, sizeof(more_text)));
+}
+
 /* report - count an outcome, log it if it is a tarpit one, tell the daemon */
 static void report(struct responder *r, struct conn *c, enum responder_outcome o,
 		   __u64 now)
 {
-	char client[ADDR_STRLEN];
-	long long more;
-
 	switch (o) {
 	case RESPONDER_DONE:
 		r->stats.greylist_done++;
@@ -200,21 +281,18 @@ static void report(struct responder *r, struct conn *c, enum responder_outcome o
 		r->stats.tarpit_hangup++;
 		break;
 	}
-	if (o != RESPONDER_DONE &&
-	    (more = msg_limit(&r->outcome_log, now, LOG_INTERVAL_NS)) >= 0) {
-		addr_format(&c->client, client, sizeof(client));
-		msg_info("responder: tarpit client=%s outcome=%s elapsed_ms=%llu%s",
-			 client, outcome_name(o),
-			 (unsigned long long)((now - c->accepted_ns) / NS_PER_MS),
-			 more ? " (more outcomes not logged: see mxgatectl stats)" : "");
-	}
+	if (o != RESPONDER_DONE)
+		log_outcome(r, c, o, now);
 	r->ops.outcome(r->ctx, &c->client, o);
 }
 
-/* conn_end - end a conversation: DONE for greylist mode, then close.
- * A tarpit client that got this far was reported WAITED already. */
-static void conn_end(struct responder *r, struct conn *c, __u64 now)
+/* conn_end - end a conversation: log it, DONE for greylist mode, close.
+ * A tarpit client that got this far was reported WAITED already, and is
+ * greylisted now: its conversation is logged like any other. */
+static void conn_end(struct responder *r, struct conn *c, enum conn_end_why why,
+		     __u64 now)
 {
+	log_session(r, c, why, now);
 	if (c->mode == RESPONDER_GREYLIST)
 		report(r, c, RESPONDER_DONE, now);
 	conn_release(r, c);
@@ -299,12 +377,48 @@ static int is_quit(const char *line, size_t len)
 	return len == 4 && strncasecmp(line, "QUIT", 4) == 0;
 }
 
+/*
+ * send_answer - 250 to HELO, EHLO and MAIL FROM, 450 with the reason to
+ * everything else. A real MTA whose EHLO and HELO both get a 4xx gives
+ * up there (Postfix's smtp client does), so its envelope would never be
+ * seen; postscreen too says 250 until RCPT TO. No mail can get through:
+ * RCPT TO, DATA and the rest get 450. RSET gets 450 as well, so that a
+ * client cannot keep the session for another try: every retry is a new
+ * connection, whose SYN the greylist clock sees.
+ */
+static int send_answer(struct responder *r, struct conn *c,
+		       enum envelope_verb verb)
+{
+	unsigned code = 250;
+	int rc;
+
+	if (verb == ENVELOPE_HELO || verb == ENVELOPE_EHLO) {
+		rc = conn_reply(c, "250 %s", r->hostname);
+	} else if (verb == ENVELOPE_MAIL) {
+		rc = conn_reply(c, "250 2.1.0 Ok");
+	} else {
+		code = 450;
+		rc = conn_reply(c, "450 4.7.1 %s: %s", r->hostname, c->text);
+		if (rc == 0)
+			r->stats.replies_450++;
+	}
+	if (rc == 0)
+		c->last_reply = code;
+	return rc;
+}
+
 /* answer_command - reply to the complete line held in c; -1 when the
  * conversation is over (the connection is then closed) */
 static int answer_command(struct responder *r, struct conn *c, __u64 now)
 {
-	int quit = !c->line_too_long && is_quit(c->line, c->line_len);
+	enum envelope_verb verb = ENVELOPE_OTHER;
+	int quit = 0;
 
+	/* A line cut short by line_too_long is neither QUIT nor envelope. */
+	if (!c->line_too_long) {
+		quit = is_quit(c->line, c->line_len);
+		verb = envelope_note(&c->env, c->line, c->line_len);
+	}
 	c->line_len = 0;
 	c->line_too_long = 0;
 	c->commands++;
@@ -313,17 +427,16 @@ static int answer_command(struct responder *r, struct conn *c, __u64 now)
 	c->due_ns = now + r->timeout_ns;
 	if (quit) {
 		(void)conn_reply(c, "221 2.0.0 Bye");
-		conn_end(r, c, now);
+		conn_end(r, c, END_QUIT, now);
 		return -1;
 	}
-	if (conn_reply(c, "450 4.7.1 %s: %s", r->hostname, c->text) < 0) {
-		conn_end(r, c, now);
+	if (send_answer(r, c, verb) < 0) {
+		conn_end(r, c, END_ERROR, now);
 		return -1;
 	}
-	r->stats.replies_450++;
 	if (c->commands >= RESPONDER_MAX_COMMANDS) {
 		(void)conn_reply(c, "421 4.7.0 %s too many commands", r->hostname);
-		conn_end(r, c, now);
+		conn_end(r, c, END_TOO_MANY, now);
 		return -1;
 	}
 	return 0;
@@ -359,6 +472,20 @@ static void talk_input(struct responder *r, struct conn *c, const char *p,
 	}
 }
 
+/* note_pregreet - the envelope in what a tarpit client sent too early:
+ * its complete lines, never answered (a bot may send a whole transaction
+ * without waiting for replies) */
+static void note_pregreet(struct conn *c, const char *p, size_t len)
+{
+	const char *nl;
+
+	while ((nl = memchr(p, '\n', len)) != NULL) {
+		(void)envelope_note(&c->env, p, (size_t)(nl - p));
+		len -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+}
+
 /* conn_input - a connection is readable, at EOF, or failed */
 static void conn_input(struct responder *r, struct conn *c, __u64 now)
 {
@@ -367,13 +494,18 @@ static void conn_input(struct responder *r, struct conn *c, __u64 now)
 
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
-	if (c->state == CONN_BANNER)
+	if (c->state == CONN_BANNER) {
+		if (n > 0)
+			note_pregreet(c, buf, (size_t)n);
 		tarpit_fail(r, c, n > 0 ? RESPONDER_TARPIT_PREGREET
 					: RESPONDER_TARPIT_HANGUP, now);
-	else if (n <= 0)
-		conn_end(r, c, now);
-	else
+	} else if (n == 0) {
+		conn_end(r, c, END_CLOSED, now);
+	} else if (n < 0) {
+		conn_end(r, c, errno == ECONNRESET ? END_RESET : END_ERROR, now);
+	} else {
 		talk_input(r, c, buf, (size_t)n, now);
+	}
 }
 
 /* free_slot - an unused connection slot; the caller checked active < max.
@@ -439,7 +571,7 @@ static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 	c->state = CONN_TALKING;
 	c->due_ns = now + r->timeout_ns;
 	if (conn_send(c, r->banner, r->banner_len) < 0)
-		conn_end(r, c, now);
+		conn_end(r, c, END_ERROR, now);
 }
 
 /* accept_clients - accept every pending connection */
@@ -507,7 +639,7 @@ void responder_tick(struct responder *r, __u64 now_ns)
 			tarpit_trickle(r, c, now_ns);
 		} else {
 			(void)conn_reply(c, "421 4.4.2 %s timeout", r->hostname);
-			conn_end(r, c, now_ns);
+			conn_end(r, c, END_TIMEOUT, now_ns);
 		}
 	}
 }

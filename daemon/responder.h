@@ -17,8 +17,9 @@
  * DESCRIPTION
  *	nftables redirects the connections of greylisted and tarpitted
  *	clients to this listener. The responder never lets them near the
- *	MTA: it greets them, answers every command with a 450 that says why
- *	("S25R check, be patient"), and tells the daemon how a tarpitted
+ *	MTA: it greets them, lets them name sender and recipients, refuses
+ *	each recipient with a 450 that says why ("S25R check, be patient"),
+ *	logs the envelope they offered, and tells the daemon how a tarpitted
  *	client behaved. It runs inside mxgated's single epoll loop: every
  *	socket is non-blocking, nothing sleeps, and no reply is ever queued
  *	(a write that would block closes the connection).
@@ -41,14 +42,16 @@
  *
  *	GREYLIST: "220 <hostname> ESMTP mxgate" at once, then each command
  *	line (LF or CRLF; a line over RESPONDER_LINE_MAX bytes is discarded
- *	and answered once) gets "450 4.7.1 <hostname>: <text>", the text
- *	chosen by reasons (S25R, DNSBL, country, or a plain greylist). QUIT
- *	gets "221 2.0.0 Bye"; the RESPONDER_MAX_COMMANDS-th command is
- *	answered and followed by "421 4.7.0 <hostname> too many commands";
- *	no complete command line for timeout_ms gets "421 4.4.2 <hostname>
- *	timeout"; each of these, and a client close or a socket error, ends
- *	the conversation and ops->outcome(ctx, client, RESPONDER_DONE) is
- *	called once.
+ *	and answered once) is answered: HELO and EHLO get "250 <hostname>"
+ *	(no extensions), MAIL FROM gets "250 2.1.0 Ok" (envelope.h says what
+ *	is recognised), QUIT gets "221 2.0.0 Bye", and every other line
+ *	(RCPT TO, DATA, RSET, anything) "450 4.7.1 <hostname>: <text>", the
+ *	text chosen by reasons (S25R, DNSBL, country, or a plain greylist).
+ *	The RESPONDER_MAX_COMMANDS-th command is answered and followed by
+ *	"421 4.7.0 <hostname> too many commands"; no complete command line
+ *	for timeout_ms gets "421 4.4.2 <hostname> timeout"; each of these,
+ *	and a client close or a socket error, ends the conversation and
+ *	ops->outcome(ctx, client, RESPONDER_DONE) is called once.
  *
  *	TARPIT: the same banner trickles out one byte at a time, evenly
  *	spaced from accept until tarpit_delay_ms after it. A client that
@@ -56,12 +59,32 @@
  *	that closes (or whose socket fails) TARPIT_HANGUP, and the connection
  *	is closed. When the last byte is out the client is reported
  *	TARPIT_WAITED and then treated as in GREYLIST mode, without a DONE.
- *	Each tarpit outcome is logged with the client address.
+ *
+ *	LOG LINES: every conversation in GREYLIST mode, and every tarpit
+ *	client's after WAITED, is logged once when it ends (any way), with
+ *	the envelope it offered (envelope.h: the first HELO/EHLO name, MAIL
+ *	FROM and RCPT TO address, each escaped with log_escape(), and how
+ *	many RCPT TO came), e.g.
+ *
+ *	responder: greylist client=198.51.100.20 helo=<mail.example.org>
+ *	  from=<alice@example.org> to=<bob@example.net> rcpts=2 commands=5
+ *	  reply=450 elapsed_ms=120 ended=quit
+ *
+ *	(one line). A field that never came is left out; from=<> is the null
+ *	sender. commands counts every line answered (QUIT included); reply
+ *	is the last 250 or 450 sent (none: no command answered); elapsed_ms
+ *	runs from accept; ended is quit, timeout, too_many_commands, closed,
+ *	reset or error. Each tarpit outcome is logged as "responder: tarpit
+ *	client=... outcome=pregreet|hangup|waited elapsed_ms=...", a
+ *	pregreet with the envelope found in the complete lines it sent too
+ *	early (they are never answered). Both kinds are rate-limited:
+ *	RESPONDER_LOG_BURST lines of each a second, the first line after
+ *	a drop ending in "(N more not logged)".
  *
  *	responder_close() closes the listener and every connection and frees
  *	everything; it calls no callback (the daemon is going away, and its
  *	ctx may be half torn down), so a conversation open at that moment
- *	gets no outcome.
+ *	gets no outcome and no log line.
  */
 #ifndef MXG_RESPONDER_H
 #define MXG_RESPONDER_H
@@ -73,6 +96,11 @@
 
 #define RESPONDER_LINE_MAX 512		/* longer command lines are discarded */
 #define RESPONDER_MAX_COMMANDS 20	/* then 421 and close */
+/* Tarpit outcome lines and session lines a second, each kind: a busy
+ * gateway delays a few clients a second and every one of them belongs in
+ * the log, while a flood of connections cannot write more than 2 x 20
+ * lines (of at most about 1.4 KB) a second. */
+#define RESPONDER_LOG_BURST 20
 
 enum responder_mode { RESPONDER_GREYLIST, RESPONDER_TARPIT };
 

@@ -537,10 +537,12 @@ wipe_maps() {
 # smtp_probe HOST MODE [ARG] - a raw SMTP client from 198.51.100.HOST to
 # the MTA's address, port 25, printing what it saw, one "key=value" a
 # line (connect=ok|timeout|refused|reset, banner=..., banner_s=...,
-# reply=..., end=closed|reset|timeout|held). MODE:
+# ehlo=..., mail=..., reply=..., end=closed|reset|timeout|held). MODE:
 #   pregreet     send EHLO right after connecting, then read what comes
 #   hangup SECS  read for SECS, then hang up
-#   wait         read the whole banner line (timing it), EHLO, QUIT
+#   wait         read the whole banner line (timing it), EHLO, MAIL FROM
+#                <probe@test.example>, RCPT TO <user@mx.example> (its
+#                answer is reply=), QUIT
 #   hold SECS    read the banner, then keep the session open SECS
 #   quick SECS   connect with a SECS timeout, read the banner, QUIT
 # Exit 0 when it connected.
@@ -622,6 +624,12 @@ smtp_probe() {
 	        out("end", end); sys.exit(0)
 	    if mode == "wait":
 	        s.sendall(b"EHLO probe.test.example\r\n")
+	        line, end = reply(s, 15)
+	        out("ehlo", line)
+	        s.sendall(b"MAIL FROM:<probe@test.example>\r\n")
+	        line, end = reply(s, 15)
+	        out("mail", line)
+	        s.sendall(b"RCPT TO:<user@mx.example>\r\n")
 	        line, end = reply(s, 15)
 	        out("reply", line)
 	    s.sendall(b"QUIT\r\n")

@@ -9,7 +9,8 @@
 # by mxgated; a second message goes through at once. A bot that never
 # retries only ever gets the 450. The clock survives a restart of
 # mxgated mid-greylist, and an allowlisted sender survives a wipe of the
-# kernel maps. (Delays shortened to seconds for the test.)
+# kernel maps. The responder's log line names each delayed client's HELO,
+# MAIL FROM and RCPT TO. (Delays shortened to seconds for the test.)
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +53,10 @@ check "... and the message is not in the mailbox" not grep -q "X-Mxgate-Test: a1
 check "log: greylisted by S25R rule 1 for the window" \
 	log_has "verdict action=greylist client=$snd ptr=p2166-ipngn100106kobe.hyogo.isp.example fcrdns=pass rule=s25r1 reasons=s25r1,fcrdns ttl=60 "
 check "lookup: greylist, S25R rule 1" lookup_has "$snd" " greylist reasons=s25r1,fcrdns "
+check "... refused at RCPT TO, after its EHLO and MAIL FROM were taken" \
+	sender_has $SENDER a1 'status=deferred .*450 4\.7\.1 .*(in reply to RCPT TO command)'
+check "log: the delayed session names its HELO, MAIL FROM and RCPT TO" \
+	wait_for "session log" log_has "responder: greylist client=$snd helo=<sender$SENDER.test.example> from=<sender@sender$SENDER.test.example> to=<user@mx.example> rcpts=1 commands=[0-9]* reply=450 elapsed_ms=[0-9]* ended="
 wait_long 60 "a1 relayed by the sender's own retries" relayed $SENDER a1
 t1=$(now_s)
 check "Postfix's own retry delivered it to the MTA (sent, and sent by the MTA)" relayed $SENDER a1
@@ -85,6 +90,8 @@ check "... also on its immediate second try" \
 check "... after the responder's 220 ESMTP mxgate banner" \
 	grep -q '<- *220 .*ESMTP mxgate' "$TMP/swaks-bot.log"
 check "bot never reached the MTA" not mta_saw "$dyn"
+check "log: the bot's sessions name its HELO, MAIL FROM and RCPT TO (two of them)" \
+	test "$(grep -c "responder: greylist client=$dyn helo=<client$DYNAMIC.test.example> from=<sender@test.example> to=<user@mx.example> rcpts=1 " "$DAEMON_LOG")" -eq 2
 check "bot's mail was not delivered" not grep -q "X-Mxgate-Test: bot" "$MAILBOX"
 check "lookup: the bot is greylisted, S25R rule 1" lookup_has "$dyn" " greylist reasons=s25r1,fcrdns "
 send_mail $NOPTR 4 never 10

@@ -4,8 +4,10 @@
 # an S25R client gets mxgated's responder, whose banner trickles out over
 # tarpit_delay. A client that talks before the banner is complete
 # (pregreet) or hangs up is blocked, and its later SYNs are dropped in the
-# kernel; one that waits reads the whole banner, gets 450, is greylisted
-# (reason waited) and passes to the MTA on a retry after greylist_delay.
+# kernel; one that waits reads the whole banner, gets 450 at RCPT TO, is
+# greylisted (reason waited) and passes to the MTA on a retry after
+# greylist_delay. The log names what each one said (HELO, MAIL FROM,
+# RCPT TO).
 # Over responder_max_connections a new tarpit client is refused, never
 # let through to the MTA. (Delays shortened to seconds for the test.)
 set -u
@@ -53,6 +55,8 @@ check "... never reached the MTA" not mta_saw "$pre"
 check "lookup: block, reason pregreet" wait_for "pregreet verdict" lookup_has "$pre" " block reasons=.*pregreet"
 check "log: block verdict for the pregreet client" \
 	log_has "verdict action=block client=$pre .*pregreet"
+check "log: the tarpit outcome names the HELO it sent too early" \
+	log_has "responder: tarpit client=$pre outcome=pregreet helo=<pregreet.test.example> elapsed_ms="
 h0=$(hits "$pre")
 smtp_probe $PREGREET quick 3 > "$TMP/pregreet2.out" 2>&1
 check "... its next connection gets no answer at all (SYN dropped): $(head -n 1 "$TMP/pregreet2.out")" \
@@ -76,9 +80,13 @@ check "patient client read the complete banner: $(sed -n 's/^banner=//p' "$TMP/w
 	probe_has "$TMP/wait.out" banner '220 .*ESMTP mxgate'
 check "... trickled out over more than 2 s (tarpit_delay ${TARPIT} s; took $(sed -n 's/^banner_s=//p' "$TMP/wait.out") s)" \
 	banner_over "$TMP/wait.out" 2
-check "... then EHLO got 450: $(sed -n 's/^reply=//p' "$TMP/wait.out")" \
+check "... then EHLO and MAIL FROM got 250: $(sed -n 's/^\(ehlo\|mail\)=//p' "$TMP/wait.out" | tr '\n' ' ')" \
+	eval "probe_has '$TMP/wait.out' ehlo '250 ' && probe_has '$TMP/wait.out' mail '250 '"
+check "... and RCPT TO 450: $(sed -n 's/^reply=//p' "$TMP/wait.out")" \
 	probe_has "$TMP/wait.out" reply '450 4\.7\.1 '
 check "... and QUIT got 221" probe_has "$TMP/wait.out" quit 221
+check "log: its conversation, with its envelope, once it ended" \
+	wait_for "session log" log_has "responder: greylist client=$wtr helo=<probe.test.example> from=<probe@test.example> to=<user@mx.example> rcpts=1 commands=4 reply=450 elapsed_ms=[0-9]* ended=quit\$"
 check "lookup: greylist, reason waited" lookup_has "$wtr" " greylist reasons=.*waited"
 check "log: greylist verdict for the patient client" \
 	log_has "verdict action=greylist client=$wtr .*waited"

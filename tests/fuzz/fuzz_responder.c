@@ -11,10 +11,16 @@
  * bytes...] are sent one after the other, the clock moving on by the
  * step (0..255 x 4 ms) before each; at the end the client leaves and the
  * clock runs past every timer. Properties: every reply line is one the
- * responder may send (the banner, 450, 221, 421) and ends in CRLF; no
- * more 450s than RESPONDER_MAX_COMMANDS; exactly one outcome per
+ * responder may send (the banner, 250, 450, 221, 421) and ends in CRLF;
+ * no more 450s than RESPONDER_MAX_COMMANDS; exactly one outcome per
  * connection (DONE for greylist; WAITED, PREGREET or HANGUP for a
- * tarpit), and the slot is free again afterwards.
+ * tarpit), and the slot is free again afterwards. Its log lines (taken
+ * by a log_sink()) are printable ASCII, one "responder: greylist" line
+ * per conversation (a greylist one, or a tarpit one after WAITED) and one
+ * "responder: tarpit" line per tarpit outcome, each made of key=value
+ * fields whose helo=, from= and to= values are <...> with every byte
+ * outside 0x21-0x7e and every delimiter escaped: nothing the client sent
+ * can split a line or fake a field.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +31,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "envelope.h"
 #include "fuzz.h"
 #include "log.h"
 #include "loop.h"
@@ -35,6 +42,7 @@
 #define TIMEOUT_MS	1000	/* idle client: 421 */
 #define TARPIT_MS	400	/* the tarpit banner takes this long */
 #define STEP_NS		4000000ULL
+#define SECOND_NS	1000000000ULL	/* between inputs: no line rate-limited */
 
 static struct loop *loop;
 static struct responder *resp;
@@ -42,6 +50,8 @@ static __u64 fake_now = 1000000000ULL;
 static unsigned outcomes[RESPONDER_TARPIT_HANGUP + 1];
 static enum responder_mode mode;	/* what classify() answers */
 static __u32 reasons;
+static unsigned greylist_lines;		/* this input's "responder: greylist" */
+static unsigned tarpit_lines;		/* this input's "responder: tarpit" */
 
 /* clock_now - the responder's clock: the target's */
 static __u64 clock_now(void)
@@ -68,6 +78,81 @@ static void on_outcome(void *ctx, const struct mxg_key *client,
 }
 
 static const struct responder_ops ops = { on_classify, on_outcome };
+
+/* escaped_ok - a field value as log_escape() writes it, perhaps with
+ * "..." (cut): only 0x21-0x7e, delimiters only as \xHH, bounded */
+static int escaped_ok(const char *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t units = 0;
+
+	for (size_t i = 0; i < len; units++) {
+		if (p[i] == '\\') {
+			if (len - i < 4 || p[i + 1] != 'x' || !memchr(hex, p[i + 2], 16) ||
+			    !memchr(hex, p[i + 3], 16))
+				return 0;
+			i += 4;
+			continue;
+		}
+		if (p[i] < 0x21 || p[i] > 0x7e || strchr("<>=\"", p[i]))
+			return 0;
+		i++;
+	}
+	return units <= ENVELOPE_FIELD_MAX + 3;
+}
+
+/* check_field - one "key=value" of a responder line */
+static void check_field(const char *line, const char *f, size_t len)
+{
+	static const char *const keys[] = { "client", "outcome", "helo", "from",
+		"to", "rcpts", "commands", "reply", "elapsed_ms", "ended" };
+	const char *eq = memchr(f, '=', len);
+	size_t klen = eq ? (size_t)(eq - f) : 0, vlen = eq ? len - klen - 1 : 0;
+	int known = 0, envelope;
+
+	FUZZ_CHECK(eq != NULL, "a field without '=' in \"%s\"", line);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		known |= strlen(keys[i]) == klen && !memcmp(keys[i], f, klen);
+	FUZZ_CHECK(known, "unknown field \"%.*s\" in \"%s\"", (int)len, f, line);
+	envelope = (klen == 4 && (!memcmp(f, "helo", 4) || !memcmp(f, "from", 4))) ||
+		   (klen == 2 && !memcmp(f, "to", 2));
+	if (envelope)
+		FUZZ_CHECK(vlen >= 2 && eq[1] == '<' && eq[vlen] == '>' &&
+			   escaped_ok(eq + 2, vlen - 2),
+			   "a badly escaped value \"%.*s\" in \"%s\"", (int)len, f, line);
+	else	/* numbers, addresses, words */
+		FUZZ_CHECK(vlen > 0 && strspn(eq + 1, "0123456789abcdef"
+					      "ghijklmnopqrstuvwxyz_.:") >= vlen,
+			   "an odd value \"%.*s\" in \"%s\"", (int)len, f, line);
+}
+
+/* on_log - the log sink: one line of printable ASCII; a responder line
+ * is counted and made of well-formed fields */
+static void on_log(const char *line)
+{
+	static const char grey[] = "responder: greylist ";
+	static const char tarpit[] = "responder: tarpit ";
+	const char *p = line;
+
+	for (const char *q = line; *q; q++)
+		FUZZ_CHECK(*q >= 0x20 && *q <= 0x7e, "byte 0x%02x in log line \"%s\"",
+			   (unsigned char)*q, line);
+	if (!strncmp(line, grey, sizeof(grey) - 1)) {
+		greylist_lines++;
+		p += sizeof(grey) - 1;
+	} else if (!strncmp(line, tarpit, sizeof(tarpit) - 1)) {
+		tarpit_lines++;
+		p += sizeof(tarpit) - 1;
+	} else {
+		return;
+	}
+	while (*p) {
+		size_t len = strcspn(p, " ");
+
+		check_field(line, p, len);
+		p += len + (p[len] == ' ');
+	}
+}
 
 /* drive - let the responder read and run its timers, as its epoll loop
  * would: the connection's slot is 1 (the only one ever in use) */
@@ -120,6 +205,8 @@ static void check_replies(const char *buf, size_t len)
 		FUZZ_CHECK(eol && eol > p && eol[-1] == '\r',
 			   "a reply line without CRLF: \"%.60s\"", p);
 		FUZZ_CHECK(starts(p, eol, "450 4.7.1 " HOST ": ") ||
+			   starts(p, eol, "250 " HOST "\r") ||
+			   starts(p, eol, "250 2.1.0 Ok\r") ||
 			   starts(p, eol, "221 2.0.0 Bye\r") ||
 			   starts(p, eol, "421 4.7.0 " HOST " too many commands\r") ||
 			   starts(p, eol, "421 4.4.2 " HOST " timeout\r"),
@@ -175,6 +262,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = opts & 1 ? RESPONDER_TARPIT : RESPONDER_GREYLIST;
 	reasons = (opts >> 3) & 1 ? MXG_R_S25R(1) : (opts >> 4) & 1 ? MXG_R_DNSBL : 0;
 	memset(outcomes, 0, sizeof(outcomes));
+	greylist_lines = tarpit_lines = 0;
+	fake_now += SECOND_NS;
 	FUZZ_CHECK(responder_active(resp) == 0, "a connection is left over");
 
 	fd = client_connect();
@@ -224,6 +313,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   outcomes[RESPONDER_TARPIT_WAITED],
 			   outcomes[RESPONDER_TARPIT_PREGREET],
 			   outcomes[RESPONDER_TARPIT_HANGUP], outcomes[RESPONDER_DONE]);
+	FUZZ_CHECK(tarpit_lines == total - outcomes[RESPONDER_DONE],
+		   "%u tarpit lines for %u tarpit outcomes", tarpit_lines,
+		   total - outcomes[RESPONDER_DONE]);
+	FUZZ_CHECK(greylist_lines == outcomes[RESPONDER_DONE] +
+				     outcomes[RESPONDER_TARPIT_WAITED],
+		   "%u greylist lines, %u conversations", greylist_lines,
+		   outcomes[RESPONDER_DONE] + outcomes[RESPONDER_TARPIT_WAITED]);
 	return 0;
 }
 
@@ -242,6 +338,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc, (void)argv;
 	log_open("fuzz_responder", 1);
+	log_sink(on_log);
 	loop = loop_new();
 	FUZZ_CHECK(loop != NULL, "loop_new");
 	resp = responder_open(&p, &ops, NULL, loop, why, sizeof(why));

@@ -170,6 +170,13 @@ def responder():
     put("responder", "tarpit_pregreet", b"\x01" + rec(b"EHLO early\r\n"))
     put("responder", "tarpit_reset", b"\x05" + rec(b"", 10))
     put("responder", "idle", b"\x00" + rec(b"", 255) + rec(b"", 255))
+    put("responder", "greylist_envelope", b"\x08" + rec(b"EHLO mail.example.org\r\n")
+        + rec(b"MAIL FROM:<alice@example.org> SIZE=10\r\n") + rec(b"RCPT TO:<bob@example.net>\r\n")
+        + rec(b"rcpt to: carol@example.net\r\n") + rec(b"QUIT\r\n"))
+    put("responder", "greylist_injection", b"\x00" + rec(b"HELO a\rb\x00\x1b\xe9>=\"\\ c\r\n")
+        + rec(b"MAIL FROM:<>\r\nRCPT TO:<x\r ended=quit responder: greylist>\r\n"))
+    put("responder", "tarpit_pregreet_envelope", b"\x01" + rec(b"EHLO early\r\nMAIL FROM:<a@b>\r\n"
+        b"RCPT TO:<c@d>\r\nDATA\r\n"))
 
 
 def dns_answer(qname, qtype, rrs):
@@ -249,7 +256,8 @@ def dictionaries():
         "dnsbl_sites": ["=127.0.0.", "[", "..", ";", "]", "*", "*-", ".", ",",
                         "255", "zen.spamhaus.org"],
         "responder": ["\r\n", "\n", "QUIT", "quit ", "EHLO ", "HELO ", "MAIL FROM:<>",
-                      "RCPT TO:<>", "DATA", "NOOP"],
+                      "RCPT TO:<>", "DATA", "NOOP", "MAIL FROM:", "RCPT TO:", "mail from: ",
+                      "<", ">", "@", " SIZE=", "\r", "\x00", "\\", "="],
     }
     for target, ws in words.items():
         with open(os.path.join(TOP, "tests", "fuzz", target + ".dict"), "w") as f:

@@ -2,7 +2,8 @@
 /*
  * test_responder.c - the SMTP responder over real TCP sockets on the
  * loopback: greylist replies, the tarpit stutter and its outcomes, the
- * connection cap, timeouts, hostile input, and clean shutdown.
+ * connection cap, timeouts, hostile input, clean shutdown, and the log
+ * line of each session with the envelope it offered.
  *
  * Each test runs the responder the way mxgated does (one epoll fd, the
  * responder's tagged fds, responder_tick() after every round, the real
@@ -20,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "addr.h"
+#include "envelope.h"
+#include "log.h"
 #include "responder.h"
 #include "test.h"
 
@@ -28,6 +31,8 @@
 #define SAFETY_MS	5000	/* give up waiting after this long */
 #define POLL_MS		5	/* clients are checked at least this often */
 #define NS_PER_MS	1000000ULL
+#define OK_HELO		"250 " HOST "\r\n"
+#define OK_MAIL		"250 2.1.0 Ok\r\n"
 
 struct harness {
 	struct loop *loop;
@@ -92,6 +97,56 @@ static void on_outcome(void *ctx, const struct mxg_key *client,
 
 static const struct responder_ops ops = { on_classify, on_outcome };
 
+/* The lines logged since harness_open(), '\n' after each. */
+static char logged[65536];
+
+/* take_line - the log sink: keep the line */
+static void take_line(const char *line)
+{
+	size_t n = strlen(logged);
+
+	snprintf(logged + n, sizeof(logged) - n, "%s\n", line);
+}
+
+/* line_end - the end of the logged line starting at p (its '\n', or the
+ * end of logged when the buffer filled up) */
+static const char *line_end(const char *p)
+{
+	const char *eol = strchr(p, '\n');
+
+	return eol ? eol : p + strlen(p);
+}
+
+/* log_lines - how many lines logged contain needle */
+static unsigned log_lines(const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = logged, *eol; *p; p = *eol ? eol + 1 : eol) {
+		const char *hit = strstr(p, needle);
+
+		eol = line_end(p);
+		n += hit && hit < eol;
+	}
+	return n;
+}
+
+/* log_line - the first line logged that contains needle, without its
+ * newline ("" if none) */
+static const char *log_line(const char *needle)
+{
+	static char line[LOG_LINE_MAX];
+	const char *hit = strstr(logged, needle), *start;
+
+	line[0] = '\0';
+	if (!hit)
+		return line;
+	for (start = hit; start > logged && start[-1] != '\n'; start--)
+		;
+	snprintf(line, sizeof(line), "%.*s", (int)(line_end(hit) - start), start);
+	return line;
+}
+
 static struct harness *current;	/* whose clock harness_clock() reads */
 static __u64 harness_now(const struct harness *h);
 
@@ -119,22 +174,27 @@ static int harness_open(struct harness *h, const char *bind_addr,
 	memset(h, 0, sizeof(*h));
 	current = h;
 	h->mode = RESPONDER_GREYLIST;
+	logged[0] = '\0';
+	log_sink(take_line);
 	h->loop = loop_new();
 	h->r = responder_open(&p, &ops, h, h->loop, why, sizeof(why));
 	if (!h->r) {
 		test_fail(__FILE__, __LINE__, "responder_open: %s", why);
 		loop_free(h->loop);
+		log_sink(NULL);
 		return -1;
 	}
 	CHECK(responder_port(h->r) != 0);
 	return 0;
 }
 
-/* harness_close - close the responder, then its epoll fd */
+/* harness_close - close the responder, then its epoll fd; the lines it
+ * logged stay in logged */
 static void harness_close(struct harness *h)
 {
 	responder_close(h->r);
 	loop_free(h->loop);
+	log_sink(NULL);
 }
 
 /* harness_now - the time the responder is told */
@@ -205,12 +265,16 @@ static void client_pump(struct client *c)
 	}
 }
 
+/* client_send_bytes - send len bytes, all of them */
+static void client_send_bytes(struct client *c, const char *bytes, size_t len)
+{
+	CHECK_EQ_INT(send(c->fd, bytes, len, MSG_NOSIGNAL), len);
+}
+
 /* client_send - send text, all of it */
 static void client_send(struct client *c, const char *text)
 {
-	size_t len = strlen(text);
-
-	CHECK_EQ_INT(send(c->fd, text, len, MSG_NOSIGNAL), len);
+	client_send_bytes(c, text, strlen(text));
 }
 
 /* client_close - close the client side; fd -1 */
@@ -344,7 +408,8 @@ static void expect_text(struct harness *h, __u32 reasons, const char *text)
 	h->reasons = reasons;
 	client_connect(&c, h, AF_INET);
 	if (wait_text(h, &c, BANNER)) {
-		client_send(&c, "HELO bot.example\n");	/* a bare LF ends a line */
+		/* A bare LF ends a line. */
+		client_send(&c, "RCPT TO:<u@mx.example>\n");
 		wait_text(h, &c, reply);
 	}
 	CHECK_EQ_INT(count_of(c.buf, "450 "), 1);
@@ -353,7 +418,7 @@ static void expect_text(struct harness *h, __u32 reasons, const char *text)
 
 #define S25R_450 "450 4.7.1 " HOST ": S25R check, be patient\r\n"
 
-TEST(responder_greylist_450_with_s25r_text_then_quit)
+TEST(responder_greylist_250_until_rcpt_then_450_with_s25r_text)
 {
 	struct harness h;
 	struct client c;
@@ -365,13 +430,17 @@ TEST(responder_greylist_450_with_s25r_text_then_quit)
 	if (wait_text(&h, &c, BANNER)) {
 		CHECK_EQ_STR(c.buf, BANNER);	/* at once, and nothing else */
 		client_send(&c, "EHLO bot.example\r\n");
-		wait_texts(&h, &c, S25R_450, 1);
+		wait_text(&h, &c, OK_HELO);
 		client_send(&c, "MAIL FROM:<a@bot.example>\r\n");
+		wait_text(&h, &c, OK_MAIL);
+		client_send(&c, "RCPT TO:<u@mx.example>\r\n");
+		wait_texts(&h, &c, S25R_450, 1);
+		client_send(&c, "DATA\r\n");
 		wait_texts(&h, &c, S25R_450, 2);
 		client_send(&c, "quit\r\n");
 		wait_closed(&h, &c);
 	}
-	CHECK_EQ_STR(c.buf, BANNER S25R_450 S25R_450 "221 2.0.0 Bye\r\n");
+	CHECK_EQ_STR(c.buf, BANNER OK_HELO OK_MAIL S25R_450 S25R_450 "221 2.0.0 Bye\r\n");
 	CHECK(c.eof);
 	drive_for(&h, 50);	/* a second DONE would show up here */
 	CHECK_EQ_INT(h.classified, 1);
@@ -431,6 +500,8 @@ TEST(responder_tarpit_banner_trickles_then_waited_then_450)
 	/* Reported as the last byte went out, not before. */
 	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_WAITED], 1);
 	client_send(&c, "EHLO patient.example\r\n");
+	wait_text(&h, &c, OK_HELO);
+	client_send(&c, "RCPT TO:<u@mx.example>\r\n");
 	wait_text(&h, &c, "450 4.7.1 " HOST ": listed by a DNS block list, be patient\r\n");
 	client_send(&c, "QUIT\r\n");
 	wait_closed(&h, &c);
@@ -442,6 +513,14 @@ TEST(responder_tarpit_banner_trickles_then_waited_then_450)
 	CHECK_EQ_INT(h.outcomes[RESPONDER_TARPIT_HANGUP], 0);
 	CHECK_EQ_INT(responder_stats(h.r)->tarpit_waited, 1);
 	CHECK_EQ_INT(responder_stats(h.r)->replies_450, 1);
+	/* Its outcome line at the banner's end, then, greylisted now, the
+	 * line of its conversation. */
+	CHECK_EQ_INT(log_lines("responder: tarpit client=127.0.0.1 outcome=waited "
+			       "elapsed_ms="), 1);
+	CHECK_EQ_INT(log_lines("responder: greylist client=127.0.0.1 "
+			       "helo=<patient.example> to=<u@mx.example> rcpts=1 "
+			       "commands=3 reply=450 elapsed_ms="), 1);
+	CHECK_EQ_INT(log_lines(" ended=quit"), 1);
 	client_close(&c);
 	harness_close(&h);
 }
@@ -787,5 +866,201 @@ TEST(responder_greylist_idle_clock_ignores_partial_lines)
 	CHECK_EQ_STR(c.buf, BANNER "421 4.4.2 " HOST " timeout\r\n");
 	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 1);
 	client_close(&c);
+	harness_close(&h);
+}
+
+#define T0	(1000000 * NS_PER_MS)	/* a controlled clock's start */
+
+TEST(responder_session_logs_one_line_with_its_envelope)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	h.reasons = MXG_R_S25R1;
+	h.fake_now = T0;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER)) {
+		client_send(&c, "EHLO mail.example.org\r\n");
+		wait_text(&h, &c, OK_HELO);
+		client_send(&c, "MAIL FROM:<alice@example.org> SIZE=1024\r\n");
+		wait_text(&h, &c, OK_MAIL);
+		client_send(&c, "RCPT TO:<bob@example.net>\r\n");
+		wait_texts(&h, &c, S25R_450, 1);
+		client_send(&c, "RCPT TO:<carol@example.net>\r\n");
+		wait_texts(&h, &c, S25R_450, 2);
+		h.fake_now = T0 + 120 * NS_PER_MS;
+		client_send(&c, "QUIT\r\n");
+		wait_closed(&h, &c);
+	}
+	drive_for(&h, 30);	/* a second line would show up here */
+	CHECK_EQ_INT(log_lines("responder: "), 1);
+	CHECK_EQ_STR(log_line("responder: greylist "),
+		     "responder: greylist client=127.0.0.1 helo=<mail.example.org> "
+		     "from=<alice@example.org> to=<bob@example.net> rcpts=2 "
+		     "commands=5 reply=450 elapsed_ms=120 ended=quit");
+	CHECK_EQ_INT(responder_stats(h.r)->greylist_done, 1);
+	CHECK_EQ_INT(responder_stats(h.r)->replies_450, 2);
+	client_close(&c);
+	harness_close(&h);
+}
+
+/* only_printable - every byte of the log is printable ASCII or a newline */
+static int only_printable(const char *text)
+{
+	for (; *text; text++)
+		if ((*text < 0x20 || *text > 0x7e) && *text != '\n')
+			return 0;
+	return 1;
+}
+
+TEST(responder_session_log_escapes_what_the_client_sent)
+{
+	/* Control bytes, a NUL, 8-bit bytes, '>' and '=' inside values, and
+	 * a recipient that tries to end the line and fake another one. */
+	static const char evil[] =
+		"HELO a\rb\x01\x1b[2J\0c\xe9\r\n"
+		"MAIL FROM:x>y=z\"\\ SIZE=1\r\n"
+		"RCPT TO:<bob\r ended=quit\rresponder: greylist "
+		"client=192.0.2.1 helo=<x>\r\n"
+		"RCPT TO:<a\nQUIT>\r\n";
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	h.fake_now = T0;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER)) {
+		client_send_bytes(&c, evil, sizeof(evil) - 1);
+		/* "QUIT>" is not QUIT: a 450 like the RCPTs before it */
+		wait_texts(&h, &c, "450 ", 3);
+		client_send(&c, "QUIT\r\n");
+		wait_closed(&h, &c);
+	}
+	CHECK_EQ_STR(c.buf, BANNER OK_HELO OK_MAIL "450 4.7.1 " HOST ": greylisted, "
+		     "try again later\r\n450 4.7.1 " HOST ": greylisted, try again "
+		     "later\r\n450 4.7.1 " HOST ": greylisted, try again later\r\n"
+		     "221 2.0.0 Bye\r\n");
+	CHECK_EQ_INT(log_lines(""), 1);		/* one line, nothing split off */
+	CHECK_EQ_INT(log_lines("client="), 1);	/* no field faked */
+	CHECK(only_printable(logged));
+	CHECK_EQ_STR(log_line("responder: greylist "),
+		     "responder: greylist client=127.0.0.1 "
+		     "helo=<a\\x0db\\x01\\x1b[2J\\x00c\\xe9> "
+		     "from=<x\\x3ey\\x3dz\\x22\\x5c> "
+		     "to=<bob\\x0d\\x20ended\\x3dquit\\x0dresponder:\\x20greylist"
+		     "\\x20client\\x3d192.0.2.1\\x20helo\\x3d\\x3cx> rcpts=2 "
+		     "commands=6 reply=450 elapsed_ms=0 ended=quit");
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_session_that_only_times_out_logs_no_envelope)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	h.fake_now = T0;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER))
+		tick_at(&h, &c, T0 + 300 * NS_PER_MS);
+	CHECK(strstr(c.buf, "421 4.4.2 " HOST " timeout\r\n") != NULL);
+	/* No HELO, MAIL FROM or RCPT TO: no helo=, from= or to= at all. */
+	CHECK_EQ_STR(log_line("responder: greylist "),
+		     "responder: greylist client=127.0.0.1 commands=0 reply=none "
+		     "elapsed_ms=300 ended=timeout");
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_session_log_bounds_each_field)
+{
+	char helo[5 + 300 + 3], rcpt[9 + 600 + 3], want[512];
+	struct harness h;
+	struct client c;
+
+	memcpy(helo, "HELO ", 5);
+	memset(helo + 5, 'h', 300);
+	strcpy(helo + 305, "\r\n");
+	memcpy(rcpt, "RCPT TO:<", 9);	/* over RESPONDER_LINE_MAX: discarded */
+	memset(rcpt + 9, 'r', 600);
+	strcpy(rcpt + 609, ">\n");
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	h.fake_now = T0;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER)) {
+		client_send(&c, helo);
+		wait_text(&h, &c, OK_HELO);
+		client_send(&c, rcpt);
+		wait_texts(&h, &c, "450 ", 1);
+		client_send(&c, "RCPT TO:<ok@example.net>\r\n");
+		wait_texts(&h, &c, "450 ", 2);
+		client_close(&c);
+		wait_count(&h, &h.outcomes[RESPONDER_DONE], 1);
+	}
+	snprintf(want, sizeof(want), "responder: greylist client=127.0.0.1 helo=<%.*s...> "
+		 "to=<ok@example.net> rcpts=1 commands=3 reply=450 elapsed_ms=0 "
+		 "ended=closed", ENVELOPE_FIELD_MAX, helo + 5);
+	CHECK_EQ_STR(log_line("responder: greylist "), want);
+	harness_close(&h);
+}
+
+TEST(responder_tarpit_pregreet_logs_the_envelope_it_sent)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 600) < 0)
+		return;
+	h.mode = RESPONDER_TARPIT;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, "2")) {
+		client_send(&c, "EHLO early.example\r\nMAIL FROM:<spam@bot.example>\r\n"
+			    "RCPT TO:<victim@mx.example>\r\nDATA\r\n");
+		wait_count(&h, &h.outcomes[RESPONDER_TARPIT_PREGREET], 1);
+	}
+	CHECK_EQ_INT(log_lines("responder: "), 1);
+	CHECK_EQ_INT(log_lines("responder: tarpit client=127.0.0.1 outcome=pregreet "
+			       "helo=<early.example> from=<spam@bot.example> "
+			       "to=<victim@mx.example> rcpts=1 elapsed_ms="), 1);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_session_lines_are_rate_limited)
+{
+	const unsigned extra = 5;
+	char more[64];
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	h.fake_now = T0;	/* all in the same second */
+	for (unsigned i = 0; i < RESPONDER_LOG_BURST + extra; i++) {
+		client_connect(&c, &h, AF_INET);
+		wait_text(&h, &c, BANNER);
+		client_close(&c);
+		wait_count(&h, &h.outcomes[RESPONDER_DONE], i + 1);
+	}
+	CHECK_EQ_INT(log_lines("responder: greylist client=127.0.0.1 commands=0 "
+			       "reply=none elapsed_ms=0 ended=closed"),
+		     RESPONDER_LOG_BURST);
+	CHECK_EQ_INT(log_lines("more not logged"), 0);
+	/* A second later: logged again, saying how many were not. */
+	h.fake_now = T0 + 1000 * NS_PER_MS;
+	client_connect(&c, &h, AF_INET);
+	wait_text(&h, &c, BANNER);
+	client_close(&c);
+	wait_count(&h, &h.outcomes[RESPONDER_DONE], RESPONDER_LOG_BURST + extra + 1);
+	snprintf(more, sizeof(more), "ended=closed (%u more not logged)", extra);
+	CHECK_EQ_INT(log_lines(more), 1);
+	CHECK_EQ_INT(log_lines("responder: greylist "), RESPONDER_LOG_BURST + 1);
+	CHECK_EQ_INT(responder_stats(h.r)->greylist_done, RESPONDER_LOG_BURST + extra + 1);
 	harness_close(&h);
 }
