@@ -10,10 +10,6 @@
  *	void msg_panic(fmt, ...);  broken internal invariant: log, abort()
  *	void msg_at(report, file, line, fmt, ...);  "FILE:LINE: reason"
  *	long long msg_limit(struct msg_limit *l, __u64 now_ns, __u64 interval_ns);
-long long msg_limit_burst(struct msg_limit *l, __u64 now_ns, __u64 interval_ns,
-			  unsigned burst);
-int log_escape(char *dst, size_t size, const char *src, size_t len);
-void log_sink(void (*sink)(const char *line));
  *	long long msg_limit_burst(struct msg_limit *l, __u64 now_ns,
  *				  __u64 interval_ns, unsigned burst);
  *	int log_escape(char *dst, size_t size, const char *src, size_t len);

@@ -6,7 +6,6 @@
  *	int privs_drop(const char *user, const char *run_dir, char *why,
  *		       size_t len);
  *	int privs_held(__u64 *effective, __u64 *bounding);
-int privs_share_pins(const char *pin_dir, const char *user, char *why, size_t len);
  *	int privs_share_pins(const char *pin_dir, const char *user,
  *			     char *why, size_t len);
  * DESCRIPTION

@@ -13,7 +13,6 @@
  *		       void *arg);
  *	void resolve_free(struct resolver *r);
  *	const struct resolve_stats *resolve_stats(const struct resolver *r);
-const struct resolve_stats *resolve_stats(const struct resolver *r);
  *	int resolve_a_outcome(int ares_status, int n_parsed);
  *	void resolve_query_a(void *resolver, const char *name,
  *			     resolve_a_fn done, void *arg);
