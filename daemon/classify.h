@@ -95,8 +95,10 @@ struct classify_backend {
 	__u32 (*country)(void *ctx, const struct mxg_key *client);
 	/* Let one held SYN go: NFQUEUE verdict by action (NONE: unjudged). */
 	void (*release)(void *ctx, __u32 packet_id, __u32 mark, enum mxg_action a);
-	/* The decision for p: write it (kernel, store). Before release. */
-	void (*record)(void *ctx, const struct pending *p, const struct decision *d);
+	/* The decision for p: write it (kernel, store). Before release. It
+	 * may turn a greylist into a pass (a network's shared clock that
+	 * has run out: smart keys); the SYNs are released by d->action. */
+	void (*record)(void *ctx, const struct pending *p, struct decision *d);
 	/* After release: count and log it. May be NULL. */
 	void (*report)(void *ctx, const struct pending *p, const struct decision *d);
 	/* Overload began or ended: MXG_STRESS_* flags for the tc program.

@@ -662,6 +662,8 @@ static const struct key_def keys[] = {
 	  FIELD(greylist_prefix_v4), 8, 32 },
 	{ KEY("greylist_prefix_v6", CONF_KERNEL, "off"), KEY_PREFIX,
 	  FIELD(greylist_prefix_v6), 8, 128 },
+	/* Read per decision (learn.c, mxgated.c). */
+	{ KEY("greylist_smart", CONF_LIVE, "yes"), KEY_BOOL, FIELD(greylist_smart) },
 
 	/* The SMTP responder: its socket and parameters are set up once.
 	 * responder_port is also an option of the rules (the redirect). */

@@ -126,6 +126,7 @@ struct mxg_conf {
 	unsigned pending_prefix_v4;	/* that prefix: IPv4 /len */
 	unsigned pending_prefix_v6;	/* ... IPv6 /len */
 	unsigned dns_max_qps;		/* DNS queries a second, at most */
+	unsigned greylist_smart;	/* 1: confirmed clean names share a /24 /64 clock */
 	__u32 mark_pass, mark_responder, mark_mask;
 	char client_access[1024];	/* "type:path ..." access tables */
 	char provider_allowlist[1024];	/* "builtin", "none", paths (providers.h) */

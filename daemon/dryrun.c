@@ -46,7 +46,7 @@ static void dry_release(void *ctx, __u32 id, __u32 mark, enum mxg_action a)
 }
 
 /* dry_record - keep the outcome for printing; nothing is written */
-static void dry_record(void *ctx, const struct pending *p, const struct decision *d)
+static void dry_record(void *ctx, const struct pending *p, struct decision *d)
 {
 	struct dry *dry = ctx;
 

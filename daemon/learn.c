@@ -87,6 +87,77 @@ static int prove(struct learner *l, const struct mxg_key *client)
 	return 1;
 }
 
+/* keep_verdict - v under key, in the kernel and (a pass or a greylist
+ * clock) on disk, as it is: a clock shared or a pass earned elsewhere */
+static void keep_verdict(struct learner *l, const struct mxg_key *key,
+			 const struct mxg_verdict *v)
+{
+	char addr[ADDR_STRLEN];
+	int err = verdict_put_as(l->maps, key, v);
+
+	if (err) {
+		addr_format(key, addr, sizeof(addr));
+		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
+	}
+	store_put(l->store, key, v);
+}
+
+/* learn_pool_key - the network whose clock a client with a confirmed,
+ * not dynamic-looking name shares (smart keys): its /24 or /64 */
+struct mxg_key learn_pool_key(const struct mxg_key *client)
+{
+	struct mxg_key k = *client;
+
+	addr_prefix(&k, addr_is_v4(client) ? 96 + SMART_PLEN_V4 : SMART_PLEN_V6);
+	return k;
+}
+
+/* learn_pool_greylist - greylist client on its network's clock (smart
+ * keys): the first of the network starts it; a later one, before the
+ * delay, shares it (its own verdict carries the network's first contact,
+ * so the tc program promotes it on that clock); after the delay, in the
+ * window, the network has retried in time: client and network pass. A
+ * network that passed lets its other confirmed clients pass. Returns the
+ * action client was given (GREYLIST or PASS), *reasons updated. */
+enum mxg_action learn_pool_greylist(struct learner *l, const struct mxg_key *client,
+				    __u32 *reasons, int score, __u64 window_ns)
+{
+	const struct mxg_conf *conf = l->conf;
+	struct mxg_key pool = learn_pool_key(client);
+	__u64 now = now_ns(), delay = (__u64)conf->greylist_delay * NS_PER_S;
+	struct mxg_verdict v;
+
+	if (verdict_get(l->maps, &pool, &v) == 0 && now < v.expires_ns &&
+	    (v.action == MXG_ACT_PASS ||
+	     (v.action == MXG_ACT_GREYLIST && now - v.decided_ns >= delay))) {
+		__u64 ttl = (__u64)conf->allowlist_ttl * NS_PER_S;
+
+		if (v.action == MXG_ACT_GREYLIST) {
+			v = (struct mxg_verdict){ .decided_ns = now, .expires_ns = now + ttl,
+				.reasons = v.reasons | MXG_R_RETRIED, .action = MXG_ACT_PASS,
+				.dnsbl_score = v.dnsbl_score };
+			keep_verdict(l, &pool, &v);
+			stats_add(l->maps, MXG_STAT_PROMOTED, 1);
+		}
+		*reasons |= MXG_R_RETRIED;
+		learn_verdict(l, client, MXG_ACT_PASS, *reasons, score, ttl);
+		return MXG_ACT_PASS;
+	}
+	if (verdict_get(l->maps, &pool, &v) == 0 && now < v.expires_ns &&
+	    v.action == MXG_ACT_GREYLIST) {
+		v.hits = 0;
+		v.reasons = *reasons;
+		v.dnsbl_score = score;
+		keep_verdict(l, client, &v);	/* the network's clock */
+		return MXG_ACT_GREYLIST;
+	}
+	v = (struct mxg_verdict){ .decided_ns = now, .expires_ns = now + window_ns,
+		.reasons = *reasons, .action = MXG_ACT_GREYLIST, .dnsbl_score = score };
+	keep_verdict(l, &pool, &v);
+	learn_verdict(l, client, MXG_ACT_GREYLIST, *reasons, score, window_ns);
+	return MXG_ACT_GREYLIST;
+}
+
 /* learn_count_released - the breakdown for SYNs the daemon itself decided */
 void learn_count_released(struct learner *l, const struct decision *d, unsigned syns)
 {

@@ -8,9 +8,7 @@
  *	int learn_verdict(struct learner *l, const struct mxg_key *key,
  *			  enum mxg_action action, __u32 reasons, int score,
  *			  __u64 ttl_ns);
- *	int learn_unproven(struct learner *l, const struct mxg_key *key, enum mxg_action action,
-		   __u32 reasons, int score, __u64 ttl_ns);
-void learn_count_released(struct learner *l, const struct decision *d,
+ *	void learn_count_released(struct learner *l, const struct decision *d,
  *				  unsigned syns);
  *	void learn_log(const struct verdict_note *n);
  *	void learn_kernel_event(void *learner, const struct mxg_event *e);
@@ -21,6 +19,10 @@ void learn_count_released(struct learner *l, const struct decision *d,
  *	int learn_unproven(struct learner *l, const struct mxg_key *key,
  *			   enum mxg_action action, __u32 reasons, int score,
  *			   __u64 ttl_ns);
+ *	struct mxg_key learn_pool_key(const struct mxg_key *client);
+ *	enum mxg_action learn_pool_greylist(struct learner *l,
+ *			const struct mxg_key *client, __u32 *reasons, int score,
+ *			__u64 window_ns);
  * DESCRIPTION
  *	A struct learner names the running configuration (read at each
  *	call, so a reload takes effect), the pinned maps and the on-disk
@@ -39,6 +41,16 @@ void learn_count_released(struct learner *l, const struct decision *d,
  *	syns=, table=, provider= (the provider_allowlist domain the
  *	confirmed name is under), dnsbl=, overhead_us= and a note in
  *	parentheses.
+ *
+ *	learn_pool_greylist() greylists a client whose name is confirmed
+ *	and does not look dynamic (greylist_smart) on the clock of its /24
+ *	or /64 (learn_pool_key(): a verdict of its own under the prefix
+ *	key, which the tc program never looks up, so it cannot let a
+ *	neighbour in): the first client starts it, a later one before
+ *	greylist_delay shares it (its own verdict carries the network's
+ *	first contact), one after the delay within the window passes, and
+ *	so does the network (allowlist_ttl), and with it its later
+ *	confirmed clients. It returns the action given, PASS or GREYLIST.
  *
  *	learn_unproven() writes a verdict reached by timeout only about a
  *	client that never proved its address (a spoofed source, as likely
@@ -106,6 +118,14 @@ int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action 
 		  __u32 reasons, int score, __u64 ttl_ns);
 int learn_unproven(struct learner *l, const struct mxg_key *key, enum mxg_action action,
 		   __u32 reasons, int score, __u64 ttl_ns);
+/* Smart greylist keys: the network a confirmed, not dynamic-looking
+ * client shares its clock with. */
+#define SMART_PLEN_V4	24
+#define SMART_PLEN_V6	64
+
+struct mxg_key learn_pool_key(const struct mxg_key *client);
+enum mxg_action learn_pool_greylist(struct learner *l, const struct mxg_key *client,
+				    __u32 *reasons, int score, __u64 window_ns);
 void learn_count_released(struct learner *l, const struct decision *d, unsigned syns);
 void learn_log(const struct verdict_note *n);
 void learn_kernel_event(void *learner, const struct mxg_event *e);

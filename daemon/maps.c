@@ -146,6 +146,16 @@ int verdict_put(struct pinned_maps *m, const struct mxg_key *k,
 	return put_fresh(m->verdicts_fd, k, a, reasons, score, ttl_ns);
 }
 
+/* verdict_put_as - write v under k as it is (times and all); an
+ * unproven verdict of k goes */
+int verdict_put_as(struct pinned_maps *m, const struct mxg_key *k,
+		   const struct mxg_verdict *v)
+{
+	if (m->unproven_fd >= 0)
+		bpf_map_delete_elem(m->unproven_fd, k);
+	return bpf_map_update_elem(m->verdicts_fd, k, v, BPF_ANY) ? -errno : 0;
+}
+
 /* unproven_put - like verdict_put, into the unproven map (a verdict
  * reached by timeout only); -ENOENT when there is no such map */
 int unproven_put(struct pinned_maps *m, const struct mxg_key *k,

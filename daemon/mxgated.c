@@ -180,8 +180,23 @@ static int unproven(const struct pending *p, const struct decision *dec)
 	return !p->proven && p->ev.fcrdns.status == FCRDNS_TEMPFAIL && !dec->table;
 }
 
+/* smart_key - does this greylist go on the clock of the client's /24 or
+ * /64 (greylist_smart)? Only for a confirmed name that trips no S25R
+ * rule, when the kernel's own pools (greylist_prefix_v4/_v6) are off for
+ * the family: a dynamic-looking or unnamed client keeps its own clock,
+ * so no bot ever rides a neighbour's. */
+static int smart_key(const struct daemon *d, const struct pending *p,
+		     const struct decision *dec)
+{
+	const struct mxg_conf *conf = &d->conf;
+
+	return dec->action == MXG_ACT_GREYLIST && conf->greylist_smart &&
+	       p->ev.fcrdns.status == FCRDNS_PASS && dec->rule < 0 &&
+	       !(addr_is_v4(&p->key) ? conf->greylist_prefix_v4 : conf->greylist_prefix_v6);
+}
+
 /* record_decision - the verdict into the kernel and the store */
-static void record_decision(void *ctx, const struct pending *p, const struct decision *dec)
+static void record_decision(void *ctx, const struct pending *p, struct decision *dec)
 {
 	struct daemon *d = ctx;
 	struct mxg_key key = p->key;
@@ -190,6 +205,13 @@ static void record_decision(void *ctx, const struct pending *p, const struct dec
 		d->unproven++;
 		learn_unproven(&d->learner, &p->key, dec->action, dec->reasons,
 			       p->ev.dnsbl_score, dec->ttl_s * NS_PER_S);
+		return;
+	}
+	if (smart_key(d, p, dec)) {
+		dec->action = learn_pool_greylist(&d->learner, &p->key, &dec->reasons,
+						  p->ev.dnsbl_score, dec->ttl_s * NS_PER_S);
+		if (dec->action == MXG_ACT_PASS)
+			dec->ttl_s = d->conf.allowlist_ttl;
 		return;
 	}
 	if (dec->action == MXG_ACT_GREYLIST)

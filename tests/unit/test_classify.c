@@ -107,7 +107,7 @@ static void be_release(void *ctx, __u32 id, __u32 mark, enum mxg_action a)
 	}
 }
 
-static void be_record(void *ctx, const struct pending *p, const struct decision *d)
+static void be_record(void *ctx, const struct pending *p, struct decision *d)
 {
 	(void)ctx, (void)p;
 	/* Map first: no SYN of this source is released yet. */
