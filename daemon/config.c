@@ -166,24 +166,6 @@ bad:
 	return -1;
 }
 
-/* next_item - split a comma/blank separated list; NULL at the end */
-static char *next_item(char **cursor)
-{
-	char *s = *cursor, *start;
-
-	while (*s == ',' || isspace((unsigned char)*s))
-		s++;
-	if (!*s)
-		return NULL;
-	start = s;
-	while (*s && *s != ',' && !isspace((unsigned char)*s))
-		s++;
-	if (*s)
-		*s++ = 0;
-	*cursor = s;
-	return start;
-}
-
 /* ifname_valid - what the kernel accepts as a device name */
 static int ifname_valid(const char *s)
 {
@@ -198,7 +180,7 @@ static int set_interfaces(struct mxg_conf *c, const char *value, char *why, size
 
 	snprintf(copy, sizeof(copy), "%s", value);
 	c->n_interfaces = 0;
-	while ((item = next_item(&cur))) {
+	while ((item = lines_next_item(&cur))) {
 		if (!ifname_valid(item)) {
 			snprintf(why, len, "\"%s\" is not an interface name "
 				 "(at most %d characters, no '/' or ':')", item,
@@ -227,7 +209,7 @@ static int set_ports(struct mxg_conf *c, const char *value, char *why, size_t le
 
 	snprintf(copy, sizeof(copy), "%s", value);
 	c->n_ports = 0;
-	while ((item = next_item(&cur))) {
+	while ((item = lines_next_item(&cur))) {
 		if (parse_u64(item, 0, &port, NULL) < 0 || port < 1 || port > 65535) {
 			snprintf(why, len, "\"%s\" is not a port (1-65535)", item);
 			return -1;
@@ -300,7 +282,7 @@ static int set_dns_servers(struct mxg_conf *c, const char *value, char *why, siz
 
 	snprintf(copy, sizeof(copy), "%s", value);
 	c->dns_servers[0] = 0;
-	while ((item = next_item(&cur))) {
+	while ((item = lines_next_item(&cur))) {
 		int n;
 
 		if (!dns_server_valid(item)) {
@@ -442,7 +424,7 @@ static int set_trusted(struct mxg_conf *c, const char *value, char *why, size_t 
 	if (strcmp(value, "none") == 0)
 		return 0;
 	snprintf(copy, sizeof(copy), "%s", value);
-	while ((item = next_item(&cur))) {
+	while ((item = lines_next_item(&cur))) {
 		char *slash = strchr(item, '/');
 
 		if (addr_parse(item, &k) < 0) {

@@ -126,13 +126,13 @@ enum mxg_action learn_pool_greylist(struct learner *l, const struct mxg_key *cli
 	struct mxg_key pool = learn_pool_key(client);
 	__u64 now = now_ns(), delay = (__u64)conf->greylist_delay * NS_PER_S;
 	struct mxg_verdict v;
+	int live = verdict_get(l->maps, &pool, &v) == 0 && now < v.expires_ns;
+	int greylist = live && v.action == MXG_ACT_GREYLIST;
 
-	if (verdict_get(l->maps, &pool, &v) == 0 && now < v.expires_ns &&
-	    (v.action == MXG_ACT_PASS ||
-	     (v.action == MXG_ACT_GREYLIST && now - v.decided_ns >= delay))) {
+	if ((live && v.action == MXG_ACT_PASS) || (greylist && now - v.decided_ns >= delay)) {
 		__u64 ttl = (__u64)conf->allowlist_ttl * NS_PER_S;
 
-		if (v.action == MXG_ACT_GREYLIST) {
+		if (greylist) {
 			v = (struct mxg_verdict){ .decided_ns = now, .expires_ns = now + ttl,
 				.reasons = v.reasons | MXG_R_RETRIED, .action = MXG_ACT_PASS,
 				.dnsbl_score = v.dnsbl_score };
@@ -143,8 +143,7 @@ enum mxg_action learn_pool_greylist(struct learner *l, const struct mxg_key *cli
 		learn_verdict(l, client, MXG_ACT_PASS, *reasons, score, ttl);
 		return MXG_ACT_PASS;
 	}
-	if (verdict_get(l->maps, &pool, &v) == 0 && now < v.expires_ns &&
-	    v.action == MXG_ACT_GREYLIST) {
+	if (greylist) {
 		v.hits = 0;
 		v.reasons = *reasons;
 		v.dnsbl_score = score;

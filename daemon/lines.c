@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* lines.c - a line reader that never splits or shortens a line; see lines.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,4 +92,23 @@ void lines_close(struct lines *lr)
 	free(lr->buf);
 	lr->f = NULL;
 	lr->buf = NULL;
+}
+
+/* lines_next_item - the next item of a comma/blank separated list, cut
+ * in place; NULL at the end */
+char *lines_next_item(char **cursor)
+{
+	char *s = *cursor, *start;
+
+	while (*s == ',' || isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return NULL;
+	start = s;
+	while (*s && *s != ',' && !isspace((unsigned char)*s))
+		s++;
+	if (*s)
+		*s++ = 0;
+	*cursor = s;
+	return start;
 }

@@ -7,6 +7,7 @@
  *		       void (*report)(const char *msg));
  *	char *lines_next(struct lines *lr);
  *	void lines_close(struct lines *lr);
+ *	char *lines_next_item(char **cursor);
  * DESCRIPTION
  *	The one line reader of every loader of mxgate (mxgate.conf, access
  *	tables, country files). A line that does not fit or holds a NUL
@@ -32,6 +33,10 @@
  *	returned).
  *
  *	lines_close() closes the file and frees the buffer.
+ *
+ *	lines_next_item() cuts the next item out of a comma/blank separated
+ *	list in place (a configuration value, a file line's words) and moves
+ *	*cursor past it; NULL at the end.
  */
 #ifndef MXG_LINES_H
 #define MXG_LINES_H
@@ -54,5 +59,6 @@ int lines_open(struct lines *lr, const char *path, size_t max,
 	       void (*report)(const char *msg));
 char *lines_next(struct lines *lr);
 void lines_close(struct lines *lr);
+char *lines_next_item(char **cursor);
 
 #endif /* MXG_LINES_H */

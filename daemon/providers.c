@@ -80,25 +80,6 @@ struct load_ctx {
 	msg_at((ctx)->report, (ctx)->path, (ctx)->line, __VA_ARGS__);	\
 } while (0)
 
-/* next_word - the next item of a comma/blank separated list, cut in
- * place; NULL at the end */
-static char *next_word(char **cursor)
-{
-	char *s = *cursor, *start;
-
-	while (*s == ',' || isspace((unsigned char)*s))
-		s++;
-	if (!*s)
-		return NULL;
-	start = s;
-	while (*s && *s != ',' && !isspace((unsigned char)*s))
-		s++;
-	if (*s)
-		*s++ = 0;
-	*cursor = s;
-	return start;
-}
-
 /* providers_spec_check - "none", or "builtin" and absolute paths */
 int providers_spec_check(const char *spec, char *why, size_t len)
 {
@@ -110,7 +91,7 @@ int providers_spec_check(const char *spec, char *why, size_t len)
 		return -1;
 	}
 	snprintf(copy, sizeof(copy), "%s", spec);
-	while ((item = next_word(&cur))) {
+	while ((item = lines_next_item(&cur))) {
 		items++;
 		if (strcmp(item, "none") == 0) {
 			none = 1;
@@ -215,10 +196,10 @@ static void add_line(struct load_ctx *ctx, struct providers *pl, char *line)
 	const char *why;
 
 	line[strcspn(line, "#")] = 0;	/* no domain holds a '#' */
-	domain = next_word(&cur);
+	domain = lines_next_item(&cur);
 	if (!domain)
 		return;
-	extra = next_word(&cur);
+	extra = lines_next_item(&cur);
 	if (extra) {
 		bad(ctx, "\"%s\" after \"%s\": one domain a line, nothing else",
 		    extra, domain);
@@ -266,7 +247,7 @@ int providers_load(struct providers *pl, const char *spec,
 		return ctx.errors;
 	}
 	snprintf(copy, sizeof(copy), "%s", spec);
-	while ((item = next_word(&cur))) {
+	while ((item = lines_next_item(&cur))) {
 		if (strcmp(item, "none") == 0)
 			break;
 		ctx.path = item;
