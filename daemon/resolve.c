@@ -49,6 +49,16 @@ struct a_req {
 	struct a_req *next_ready;	/* deferred delivery list */
 };
 
+struct raw_req {
+	struct resolver *resolver;	/* the channel it was sent on */
+	resolve_raw_fn answer;		/* the caller's callback */
+	void *arg;			/* and its argument */
+	int status;			/* kept when the answer must wait */
+	unsigned char *abuf;		/* and the answer, copied */
+	int alen;
+	struct raw_req *next_ready;	/* deferred delivery list */
+};
+
 struct resolver {
 	ares_channel channel;
 	int channel_ready;		/* channel is initialised */
@@ -59,6 +69,7 @@ struct resolver {
 	int in_start;			/* inside a call that sends a query */
 	struct resolve_req *ready_head;	/* finished inside resolve_start */
 	struct a_req *a_ready_head;	/* failed inside resolve_a */
+	struct raw_req *raw_ready_head;	/* answered inside resolve_query_raw */
 	struct resolve_stats stats;	/* queries and their outcomes */
 	struct msg_limit bad_log;	/* bad answers: a line a second */
 };
@@ -448,6 +459,14 @@ static void deliver_ready(void *ctx)
 		q->done(q->arg, q->status, NULL, 0, 0);
 		free(q);
 	}
+	while (r->raw_ready_head) {
+		struct raw_req *q = r->raw_ready_head;
+
+		r->raw_ready_head = q->next_ready;
+		q->answer(q->arg, q->status, q->abuf, q->alen);
+		free(q->abuf);
+		free(q);
+	}
 	while (r->ready_head) {
 		struct resolve_req *req = r->ready_head;
 
@@ -544,6 +563,79 @@ void resolve_a(struct resolver *r, const char *name, resolve_a_fn done, void *ar
 	r->in_start = 1;
 	r->stats.sent++;
 	ares_query(r->channel, name, C_IN_CLASS, T_A, a_done, q);
+	r->in_start = 0;
+	rearm(r);
+}
+
+/* resolve_raw_outcome - what resolve_query_raw()'s caller is told for
+ * c-ares's status: 0, -ENOENT (no such name or record), -ECANCELED (the
+ * channel is being destroyed) or -EAGAIN (anything else) */
+static int resolve_raw_outcome(int ares_status)
+{
+	if (ares_status == ARES_SUCCESS)
+		return 0;
+	if (ares_status == ARES_ENOTFOUND || ares_status == ARES_ENODATA)
+		return -ENOENT;
+	if (ares_status == ARES_EDESTRUCTION)
+		return -ECANCELED;
+	return -EAGAIN;
+}
+
+/* raw_defer - an answer that came inside resolve_query_raw() (c-ares
+ * fails some queries at once): kept, with a copy of its bytes, for the
+ * event loop to deliver */
+static void raw_defer(struct raw_req *q, const unsigned char *abuf, int alen)
+{
+	struct resolver *r = q->resolver;
+
+	if (abuf && alen > 0 && (q->abuf = malloc((size_t)alen))) {
+		memcpy(q->abuf, abuf, (size_t)alen);
+		q->alen = alen;
+	}
+	q->next_ready = r->raw_ready_head;
+	r->raw_ready_head = q;
+	loop_timer_set(r->loop, &r->deliver, 0);
+}
+
+/* raw_done - any answer: its status and bytes to the caller */
+static void raw_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct raw_req *q = arg;
+
+	(void)timeouts;
+	tally(q->resolver, status);
+	q->status = resolve_raw_outcome(status);
+	if (q->resolver->in_start) {
+		raw_defer(q, abuf, alen);
+		return;
+	}
+	q->answer(q->arg, q->status, abuf, alen);
+	free(q);
+}
+
+/* resolve_query_raw - records of any type, the raw answer to the caller
+ * (the SPF module's queries, spf.h) */
+void resolve_query_raw(void *resolver, const char *name, int type,
+		       resolve_raw_fn answer, void *arg)
+{
+	struct resolver *r = resolver;
+	struct raw_req *q = calloc(1, sizeof(*q));
+
+	if (!q) {
+		answer(arg, -EAGAIN, NULL, 0);	/* the caller expects it */
+		return;
+	}
+	q->resolver = r;
+	q->answer = answer;
+	q->arg = arg;
+	if (!r->channel_ready) {
+		q->status = -EAGAIN;
+		raw_defer(q, NULL, 0);
+		return;
+	}
+	r->in_start = 1;
+	r->stats.sent++;
+	ares_query(r->channel, name, C_IN_CLASS, type, raw_done, q);
 	r->in_start = 0;
 	rearm(r);
 }

@@ -16,6 +16,8 @@
  *	int resolve_a_outcome(int ares_status, int n_parsed);
  *	void resolve_query_a(void *resolver, const char *name,
  *			     resolve_a_fn done, void *arg);
+ *	void resolve_query_raw(void *resolver, const char *name, int type,
+ *			       resolve_raw_fn answer, void *arg);
  *	const char *fcrdns_name(enum fcrdns_status s);
  *	int hostname_valid(const char *name);
  *
@@ -64,8 +66,17 @@
  *	resolve_query_a() is resolve_a() for dnsbl_new(), which takes an
  *	untyped handle.
  *
+ *	resolve_query_raw() asks for the records of any type (a T_* number)
+ *	of name and calls answer(arg, status, abuf, alen) once, from the
+ *	event loop, never from inside the call: status 0 with the raw
+ *	answer, -ENOENT when the name or record does not exist (abuf may
+ *	still be given), -EAGAIN on a failure or timeout, -ECANCELED when
+ *	the resolver is freed. abuf is only valid during the call. It takes
+ *	an untyped handle, as spf_new() does (spf.h: spf_query_fn).
+ *
  *	resolve_free() cancels every request (done() is not called for
- *	FCrDNS requests; resolve_a() callers get -ECANCELED) and frees r.
+ *	FCrDNS requests; resolve_a() and resolve_query_raw() callers get
+ *	-ECANCELED) and frees r.
  *
  *	The resolve_parse_*() functions are the step after c-ares, on the
  *	raw bytes of an answer, without a channel (the c-ares callbacks call
@@ -119,6 +130,8 @@ struct resolve_req;
 typedef void (*resolve_done_fn)(void *arg, const struct fcrdns_result *r);
 typedef void (*resolve_a_fn)(void *arg, int status, const __u8 (*addrs)[4],
 			     int n, int ttl);
+typedef void (*resolve_raw_fn)(void *arg, int status, const unsigned char *abuf,
+			       int alen);
 
 struct resolver *resolve_new(struct loop *l, const char *servers, unsigned timeout_ms);
 struct resolve_req *resolve_start(struct resolver *r, const struct mxg_key *addr,
@@ -128,6 +141,8 @@ void resolve_a(struct resolver *r, const char *name, resolve_a_fn done, void *ar
 void resolve_free(struct resolver *r);
 const struct resolve_stats *resolve_stats(const struct resolver *r);
 void resolve_query_a(void *resolver, const char *name, resolve_a_fn done, void *arg);
+void resolve_query_raw(void *resolver, const char *name, int type,
+		       resolve_raw_fn answer, void *arg);
 int resolve_a_outcome(int ares_status, int n_parsed);
 const char *fcrdns_name(enum fcrdns_status s);
 int hostname_valid(const char *name);
