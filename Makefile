@@ -20,7 +20,8 @@ UNITDIR  ?= /etc/systemd/system
 
 PKGS     := libbpf libnetfilter_queue libmnl libcares libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb
+# libspf2 ships no pkg-config file.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb -lspf2
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -35,7 +36,8 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
 	daemon/envelope.c \
 	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c \
-	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/learn.c daemon/providers.c
+	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/learn.c daemon/providers.c \
+	daemon/spf.c daemon/spf_parse.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c

@@ -26,7 +26,10 @@
  *	query() on the event loop, and the evaluation is run again when
  *	they are answered, until it needs nothing new (at most
  *	SPF_MAX_ROUNDS rounds; more is temperror). Each run costs
- *	microseconds; only the queries wait.
+ *	microseconds; only the queries wait. libspf2 stops at the first
+ *	name it lacks, so a record read from the cache has the names its
+ *	terms will need asked for at once: a tree of includes costs a
+ *	round a level, not a round a name.
  *
  *	spf_new() makes the module. Every DNS query goes through
  *	query(query_ctx, name, type, answer, arg) (resolve_query_raw()'s
@@ -38,31 +41,57 @@
  *	is what is checked, lower-cased) with helo (the HELO/EHLO name, may
  *	be "" or NULL). It returns 0 and done(ctx, answer) is called once,
  *	later, from the event loop; or -1, and done() is never called, when
- *	the sender has no valid domain (no '@', not a host name), or
+ *	the sender has no valid domain (no '@', not a host name of two
+ *	labels or more, or a local part of 256 bytes or more), or
  *	p->max_checks checks are already in flight (counted in busy), or a
  *	check for the same client and domain is in flight (counted in
- *	joined: its answer serves).
+ *	joined: its answer serves). done() must not call spf_free().
+ *
+ *	The outcome is libspf2's (1.2.10), which differs from RFC 7208 in
+ *	places: a loopback client passes without DNS; redirect= is followed
+ *	where it stands in the record, even in one with an "all"; a
+ *	cidr-length of 0 makes the record a permerror; mechanisms past 511
+ *	bytes of its compiled record are dropped without a word; the limit
+ *	of 10 lookups is counted per record, and void lookups are not. The
+ *	explanation of a failure is never fetched. rounds counts the runs of
+ *	check_host() and of the pool walk.
  *
  *	The answer names client, domain and the outcome. On
  *	SPF_OUTCOME_PASS it also carries the domain's pool: the networks the
  *	domain's record authorises that can be listed without a client in
  *	hand. The record is walked term by term: ip4, ip6, a, mx, include
- *	and redirect (redirect only when the record has no "all") with a
- *	pass qualifier give networks (a and mx with their cidr-lengths;
- *	include's are its record's pool); a pass-qualified exists or ptr is
- *	skipped (skipping a way to pass never lists an address that would
- *	not pass); any term with another qualifier, or with a macro in it,
- *	ends the walk (what follows it may be shadowed). A network wider
- *	than p->widest_v4 (IPv4 prefix length) or p->widest_v6 is left out,
- *	and so is "all": a domain cannot vouch for the Internet. At most
- *	SPF_POOL_MAX networks; lookups count against RFC 7208's limit of
- *	10. Every network in the pool passes check_host() for this domain,
- *	as DNS stood during the check.
+ *	and redirect with a pass qualifier give networks (a and mx with
+ *	their cidr-lengths, from both A and AAAA records; include's are its
+ *	record's pool, and an include whose own walk ended before its end
+ *	or its "all" ends this one too); redirect only when the record has
+ *	no "all" and no mechanism after it, where libspf2's reading and RFC
+ *	7208's agree. A pass-qualified exists or ptr is skipped (skipping a
+ *	way to pass never lists an address that would not pass; an exists
+ *	without a macro is looked up, and a failure ends the walk). Any
+ *	term with another qualifier, or with a macro in it, ends the walk
+ *	(what follows it may be shadowed), and so does the end of what
+ *	libspf2 keeps of a long record. A network wider than p->widest_v4
+ *	(IPv4 prefix length) or p->widest_v6 is left out, and so are "all"
+ *	and any /0: a domain cannot vouch for the Internet; so is an ip6
+ *	network that touches ::ffff:0:0/96, where the keys of IPv4 clients
+ *	live. At most SPF_POOL_MAX networks; lookups count against RFC
+ *	7208's limit of 10 over the whole walk, and past its 2 void
+ *	lookups (no such name or record) of a family, networks of that
+ *	family are no longer listed. Every network in the pool passes
+ *	check_host() for this domain, as DNS stood during the check (save
+ *	for a DNS failure of what depends on the client: its PTR, for a
+ *	ptr term). Should SPF_MAX_ROUNDS end a pass's walk, the pool is
+ *	what it found before the first name it lacked.
  *
  *	Cache: answers are kept for their TTL, at most SPF_CACHE_TTL_MAX
- *	seconds, SPF_CACHE_MAX entries (the oldest go first); a failure
- *	(server failure, timeout) is kept for SPF_CACHE_FAIL_TTL seconds so
- *	that a broken domain is not asked again at once.
+ *	seconds (and for the rest of a check that saw them come, whatever
+ *	their TTL), SPF_CACHE_MAX entries (the oldest go first, never one a
+ *	check waits for); "none" is kept for the negative TTL of the SOA
+ *	that comes with it (SPF_CACHE_FAIL_TTL without one); a
+ *	failure (server failure, timeout, an answer that does not parse) is
+ *	kept for SPF_CACHE_FAIL_TTL seconds so that a broken domain is not
+ *	asked again at once. Of a TXT answer only the SPF records are kept;
+ *	one longer than 4096 bytes is kept as a broken one (permerror).
  *
  *	spf_free() frees the module: checks in flight are dropped (done()
  *	is not called); free the resolver query() uses after it.
@@ -101,8 +130,9 @@ struct spf_answer {
 	struct mxg_key pool[SPF_POOL_MAX]; /* address masked to plen; IPv4
 					    * mapped: plen 96 + prefix */
 	unsigned queries;		/* DNS queries this check sent */
-	unsigned rounds;		/* evaluations run */
-	char why[128];			/* libspf2's text for an error, or "" */
+	unsigned rounds;		/* check_host() runs and pool walks */
+	char why[128];			/* libspf2's text for an error (or
+					 * ours: rounds), printable; or "" */
 };
 
 struct spf_stats {

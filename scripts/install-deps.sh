@@ -6,7 +6,7 @@ set -eu
 
 BUILD="clang llvm make gcc pkg-config libbpf-dev bpftool linux-libc-dev
 libnetfilter-queue-dev libmnl-dev libc-ares-dev libpcre2-dev liblmdb-dev
-libcap-ng-dev"
+libcap-ng-dev libspf2-dev"
 # The fuzz targets (tests/fuzz/): libFuzzer and the sanitizer runtimes.
 FUZZ="libclang-rt-14-dev"
 RUNTIME="nftables iptables iproute2"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dns_answer.h - build raw DNS answers (what c-ares hands its callbacks)
- * for the tests of the parse step after c-ares (resolve_parse_*()).
+ * for the tests of the parse step after c-ares (resolve_parse_*()) and
+ * of the SPF module (A, AAAA, PTR, MX and TXT records).
  *
  *   size_t n = dns_answer(buf, "1.2.0.192.in-addr.arpa", DNS_T_PTR,
  *			   (const struct dns_rr[]){ { ... } }, 1);
@@ -19,14 +20,19 @@
 
 #define DNS_T_A		1
 #define DNS_T_PTR	12
+#define DNS_T_MX	15
+#define DNS_T_TXT	16
 #define DNS_T_AAAA	28
 
 struct dns_rr {
 	unsigned type;		/* DNS_T_* */
 	unsigned ttl;
-	const char *name;	/* PTR: the target name */
+	const char *name;	/* PTR: the target name; MX: the exchange;
+				 * TXT: the text (split in strings of 255) */
 	const __u8 *addr;	/* A: 4 bytes, AAAA: 16 */
 };
+
+#define DNS_MX_PREF	10	/* every MX record's preference */
 
 /* dns_put16 - big-endian 16-bit store */
 static inline size_t dns_put16(__u8 *p, unsigned v)
@@ -52,6 +58,23 @@ static inline size_t dns_put_name(__u8 *p, const char *name)
 			name++;
 	}
 	p[o++] = 0;
+	return o;
+}
+
+/* dns_put_text - text as TXT character-strings of at most 255 bytes */
+static inline size_t dns_put_text(__u8 *p, const char *text)
+{
+	size_t o = 0, len = strlen(text);
+
+	do {
+		size_t n = len > 255 ? 255 : len;
+
+		p[o++] = (__u8)n;
+		memcpy(p + o, text, n);
+		o += n;
+		text += n;
+		len -= n;
+	} while (len);
 	return o;
 }
 
@@ -82,6 +105,11 @@ static inline size_t dns_answer(__u8 *buf, const char *qname, unsigned qtype,
 		o += 2;
 		if (rr[i].type == DNS_T_PTR) {
 			o += dns_put_name(buf + o, rr[i].name);
+		} else if (rr[i].type == DNS_T_MX) {
+			o += dns_put16(buf + o, DNS_MX_PREF);
+			o += dns_put_name(buf + o, rr[i].name);
+		} else if (rr[i].type == DNS_T_TXT) {
+			o += dns_put_text(buf + o, rr[i].name);
 		} else {
 			size_t len = rr[i].type == DNS_T_A ? 4 : 16;
 
