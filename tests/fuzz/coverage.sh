@@ -13,7 +13,7 @@ BUILD=${BUILD:-build}
 CLANG=${CLANG:-clang}
 out=$BUILD/fuzz-cov
 mkdir -p "$out"
-TARGETS="config table country dnsbl_sites parse names responder resolve dnsbl"
+TARGETS="config table country dnsbl_sites parse names responder resolve dnsbl spf"
 [ $# -gt 0 ] && TARGETS="$*"
 # The core sources, as the Makefile lists them.
 core=$(printf '_core_srcs:\n\t@echo $(CORE_SRCS)\n' |
@@ -21,7 +21,7 @@ core=$(printf '_core_srcs:\n\t@echo $(CORE_SRCS)\n' |
 pkg=libbpf\ libnetfilter_queue\ libmnl\ libcares\ libpcre2-8
 # shellcheck disable=SC2046,SC2086
 cflags="-g -O0 -std=gnu11 -D_GNU_SOURCE -Ibpf -Idaemon -Itests/fuzz $(pkg-config --cflags $pkg)"
-libs="$(pkg-config --libs $pkg) -llmdb"
+libs="$(pkg-config --libs $pkg) -llmdb -lspf2"
 
 # parts - what a target is about: "file:function-regex" (the functions
 # of that file whose names match; "." for all of them)
@@ -40,6 +40,7 @@ parts() {
 	resolve) echo 'daemon/resolve.c:resolve_parse|hostname_valid' ;;
 	dnsbl) echo daemon/dnsbl.c:. \
 		'daemon/dnsbl_sites.c:dnsbl_answer_valid|dnsbl_filter_match|dnsbl_clamp_ttl' ;;
+	spf) echo daemon/spf.c:. daemon/spf_parse.c:. ;;
 	esac
 }
 

@@ -237,6 +237,57 @@ def dnsbl():
         + b"\x04\x01" + ans(2, []) + b"\x02" + ans(0, [(192, 0, 2, 1)]) + b"\x05")
 
 
+def spf():
+    """fuzz_spf: a flags byte, a client, then records (see fuzz_spf.c)."""
+    TXT, A, AAAA, MX, PTR = range(5)
+    RAW, FAIL, CUT, TTL0 = 4 << 3, 5 << 3, 6 << 3, 7 << 3
+
+    def v4(a, b, c, d):
+        return bytes(12) + bytes((a, b, c, d))
+
+    def txt(name, text, how=0):
+        return bytes((name, TXT | how)) + text.encode() + b"\n"
+
+    def addr(name, kind, raw, how=0):
+        return bytes((name, kind | how)) + raw
+
+    def ref(name, kind, target, how=0):
+        return bytes((name, kind | how, target))
+
+    oracle = 0x02 | (5 << 2) | (4 << 5)
+    put("spf", "pass_ip4", bytes((oracle,)) + v4(192, 0, 2, 10)
+        + txt(0, "v=spf1 ip4:192.0.2.0/24 -all"))
+    put("spf", "include_a_mx", bytes((oracle,)) + v4(198, 51, 100, 7)
+        + txt(0, "v=spf1 include:n1.example a mx:n2.example/28 -all")
+        + txt(1, "v=spf1 ip4:198.51.100.0/24 ip6:2001:db8::/48 ~all")
+        + addr(0, A, bytes((203, 0, 113, 5)))
+        + addr(0, AAAA, bytes.fromhex("20010db8000500000000000000000005"))
+        + ref(2, MX, 3) + ref(2, MX, 4)
+        + addr(3, A, bytes((203, 0, 113, 25))) + addr(4, A, bytes((203, 0, 113, 26))))
+    put("spf", "v6_redirect", bytes((oracle | 1,)) + bytes.fromhex("20010db8000100000000000000000001")
+        + txt(0, "v=spf1 ip6:2001:db8:2::/48 redirect=n1.example")
+        + txt(1, "v=spf1 a:n3.example//64 ip6:2001:db8:1::/48 -all")
+        + addr(3, AAAA, bytes.fromhex("20010db8000300000000000000000003")))
+    put("spf", "macros_ptr_exists", bytes((oracle,)) + v4(192, 0, 2, 1)
+        + txt(0, "v=spf1 ip4:192.0.2.0/25 exists:n4.example ptr:n5.example "
+                 "exists:%{i}.%{l1r-}.n6.example a:%{d2}.x -all exp=n7.example")
+        + ref(8, PTR, 5) + addr(5, A, bytes((192, 0, 2, 1)))
+        + txt(7, "%{i} is not one of %{d}'s hosts"))
+    put("spf", "failures", bytes((oracle,)) + v4(192, 0, 2, 9)
+        + txt(0, "v=spf1 include:n1.example include:n2.example ip4:192.0.2.0/24 -all")
+        + txt(1, "v=spf1 -all", FAIL) + txt(2, "v=spf1 a -all", CUT)
+        + addr(2, A, bytes((192, 0, 2, 9)), TTL0))
+    put("spf", "raw_answers", bytes((oracle,)) + v4(192, 0, 2, 9)
+        + txt(0, "v=spf1 a mx -all")
+        + bytes((0, A | RAW)) + bytes.fromhex("0100c00c000100010000012c0004c0000209") + b"\n"
+        + bytes((0, MX | RAW)) + bytes.fromhex("0001c00c00060001000000050016") + bytes(22) + b"\n")
+    put("spf", "two_records", bytes((oracle,)) + v4(192, 0, 2, 9)
+        + txt(0, "v=spf1 +all") + txt(0, "v=SPF1 ip4:192.0.2.9") + txt(0, "v=spf10"))
+    put("spf", "long_record", bytes((oracle | 1,)) + bytes.fromhex("20010db8000100000000000000000001")
+        + txt(0, "v=spf1" + "".join(" ip6:2001:db8:%x::/48" % i for i in range(1, 31))
+              + " -all"))
+
+
 def dictionaries():
     """libFuzzer dictionaries (tests/fuzz/<target>.dict): the words of
     each syntax, the config keys taken from config.c's key table."""
@@ -255,6 +306,13 @@ def dictionaries():
                     "0.0.0.0/0", "#", "\n", "\r\n"],
         "dnsbl_sites": ["=127.0.0.", "[", "..", ";", "]", "*", "*-", ".", ",",
                         "255", "zen.spamhaus.org"],
+        "spf": ["v=spf1", "v=spf1 ", " ", "\n", "+", "-", "~", "?", "all", "include:",
+                "a", "a:", "mx", "mx:", "ptr", "ptr:", "ip4:", "ip6:", "exists:",
+                "redirect=", "exp=", "/24", "/32", "//64", "//128", "/0", "%{i}",
+                "%{d}", "%{l}", "%{h}", "%{p}", "%{s}", "%{o}", "%{v}", "%{ir}",
+                "%{d2}", "%{l1r-}", "%%", "%_", "%-", "n0.example", "n1.example",
+                "n2.example", "n3.example", "n4.example", "n5.example", "n6.example",
+                "n7.example", "192.0.2.0", "2001:db8::", "::ffff:", "\x00", "\x7f"],
         "responder": ["\r\n", "\n", "QUIT", "quit ", "EHLO ", "HELO ", "MAIL FROM:<>",
                       "RCPT TO:<>", "DATA", "NOOP", "MAIL FROM:", "RCPT TO:", "mail from: ",
                       "<", ">", "@", " SIZE=", "\r", "\x00", "\\", "="],
@@ -272,7 +330,7 @@ def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     for make in (config, table, country, dnsbl_sites, parse, names, responder,
-                 resolve, dnsbl, dictionaries):
+                 resolve, dnsbl, spf, dictionaries):
         make()
 
 
