@@ -76,9 +76,10 @@ enum mxg_reason {
 	MXG_R_HANGUP	= 1u << 19,	/* hung up during the tarpit banner */
 	MXG_R_WAITED	= 1u << 20,	/* sat out the tarpit banner */
 	MXG_R_PROVIDER	= 1u << 21,	/* confirmed name of a big provider */
+	MXG_R_SPF	= 1u << 22,	/* a sender domain's SPF pool (sender key) */
 };
 #define MXG_R_S25R(n)		(1u << (n))
-#define MXG_REASON_BITS		22
+#define MXG_REASON_BITS		23
 /* Reasons that make a refusal count as "S25R+greylist" in the breakdown. */
 #define MXG_R_S25R_ANY		(0x7fu | MXG_R_S25R_EXTRA)
 
@@ -336,6 +337,9 @@ enum mxg_stat {
 	MXG_STAT_PENDING,	/* (gauge) sources being classified */
 	MXG_STAT_STORE_BYTES,	/* (gauge) on-disk store size */
 	MXG_STAT_STORE_RECORDS,	/* (gauge) records in the store */
+	MXG_STAT_SPF_CHECKS,	/* SPF checks of a greylisted client's sender */
+	MXG_STAT_SPF_PASS,	/* ... that passed: the domain's pool is clocked */
+	MXG_STAT_SENDER_PASS,	/* new clients passed on a sender pool's clock */
 	MXG_STAT_MAX
 };
 _Static_assert(MXG_STAT_MAX <= MXG_STAT_SLOTS,

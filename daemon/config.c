@@ -646,6 +646,13 @@ static const struct key_def keys[] = {
 	  FIELD(greylist_prefix_v6), 8, 128 },
 	/* Read per decision (learn.c, mxgated.c). */
 	{ KEY("greylist_smart", CONF_LIVE, "yes"), KEY_BOOL, FIELD(greylist_smart) },
+	/* Sender keys (sender.h): read per session; the widest networks a
+	 * domain may vouch for are the SPF module's, set up once. */
+	{ KEY("greylist_spf", CONF_LIVE, "yes"), KEY_BOOL, FIELD(greylist_spf) },
+	{ KEY("greylist_spf_widest_v4", CONF_RESTART, "20"), KEY_UINT,
+	  FIELD(greylist_spf_widest_v4), 8, 32 },
+	{ KEY("greylist_spf_widest_v6", CONF_RESTART, "40"), KEY_UINT,
+	  FIELD(greylist_spf_widest_v6), 16, 128 },
 
 	/* The SMTP responder: its socket and parameters are set up once.
 	 * responder_port is also an option of the rules (the redirect). */

@@ -127,6 +127,9 @@ struct mxg_conf {
 	unsigned pending_prefix_v6;	/* ... IPv6 /len */
 	unsigned dns_max_qps;		/* DNS queries a second, at most */
 	unsigned greylist_smart;	/* 1: confirmed clean names share a /24 /64 clock */
+	unsigned greylist_spf;		/* 1: an SPF-authorising sender's pool shares a clock */
+	unsigned greylist_spf_widest_v4; /* widest IPv4 prefix a domain's pool may hold */
+	unsigned greylist_spf_widest_v6; /* ... IPv6 */
 	__u32 mark_pass, mark_responder, mark_mask;
 	char client_access[1024];	/* "type:path ..." access tables */
 	char provider_allowlist[1024];	/* "builtin", "none", paths (providers.h) */

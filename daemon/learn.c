@@ -87,10 +87,9 @@ static int prove(struct learner *l, const struct mxg_key *client)
 	return 1;
 }
 
-/* keep_verdict - v under key, in the kernel and (a pass or a greylist
+/* learn_keep - v under key, in the kernel and (a pass or a greylist
  * clock) on disk, as it is: a clock shared or a pass earned elsewhere */
-static void keep_verdict(struct learner *l, const struct mxg_key *key,
-			 const struct mxg_verdict *v)
+void learn_keep(struct learner *l, const struct mxg_key *key, const struct mxg_verdict *v)
 {
 	char addr[ADDR_STRLEN];
 	int err = verdict_put_as(l->maps, key, v);
@@ -136,7 +135,7 @@ enum mxg_action learn_pool_greylist(struct learner *l, const struct mxg_key *cli
 			v = (struct mxg_verdict){ .decided_ns = now, .expires_ns = now + ttl,
 				.reasons = v.reasons | MXG_R_RETRIED, .action = MXG_ACT_PASS,
 				.dnsbl_score = v.dnsbl_score };
-			keep_verdict(l, &pool, &v);
+			learn_keep(l, &pool, &v);
 			stats_add(l->maps, MXG_STAT_PROMOTED, 1);
 		}
 		*reasons |= MXG_R_RETRIED;
@@ -147,12 +146,12 @@ enum mxg_action learn_pool_greylist(struct learner *l, const struct mxg_key *cli
 		v.hits = 0;
 		v.reasons = *reasons;
 		v.dnsbl_score = score;
-		keep_verdict(l, client, &v);	/* the network's clock */
+		learn_keep(l, client, &v);	/* the network's clock */
 		return MXG_ACT_GREYLIST;
 	}
 	v = (struct mxg_verdict){ .decided_ns = now, .expires_ns = now + window_ns,
 		.reasons = *reasons, .action = MXG_ACT_GREYLIST, .dnsbl_score = score };
-	keep_verdict(l, &pool, &v);
+	learn_keep(l, &pool, &v);
 	learn_verdict(l, client, MXG_ACT_GREYLIST, *reasons, score, window_ns);
 	return MXG_ACT_GREYLIST;
 }
@@ -198,6 +197,8 @@ void learn_log(const struct verdict_note *n)
 		put(" table=%s:%d", n->table, n->table_line);
 	if (n->provider)
 		put(" provider=%s", n->provider);
+	if (n->sender)
+		put(" sender=%s", n->sender);
 	if (n->has_dnsbl)
 		put(" dnsbl=%d", n->dnsbl_score);
 	if (n->overhead_us >= 0)
@@ -257,6 +258,36 @@ enum responder_mode learn_responder_classify(void *learner, const struct mxg_key
 	}
 	*reasons = v.reasons;
 	return v.action == MXG_ACT_TARPIT ? RESPONDER_TARPIT : RESPONDER_GREYLIST;
+}
+
+/* field_text - an envelope field as a C string, when it came whole and
+ * holds only printable ASCII without blanks (anything else names no
+ * domain worth a DNS query); 0 or -1 */
+static int field_text(const struct envelope_field *f, char *buf, size_t size)
+{
+	if (!f->seen || f->cut || f->len >= size)
+		return -1;
+	for (unsigned i = 0; i < f->len; i++)
+		if ((unsigned char)f->text[i] <= 0x20 || (unsigned char)f->text[i] >= 0x7f)
+			return -1;
+	memcpy(buf, f->text, f->len);
+	buf[f->len] = 0;
+	return 0;
+}
+
+/* learn_responder_mail - a greylisted client named its sender: hand it
+ * to the mail hook (sender keys) */
+void learn_responder_mail(void *learner, const struct mxg_key *client,
+			  const struct envelope *e)
+{
+	struct learner *l = learner;
+	char from[ENVELOPE_FIELD_MAX + 1], helo[ENVELOPE_FIELD_MAX + 1];
+
+	if (!l->mail || field_text(&e->from, from, sizeof(from)) < 0)
+		return;
+	if (field_text(&e->helo, helo, sizeof(helo)) < 0)
+		helo[0] = 0;
+	l->mail(l->mail_ctx, client, from, helo);
 }
 
 /* learn_responder_outcome - taRgrey: a tarpitted client that cannot wait for the

@@ -16,6 +16,10 @@
  *			const struct mxg_key *client, __u32 *reasons);
  *	void learn_responder_outcome(void *learner, const struct mxg_key *client,
  *			enum responder_outcome o);
+ *	void learn_responder_mail(void *learner, const struct mxg_key *client,
+ *			const struct envelope *e);
+ *	void learn_keep(struct learner *l, const struct mxg_key *key,
+ *			const struct mxg_verdict *v);
  *	int learn_unproven(struct learner *l, const struct mxg_key *key,
  *			   enum mxg_action action, __u32 reasons, int score,
  *			   __u64 ttl_ns);
@@ -39,7 +43,8 @@
  *	(classifier, tc program, responder): "EVENT action=A client=C" and
  *	then, where known, ptr=, fcrdns=, rule=, reasons=, ttl=, elapsed_ms=,
  *	syns=, table=, provider= (the provider_allowlist domain the
- *	confirmed name is under), dnsbl=, overhead_us= and a note in
+ *	confirmed name is under), sender= (the domain whose SPF pool's
+ *	clock decided, sender.h), dnsbl=, overhead_us= and a note in
  *	parentheses.
  *
  *	learn_pool_greylist() greylists a client whose name is confirmed
@@ -51,6 +56,9 @@
  *	first contact), one after the delay within the window passes, and
  *	so does the network (allowlist_ttl), and with it its later
  *	confirmed clients. It returns the action given, PASS or GREYLIST.
+ *
+ *	learn_keep() writes v under key as it is (a clock shared, a pass
+ *	earned elsewhere): into the kernel and to the store.
  *
  *	learn_unproven() writes a verdict reached by timeout only about a
  *	client that never proved its address (a spoofed source, as likely
@@ -68,6 +76,9 @@
  *	is blocked, one that waits out the banner gets a greylist clock
  *	(taRgrey). A client with no verdict at all (told to come back during
  *	an overload) gets the greylist text and is handed to judge().
+ *	learn_responder_mail() is the responder's mail callback: the MAIL
+ *	FROM address and HELO name go to the mail hook when they came whole
+ *	and printable (a HELO that did not is given as "").
  */
 #ifndef MXG_LEARN_H
 #define MXG_LEARN_H
@@ -89,6 +100,11 @@ struct learner {
 	 * it now. May be NULL. */
 	void (*judge)(void *ctx, const struct mxg_key *client);
 	void *judge_ctx;
+	/* A greylisted client named its sender (MAIL FROM, as sent, and
+	 * its HELO name or ""): sender keys (sender.h). May be NULL. */
+	void (*mail)(void *ctx, const struct mxg_key *client, const char *sender,
+		     const char *helo);
+	void *mail_ctx;
 	unsigned long long proved;	/* unproven verdicts proved since start */
 };
 
@@ -107,6 +123,7 @@ struct verdict_note {
 	const char *table;		/* deciding table's path, NULL: omitted */
 	int table_line;
 	const char *provider;		/* allowlisted domain, NULL: omitted */
+	const char *sender;		/* SPF pool's domain, NULL: omitted */
 	int has_dnsbl;			/* print dnsbl= */
 	int dnsbl_score;
 	long long overhead_us;		/* -1: omitted */
@@ -133,5 +150,8 @@ enum responder_mode learn_responder_classify(void *learner, const struct mxg_key
 					     __u32 *reasons);
 void learn_responder_outcome(void *learner, const struct mxg_key *client,
 			     enum responder_outcome o);
+void learn_responder_mail(void *learner, const struct mxg_key *client,
+			  const struct envelope *e);
+void learn_keep(struct learner *l, const struct mxg_key *key, const struct mxg_verdict *v);
 
 #endif /* MXG_LEARN_H */

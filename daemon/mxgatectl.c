@@ -324,6 +324,11 @@ static void print_breakdown(const __u64 t[MXG_STAT_MAX])
 	       (unsigned long long)t[MXG_STAT_DNS_TIMEOUT],
 	       (unsigned long long)t[MXG_STAT_DNS_FAILED],
 	       (unsigned long long)t[MXG_STAT_UNPROVEN]);
+	printf("sender keys: SPF checks %llu, passed %llu; new clients passed on "
+	       "a sender pool's clock %llu\n",
+	       (unsigned long long)t[MXG_STAT_SPF_CHECKS],
+	       (unsigned long long)t[MXG_STAT_SPF_PASS],
+	       (unsigned long long)t[MXG_STAT_SENDER_PASS]);
 }
 
 /* cmd_stats - the breakdown, a blank line, then "name value", every counter */

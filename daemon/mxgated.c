@@ -62,6 +62,8 @@
 #include "responder.h"
 #include "rules.h"
 #include "s25r.h"
+#include "sender.h"
+#include "spf.h"
 #include "store.h"
 #include "table.h"
 #include "mxgate.skel.h"
@@ -72,6 +74,9 @@
 #define FDS_RESERVED	256	/* fds besides the responder's clients */
 
 #define HOUSEKEEPING_NS	NS_PER_S
+/* SPF checks in flight: a few a second on a busy gateway, each done in
+ * milliseconds once its domain's records are cached. */
+#define SPF_CHECKS_MAX	64
 /* Store records visited a second for pruning: a sweep of a million takes
  * 17 minutes, at well under a millisecond a call. */
 #define STORE_PRUNE_PER_TICK	1000
@@ -95,6 +100,8 @@ struct daemon {
 	struct pinned_maps maps;	/* verdicts and counters */
 	struct store store;		/* learned verdicts on disk */
 	struct learner learner;		/* writes verdicts to both */
+	struct spf *spf;		/* SPF checks of greylisted senders */
+	struct senders senders;		/* sender keys: SPF pools' clocks */
 	unsigned long long unproven;	/* verdicts put in the unproven map */
 	struct resolver *resolver;	/* FCrDNS and DNS list queries */
 	struct dnsbl *dnsbl;		/* DNS block and allow lists */
@@ -207,6 +214,17 @@ static void record_decision(void *ctx, const struct pending *p, struct decision 
 			       p->ev.dnsbl_score, dec->ttl_s * NS_PER_S);
 		return;
 	}
+	if (dec->action == MXG_ACT_GREYLIST) {
+		int action = sender_greylist(&d->senders, &p->key, &dec->reasons,
+					     p->ev.dnsbl_score, &dec->sender);
+
+		if (action >= 0) {
+			dec->action = (enum mxg_action)action;
+			if (dec->action == MXG_ACT_PASS)
+				dec->ttl_s = d->conf.allowlist_ttl;
+			return;
+		}
+	}
 	if (smart_key(d, p, dec)) {
 		dec->action = learn_pool_greylist(&d->learner, &p->key, &dec->reasons,
 						  p->ev.dnsbl_score, dec->ttl_s * NS_PER_S);
@@ -269,6 +287,7 @@ static void report_decision(void *ctx, const struct pending *p, const struct dec
 		.syns = p->syns, .table = dec->table ? dec->table->path : NULL,
 		.table_line = dec->entry ? dec->entry->line : 0,
 		.provider = dec->provider ? dec->provider->domain : NULL,
+		.sender = dec->sender,
 		.has_dnsbl = d->conf.dnsbl_sites[0] != 0, .dnsbl_score = p->ev.dnsbl_score,
 		.overhead_us = (long long)(overhead / 1000) });
 }
@@ -292,7 +311,7 @@ static void on_queue(void *ctx, int fd, __u32 events)
 static void open_responder(struct daemon *d)
 {
 	static const struct responder_ops ops = { learn_responder_classify,
-						  learn_responder_outcome };
+		learn_responder_outcome, learn_responder_mail };
 	static char hostname[256];
 	const struct mxg_conf *conf = &d->conf;
 	struct responder_params rp = {
@@ -637,6 +656,7 @@ static void restore_one(void *ctx, const struct mxg_key *k, const struct mxg_ver
 
 	if (verdict_restore(&d->maps, k, v) == 0)
 		d->restored++;
+	sender_restored(&d->senders, k, v);
 }
 
 /* restore_state - verdicts learned before a reboot or map wipe go back
@@ -666,6 +686,14 @@ static void start_classifier(struct daemon *d)
 	d->resolver = resolve_new(d->loop, conf->dns_servers, conf->decision_timeout_ms / 3);
 	if (!d->resolver)
 		msg_fatal("cannot set up the DNS resolver");
+	d->spf = spf_new(d->loop, &(struct spf_params){
+			.widest_v4 = conf->greylist_spf_widest_v4,
+			.widest_v6 = conf->greylist_spf_widest_v6,
+			.max_checks = SPF_CHECKS_MAX },
+		resolve_query_raw, d->resolver, sender_spf_done, &d->senders);
+	if (!d->spf)
+		msg_fatal("cannot set up the SPF checks");
+	d->senders.spf = d->spf;
 	d->dnsbl = dnsbl_new(d->loop, resolve_query_a, d->resolver);
 	if (!d->dnsbl || dnsbl_configure(d->dnsbl, conf->dnsbl_sites, conf->dnsbl_min_ttl,
 					 conf->dnsbl_max_ttl) < 0)
@@ -822,6 +850,7 @@ static void shutdown_daemon(struct daemon *d)
 	events_process(d->kernel_events);
 	events_close(d->kernel_events);
 	responder_close(d->responder);
+	spf_free(d->spf);		/* before its resolver: see spf.h */
 	resolve_free(d->resolver);	/* before the lists: see dnsbl.h */
 	dnsbl_free(d->dnsbl);
 	/* Still ours: we hold the lock. Unprivileged, we may not remove
@@ -964,8 +993,11 @@ int main(int argc, char **argv)
 		msg_fatal("epoll: %s", strerror(errno));
 
 	setup_kernel(&d);
+	sender_init(&d.senders, &d.learner, NULL);
 	restore_state(&d);
-	d.learner = (struct learner){ &d.conf, &d.maps, &d.store, judge_proven, &d, 0 };
+	d.learner = (struct learner){ .conf = &d.conf, .maps = &d.maps, .store = &d.store,
+		.judge = judge_proven, .judge_ctx = &d, .mail = sender_mail,
+		.mail_ctx = &d.senders };
 	open_signals(&d);
 	start_classifier(&d);
 	load_countries(&d);

@@ -24,7 +24,7 @@ static const char *const reason_names[MXG_REASON_BITS] = {
 	"s25r0", "s25r1", "s25r2", "s25r3", "s25r4", "s25r5", "s25r6",
 	"fcrdns", "timeout", "dnsfail", "manual", "table_ok", "table_deny",
 	"dnsbl", "dnswl", "s25r_extra", "retried", "country", "pregreet",
-	"hangup", "waited", "provider",
+	"hangup", "waited", "provider", "spf",
 };
 
 static const char *const stat_names[MXG_STAT_ACTION] = {
@@ -67,6 +67,9 @@ static const char *const late_stat_names[MXG_STAT_MAX - MXG_STAT_OVERLOAD_TEMPFA
 	LATE(MXG_STAT_PENDING) = "pending",
 	LATE(MXG_STAT_STORE_BYTES) = "store_bytes",
 	LATE(MXG_STAT_STORE_RECORDS) = "store_records",
+	LATE(MXG_STAT_SPF_CHECKS) = "spf_checks",
+	LATE(MXG_STAT_SPF_PASS) = "spf_pass",
+	LATE(MXG_STAT_SENDER_PASS) = "sender_pass",
 };
 #undef LATE
 

@@ -93,6 +93,8 @@ struct decision {
 	const struct table_rule *entry;	/* and its entry */
 	const struct provider *provider; /* the allowlist entry the confirmed
 					  * name is under, or NULL */
+	const char *sender;		/* the domain whose SPF pool's clock
+					 * decided (sender.h), or NULL */
 };
 
 void policy_decide(const struct policy_env *env, const struct mxg_key *client,

@@ -58,6 +58,7 @@ struct conn {
 	struct envelope env;		/* HELO, MAIL FROM, RCPT TO it sent */
 	size_t line_len;		/* bytes held in line */
 	int line_too_long;		/* line overflowed: skip to newline */
+	int mail_told;			/* ops.mail() heard of its MAIL FROM */
 	char line[RESPONDER_LINE_MAX];	/* the command line being read */
 };
 
@@ -433,6 +434,10 @@ static int answer_command(struct responder *r, struct conn *c, __u64 now)
 	if (send_answer(r, c, verb) < 0) {
 		conn_end(r, c, END_ERROR, now);
 		return -1;
+	}
+	if (verb == ENVELOPE_MAIL && !c->mail_told && r->ops.mail) {
+		c->mail_told = 1;
+		r->ops.mail(r->ctx, &c->client, &c->env);
 	}
 	if (c->commands >= RESPONDER_MAX_COMMANDS) {
 		(void)conn_reply(c, "421 4.7.0 %s too many commands", r->hostname);

@@ -91,6 +91,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "envelope.h"
 #include "loop.h"
 #include "mxgate.h"
 
@@ -122,6 +123,11 @@ struct responder_ops {
 	 * when a greylist-mode conversation is closed. */
 	void (*outcome)(void *ctx, const struct mxg_key *client,
 			enum responder_outcome o);
+	/* Optional (may be NULL): a conversation in GREYLIST mode named its
+	 * sender. Called once per connection, right after the first MAIL
+	 * FROM is answered, with the envelope so far (envelope.h). */
+	void (*mail)(void *ctx, const struct mxg_key *client,
+		     const struct envelope *e);
 };
 
 struct responder_params {

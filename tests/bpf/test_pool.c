@@ -44,7 +44,7 @@ TEST(pool_clock_is_shared_and_lets_the_network_in_after_the_delay)
 	conf_defaults(&conf);
 	conf.greylist_delay = 25 * 60;
 	if (world_up(&w, NULL, 0) == 0) {
-		l = (struct learner){ &conf, &w.maps, &closed, NULL, NULL, 0 };
+		l = (struct learner){ .conf = &conf, .maps = &w.maps, .store = &closed };
 		for (int fam = 4; fam <= 6; fam += 2) {
 			/* b is the test source (198.51.100.20, 2001:db8:c::20),
 			 * a and c its neighbours, n one never judged. */

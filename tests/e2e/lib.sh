@@ -481,14 +481,15 @@ stop_sender() { in_ns "$NS_C" postfix -c "$TMP/sender-$1/etc" stop >/dev/null 2>
 # sender_log HOST - the sending Postfix's log file
 sender_log() { echo "$TMP/sender-$1/maillog"; }
 
-# sender_submit HOST TAG - hand a message to client HOST's Postfix; the
+# sender_submit HOST TAG [FROM] - hand a message to client HOST's Postfix
+# (envelope sender FROM, default sender@senderHOST.test.example); the
 # swaks transcript is $TMP/swaks-TAG.log, so queue_id TAG is the id the
 # *sender* gave the message
 sender_submit() {
 	local addr
 	addr=$(v4 "$1")
 	in_ns "$NS_C" swaks --server "$addr" --local-interface "$addr" \
-		--helo "sender$1.test.example" --from "sender@sender$1.test.example" \
+		--helo "sender$1.test.example" --from "${3:-sender@sender$1.test.example}" \
 		--to user@mx.example --header "X-Mxgate-Test: $2" \
 		--timeout 10 >"$TMP/swaks-$2.log" 2>&1
 }

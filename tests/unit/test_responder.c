@@ -42,6 +42,8 @@ struct harness {
 	unsigned classified;		/* classify() calls */
 	unsigned outcomes[RESPONDER_TARPIT_HANGUP + 1]; /* outcome() calls */
 	struct mxg_key last_client;	/* key passed to classify() */
+	unsigned mails;			/* mail() calls */
+	char mail_from[ENVELOPE_FIELD_MAX + 1]; /* the sender mail() saw */
 	__u64 fake_now;			/* the clock it sees; 0: the real one */
 };
 
@@ -95,7 +97,17 @@ static void on_outcome(void *ctx, const struct mxg_key *client,
 	h->outcomes[o]++;
 }
 
-static const struct responder_ops ops = { on_classify, on_outcome };
+/* on_mail - the ops callback: count, and keep the sender it was told */
+static void on_mail(void *ctx, const struct mxg_key *client, const struct envelope *e)
+{
+	struct harness *h = ctx;
+
+	(void)client;
+	h->mails++;
+	snprintf(h->mail_from, sizeof(h->mail_from), "%.*s", e->from.len, e->from.text);
+}
+
+static const struct responder_ops ops = { on_classify, on_outcome, on_mail };
 
 /* The lines logged since harness_open(), '\n' after each. */
 static char logged[65536];
@@ -1028,6 +1040,39 @@ TEST(responder_tarpit_pregreet_logs_the_envelope_it_sent)
 	CHECK_EQ_INT(log_lines("responder: tarpit client=127.0.0.1 outcome=pregreet "
 			       "helo=<early.example> from=<spam@bot.example> "
 			       "to=<victim@mx.example> rcpts=1 elapsed_ms="), 1);
+	client_close(&c);
+	harness_close(&h);
+}
+
+TEST(responder_mail_callback_once_per_session_after_the_first_mail_from)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, BANNER)) {
+		client_send(&c, "EHLO mail.example.org\r\n");
+		wait_text(&h, &c, OK_HELO);
+		CHECK_EQ_INT(h.mails, 0);
+		client_send(&c, "MAIL FROM:<alice@example.org>\r\n");
+		wait_text(&h, &c, OK_MAIL);
+		CHECK_EQ_INT(h.mails, 1);
+		CHECK_EQ_STR(h.mail_from, "alice@example.org");
+		client_send(&c, "MAIL FROM:<mallory@example.net>\r\n");
+		wait_texts(&h, &c, OK_MAIL, 2);
+		client_send(&c, "QUIT\r\n");
+		wait_closed(&h, &c);
+	}
+	CHECK_EQ_INT(h.mails, 1);
+	client_close(&c);
+	/* A tarpitted client that speaks too early names no sender. */
+	h.mode = RESPONDER_TARPIT;
+	client_connect(&c, &h, AF_INET);
+	client_send(&c, "EHLO early.example\r\nMAIL FROM:<spam@bot.example>\r\n");
+	wait_count(&h, &h.outcomes[RESPONDER_TARPIT_PREGREET], 1);
+	CHECK_EQ_INT(h.mails, 1);
 	client_close(&c);
 	harness_close(&h);
 }
