@@ -54,6 +54,7 @@
 #include "maps.h"
 #include "names.h"
 #include "nftwatch.h"
+#include "notify.h"
 #include "preflight.h"
 #include "privs.h"
 #include "providers.h"
@@ -124,6 +125,14 @@ static void housekeep(void *ctx);
 static void report_conf_error(const char *msg)
 {
 	msg_warn("%s", msg);
+}
+
+/* notify_ready - tell the service manager SYNs are being judged (after
+ * start-up, and after each reload) */
+static void notify_ready(const struct daemon *d)
+{
+	notify("READY=1\nSTATUS=Judging SYNs: queue %u, %d interface(s)",
+	       d->conf.queue, d->conf.n_interfaces);
 }
 
 /* --- the classifier's back end --- */
@@ -537,10 +546,14 @@ static void on_signal(void *ctx, int fd, __u32 events)
 	(void)events;
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading %s",
+			       (unsigned long long)(fine_ns() / 1000), d->conf_path);
 			reload(d);
+			notify_ready(d);
 			continue;
 		}
 		msg_info("signal %u: stopping", si.ssi_signo);
+		notify("STOPPING=1\nSTATUS=Stopping (signal %u)", si.ssi_signo);
 		loop_stop(d->loop);
 	}
 }
@@ -843,6 +856,7 @@ static void shutdown_daemon(struct daemon *d)
 	if (d->countries_watch >= 0)
 		close(d->countries_watch);
 	loop_free(d->loop);
+	notify_close();
 }
 
 /* drop_privileges - setup done: become the configured user with only the
@@ -962,6 +976,7 @@ int main(int argc, char **argv)
 	d.loop = loop_new();
 	if (!d.loop)
 		msg_fatal("epoll: %s", strerror(errno));
+	notify_open();		/* connected while we are root */
 
 	setup_kernel(&d);
 	restore_state(&d);
@@ -990,6 +1005,8 @@ int main(int argc, char **argv)
 	msg_info("ready: queue %u, %d interface(s), pin_dir %s, dns %s",
 		 d.conf.queue, d.conf.n_interfaces, d.conf.pin_dir,
 		 d.conf.dns_servers[0] ? d.conf.dns_servers : "system resolver");
+	/* The queue is bound and the rules are in: SYNs are being judged. */
+	notify_ready(&d);
 
 	loop_run(d.loop);
 
