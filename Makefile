@@ -40,8 +40,9 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
 CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c
-# Observability (issue 14): sd_notify is core (unit-tested).
-CORE_SRCS += daemon/notify.c
+# Observability (issue 14): sd_notify and the resolver's health are
+# core (unit-tested).
+CORE_SRCS += daemon/dns_health.c daemon/notify.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)

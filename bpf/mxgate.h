@@ -336,6 +336,8 @@ enum mxg_stat {
 	MXG_STAT_PENDING,	/* (gauge) sources being classified */
 	MXG_STAT_STORE_BYTES,	/* (gauge) on-disk store size */
 	MXG_STAT_STORE_RECORDS,	/* (gauge) records in the store */
+	MXG_STAT_DNS_DOWN,	/* (gauge) 1 while every DNS lookup times out
+				 * (daemon/dns_health.h) */
 	MXG_STAT_MAX
 };
 _Static_assert(MXG_STAT_MAX <= MXG_STAT_SLOTS,

@@ -46,6 +46,7 @@
 #include "config.h"
 #include "country.h"
 #include "country_table.h"
+#include "dns_health.h"
 #include "dnsbl.h"
 #include "events.h"
 #include "learn.h"
@@ -116,6 +117,7 @@ struct daemon {
 	__u32 stress_flags;		/* MXG_STRESS_* in the kernel config */
 	struct loop_timer housekeeping;	/* once a second: see housekeep() */
 	struct counted counted;		/* what housekeep() has counted so far */
+	struct dns_health dns_health;	/* is the resolver answering? */
 };
 
 static void write_kernel_config(struct daemon *d);
@@ -131,8 +133,9 @@ static void report_conf_error(const char *msg)
  * start-up, and after each reload) */
 static void notify_ready(const struct daemon *d)
 {
-	notify("READY=1\nSTATUS=Judging SYNs: queue %u, %d interface(s)",
-	       d->conf.queue, d->conf.n_interfaces);
+	notify("READY=1\nSTATUS=Judging SYNs: queue %u, %d interface(s)%s",
+	       d->conf.queue, d->conf.n_interfaces,
+	       d->dns_health.down ? "; the resolver is not answering" : "");
 }
 
 /* --- the classifier's back end --- */
@@ -708,6 +711,38 @@ static void add_delta(struct daemon *d, __u32 id, unsigned long long now,
 		stats_add(&d->maps, id, now - was);
 }
 
+/* watch_resolver - once a second: is the resolver answering at all?
+ * One warning when every lookup has been timing out, one line when it
+ * answers again (dns_health.h); the gauge either way */
+static void watch_resolver(struct daemon *d, const struct resolve_stats *dns)
+{
+	struct dns_health *h = &d->dns_health;
+	__u64 now = now_ns();
+	const char *servers = d->conf.dns_servers[0] ? d->conf.dns_servers
+						     : "system resolver";
+
+	switch (dns_health_tick(h, dns->answered + dns->failed, dns->timeout, now)) {
+	case DNS_HEALTH_DOWN:
+		msg_warn("dns: the resolver is not answering (%s): %llu lookup(s) "
+			 "timed out in %llu s, none answered; new clients are "
+			 "decided at decision_timeout without a name (S25R rule 0) "
+			 "until it answers", servers, h->silent_timeouts,
+			 (unsigned long long)((now - h->silent_since) / NS_PER_S));
+		notify_ready(d);	/* STATUS says so */
+		break;
+	case DNS_HEALTH_UP:
+		msg_info("dns: the resolver answers again (%s), after %llu s in "
+			 "which %llu lookup(s) timed out", servers,
+			 (unsigned long long)(h->outage_ns / NS_PER_S),
+			 h->outage_timeouts);
+		notify_ready(d);
+		break;
+	case DNS_HEALTH_SAME:
+		break;
+	}
+	stats_set(&d->maps, MXG_STAT_DNS_DOWN, (__u64)h->down);
+}
+
 /* housekeep - once a second: the overload's course, the daemon's counts
  * and gauges into the decisions map, a slice of the store pruned */
 static void housekeep(void *ctx)
@@ -733,6 +768,7 @@ static void housekeep(void *ctx)
 	add_delta(d, MXG_STAT_PROVEN, d->learner.proved, d->counted.proved);
 	add_delta(d, MXG_STAT_UNPROVEN, d->unproven, d->counted.unproven);
 	d->counted = (struct counted){ *st, *dns, d->unproven, d->learner.proved };
+	watch_resolver(d, dns);
 	pruned = store_prune(&d->store, now_ns(), STORE_PRUNE_PER_TICK);
 	if (pruned > 0)
 		stats_add(&d->maps, MXG_STAT_STORE_PRUNED, (__u64)pruned);
@@ -826,6 +862,7 @@ static void shutdown_daemon(struct daemon *d)
 	}
 	stats_set(&d->maps, MXG_STAT_STRESS, 0);
 	stats_set(&d->maps, MXG_STAT_PENDING, 0);
+	stats_set(&d->maps, MXG_STAT_DNS_DOWN, 0);	/* nobody asks now */
 	msg_info("stopped: queued=%llu joined=%llu cached=%llu tempfail=%llu "
 		 "overload_pass=%llu ignored=%llu pass=%llu block=%llu; tc program "
 		 "and rules stay in place (fail-open)", st->queued, st->joined,

@@ -67,6 +67,7 @@ static const char *const late_stat_names[MXG_STAT_MAX - MXG_STAT_OVERLOAD_TEMPFA
 	LATE(MXG_STAT_PENDING) = "pending",
 	LATE(MXG_STAT_STORE_BYTES) = "store_bytes",
 	LATE(MXG_STAT_STORE_RECORDS) = "store_records",
+	LATE(MXG_STAT_DNS_DOWN) = "dns_down",
 };
 #undef LATE
 
