@@ -52,7 +52,9 @@
 #include "learn.h"
 #include "log.h"
 #include "loop.h"
+#include "mapfill.h"
 #include "maps.h"
+#include "metrics.h"
 #include "names.h"
 #include "nftwatch.h"
 #include "notify.h"
@@ -66,6 +68,7 @@
 #include "s25r.h"
 #include "store.h"
 #include "table.h"
+#include "version.h"
 #include "mxgate.skel.h"
 
 /* Wait this long after the last change in countries_dir, so that a copy
@@ -77,6 +80,9 @@
 /* Store records visited a second for pruning: a sweep of a million takes
  * 17 minutes, at well under a millisecond a call. */
 #define STORE_PRUNE_PER_TICK	1000
+/* The maps' fill for /metrics is counted at most this often: a walk of a
+ * full verdicts map takes milliseconds, between two SYNs. */
+#define MAP_CENSUS_NS	(10 * NS_PER_S)
 
 /* The daemon's own counts as last added to the decisions map: it is
  * written once a second, not per SYN (a syscall each). */
@@ -117,7 +123,13 @@ struct daemon {
 	__u32 stress_flags;		/* MXG_STRESS_* in the kernel config */
 	struct loop_timer housekeeping;	/* once a second: see housekeep() */
 	struct counted counted;		/* what housekeep() has counted so far */
+	int rules_ok;			/* our rules in place, as last loaded */
 	struct dns_health dns_health;	/* is the resolver answering? */
+	struct metrics *metrics;	/* /metrics, or NULL (metrics_listen) */
+	struct metrics_decisions decided; /* verdicts since start, for /metrics */
+	struct metrics_map census[METRICS_MAPS]; /* the maps' fill ... */
+	int n_census;			/* ... of so many maps ... */
+	__u64 census_ns;		/* ... counted then */
 };
 
 static void write_kernel_config(struct daemon *d);
@@ -272,6 +284,8 @@ static void report_decision(void *ctx, const struct pending *p, const struct dec
 	learn_count_released(&d->learner, dec, p->n_held);
 	if (dec->rule >= 0)
 		rule_hit(&d->maps, dec->rule);
+	metrics_count_decision(&d->decided, dec->action, dec->rule,
+			       fine_ns() - p->arrived_ns);
 	learn_log(&(struct verdict_note){
 		.event = "verdict", .action = dec->action, .client = &p->key,
 		.ptr = r->name, .fcrdns = (int)r->status,
@@ -436,6 +450,7 @@ static int load_rules(struct daemon *d)
 {
 	int rc = rules_run(&d->conf, "load");
 
+	d->rules_ok = rc == 0;
 	if (rc != 0)
 		return rc;
 	if (d->nftwatch)
@@ -868,6 +883,7 @@ static void shutdown_daemon(struct daemon *d)
 		 "and rules stay in place (fail-open)", st->queued, st->joined,
 		 st->cached, st->overload_tempfail, st->overload_pass, st->ignored,
 		 st->decided[MXG_ACT_PASS], st->decided[MXG_ACT_BLOCK]);
+	metrics_close(d->metrics);
 	nftwatch_close(d->nftwatch);
 	events_process(d->kernel_events);
 	events_close(d->kernel_events);
@@ -894,6 +910,64 @@ static void shutdown_daemon(struct daemon *d)
 		close(d->countries_watch);
 	loop_free(d->loop);
 	notify_close();
+}
+
+/* take_census - the maps' fill, counted at most every MAP_CENSUS_NS */
+static void take_census(struct daemon *d)
+{
+	const struct {
+		const char *name;
+		int fd;
+	} maps[] = {
+		{ "verdicts", d->maps.verdicts_fd },
+		{ "unproven", d->maps.unproven_fd },
+		{ "throttle", bpf_map__fd(d->kernel->maps.throttle) },
+	};
+
+	if (d->census_ns && now_ns() - d->census_ns < MAP_CENSUS_NS)
+		return;
+	_Static_assert(sizeof(maps) / sizeof(maps[0]) <= METRICS_MAPS, "census");
+	d->census_ns = now_ns();
+	d->n_census = (int)(sizeof(maps) / sizeof(maps[0]));
+	for (int i = 0; i < d->n_census; i++) {
+		struct metrics_map *m = &d->census[i];
+
+		*m = (struct metrics_map){ .name = maps[i].name, .entries = -1 };
+		if (maps[i].fd >= 0)
+			m->entries = map_fill(maps[i].fd, &m->capacity);
+	}
+}
+
+/* fill_metrics - one scrape's numbers (metrics.h): the pinned counters,
+ * the verdicts since start, the maps' fill, the rules, the resolver */
+static void fill_metrics(void *ctx, struct metrics_snapshot *s)
+{
+	struct daemon *d = ctx;
+
+	s->version = MXG_VERSION;
+	s->stats_ok = stats_read(&d->maps, s->stats) == 0;
+	s->decisions = &d->decided;
+	take_census(d);
+	memcpy(s->maps, d->census, sizeof(s->maps));
+	s->n_maps = d->n_census;
+	s->rules_loaded = d->conf.rules_cmd[0] ? d->rules_ok : -1;
+	s->resolver_up = !d->dns_health.down;
+}
+
+/* open_metrics - metrics_listen: the listener is opened before anything
+ * in the kernel is touched, so a port in use changes nothing, and while
+ * we are root, so any port will do */
+static void open_metrics(struct daemon *d)
+{
+	char why[256];
+
+	if (!d->conf.metrics_listen[0])
+		return;
+	d->metrics = metrics_open(d->conf.metrics_listen, d->loop, fill_metrics, d,
+				  why, sizeof(why));
+	if (!d->metrics)
+		msg_fatal("metrics_listen %s; not starting, nothing changed", why);
+	msg_info("metrics: http://%s/metrics", d->conf.metrics_listen);
 }
 
 /* drop_privileges - setup done: become the configured user with only the
@@ -1013,6 +1087,7 @@ int main(int argc, char **argv)
 	d.loop = loop_new();
 	if (!d.loop)
 		msg_fatal("epoll: %s", strerror(errno));
+	open_metrics(&d);
 	notify_open();		/* connected while we are root */
 
 	setup_kernel(&d);

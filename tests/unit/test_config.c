@@ -728,6 +728,7 @@ static const struct {
 	{ "max_sources", "1024", "1024", CONF_RESTART },
 	{ "max_pending", "10", "10", CONF_RESTART },
 	{ "user", "mail", "mail", CONF_RESTART },
+	{ "metrics_listen", "[::1]:9464", "[::1]:9464", CONF_RESTART },
 	{ "greylist_smart", "no", "no", CONF_LIVE },
 	{ "overload_action", "pass", "pass", CONF_LIVE },
 	{ "max_unproven", "4096", "4096", CONF_RESTART },
