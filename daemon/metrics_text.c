@@ -103,8 +103,8 @@ static void format_syns(FILE *out, const __u64 *t)
 		fprintf(out, "mxgate_syns_total{action=\"refused\",reason=\"%s\"} %llu\n",
 			refusals[i].reason, (unsigned long long)t[refusals[i].id]);
 	family(out, "mxgate_syn_reasons_total", "counter",
-	       "Refused SYNs by each reason their verdict holds; a SYN with "
-	       "several reasons counts under each.");
+	       "SYNs the tc program refused by a cached verdict, by each reason "
+	       "the verdict holds; a SYN with several reasons counts under each.");
 	for (unsigned bit = 0; bit < MXG_REASON_BITS; bit++) {
 		fputs("mxgate_syn_reasons_total{reason=\"", out);
 		label(out, reason_name(bit));
