@@ -42,6 +42,12 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
 CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c
+# Observability (issue 14): the /metrics text, the resolver's health,
+# sd_notify and the maps' fill are core (unit-tested); the HTTP side,
+# libmicrohttpd on the event loop, is mxgated's alone.
+CORE_SRCS += daemon/metrics_text.c daemon/dns_health.c daemon/notify.c daemon/mapfill.c
+DAEMON_SRCS += daemon/metrics.c
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)
@@ -85,7 +91,7 @@ $(BUILD)/%.o: daemon/%.c $(HDRS) | $(BUILD)
 $(BUILD)/bpf_load.o $(BUILD)/mxgated.o: $(SKEL)
 
 $(BUILD)/mxgated: $(DAEMON_OBJS) $(CORE_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcap-ng
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcap-ng $(MHD_LIBS)
 
 $(BUILD)/mxgatectl: $(CTL_OBJS) $(CORE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -340,6 +340,8 @@ enum mxg_stat {
 	MXG_STAT_SPF_CHECKS,	/* SPF checks of a greylisted client's sender */
 	MXG_STAT_SPF_PASS,	/* ... that passed: the domain's pool is clocked */
 	MXG_STAT_SENDER_PASS,	/* new clients passed on a sender pool's clock */
+	MXG_STAT_DNS_DOWN,	/* (gauge) 1 while every DNS lookup times out
+				 * (daemon/dns_health.h) */
 	MXG_STAT_MAX
 };
 _Static_assert(MXG_STAT_MAX <= MXG_STAT_SLOTS,

@@ -26,6 +26,7 @@
 #include "lines.h"
 #include "country.h"
 #include "dnsbl_sites.h"
+#include "metrics_text.h"
 #include "names.h"
 #include "providers.h"
 
@@ -481,6 +482,12 @@ static int format_trusted(const struct mxg_conf *c, char *buf, size_t len)
 	return o;
 }
 
+/* check_metrics_listen - "127.0.0.1:9464", "[::1]:9464", or "" (off) */
+static int check_metrics_listen(const char *v, char *why, size_t len)
+{
+	return v[0] ? metrics_listen_parse(v, NULL, NULL, why, len) : 0;
+}
+
 /* check_dnsbl_sites - postscreen syntax, checked here so -t catches it */
 static int check_dnsbl_sites(const char *v, char *why, size_t len)
 {
@@ -570,6 +577,9 @@ static const struct key_def keys[] = {
 	{ KEY("pid_file", CONF_RESTART, "/run/mxgate/mxgated.pid"), KEY_PATH, FIELD(pid_file) },
 	/* Privileges are given up once, after setup. */
 	{ KEY("user", CONF_RESTART, "mxgate"), KEY_TEXT, FIELD(user) },
+	/* The listener is opened once, before privileges are given up. */
+	{ KEY("metrics_listen", CONF_RESTART, ""), KEY_TEXT, FIELD(metrics_listen),
+	  .check = check_metrics_listen },
 
 	/* Who is judged, and the admin's firewall: options of the nftables
 	 * loader (rules.c), which a reload runs again. Clients arriving on
@@ -757,7 +767,8 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 		return k->parse(c, v, why, len);
 	case KEY_TEXT:
 		if (strlen(v) >= k->size) {
-			snprintf(why, len, "list is too long");
+			snprintf(why, len, "value is too long (at most %zu "
+				 "characters)", k->size - 1);
 			return -1;
 		}
 		if (k->check && k->check(v, why, len) < 0)

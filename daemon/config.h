@@ -115,6 +115,7 @@ struct mxg_conf {
 	char rules_cmd[PATH_MAX];	/* nftables loader; "" = don't load */
 	char pid_file[PATH_MAX];	/* for mxgatectl reload */
 	char user[64];			/* run as this user after setup */
+	char metrics_listen[64];	/* "ADDR:PORT" of /metrics; "" = off */
 	unsigned decision_timeout_ms;	/* decide with what is known then */
 	unsigned verdict_ttl_pass;	/* seconds */
 	unsigned verdict_ttl_block;	/* seconds */

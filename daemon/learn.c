@@ -16,6 +16,21 @@
 #include "names.h"
 #include "resolve.h"
 
+/* put_failed - the kernel refused a verdict about key: a line, at most
+ * one a second (each new client can cause one while it lasts) */
+static void put_failed(const struct mxg_key *key, int err)
+{
+	static struct msg_limit limit;
+	long long more = msg_limit(&limit, now_ns(), NS_PER_S);
+	char addr[ADDR_STRLEN];
+
+	if (more < 0)
+		return;
+	addr_format(key, addr, sizeof(addr));
+	msg_warn("client=%s: cannot store verdict: %s (%lld more since the last "
+		 "line)", addr, strerror(-err), more);
+}
+
 /* learn_greylist_key - the key a greylist clock for client is kept under: the
  * client itself, or its /len pool when greylist_prefix_v4/_v6 is set */
 struct mxg_key learn_greylist_key(const struct learner *l, const struct mxg_key *client)
@@ -36,14 +51,11 @@ struct mxg_key learn_greylist_key(const struct learner *l, const struct mxg_key 
 int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action action,
 		  __u32 reasons, int score, __u64 ttl_ns)
 {
-	char addr[ADDR_STRLEN];
 	__u64 now = now_ns();
 	int err = verdict_put(l->maps, key, action, reasons, score, ttl_ns);
 
-	if (err) {
-		addr_format(key, addr, sizeof(addr));
-		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
-	}
+	if (err)
+		put_failed(key, err);
 	/* Bots are cheap to learn again; senders are not. */
 	if (action == MXG_ACT_PASS || action == MXG_ACT_GREYLIST) {
 		struct mxg_verdict v = { .decided_ns = now, .reasons = reasons,
@@ -62,13 +74,10 @@ int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action 
 int learn_unproven(struct learner *l, const struct mxg_key *key, enum mxg_action action,
 		   __u32 reasons, int score, __u64 ttl_ns)
 {
-	char addr[ADDR_STRLEN];
 	int err = unproven_put(l->maps, key, action, reasons, score, ttl_ns);
 
-	if (err) {
-		addr_format(key, addr, sizeof(addr));
-		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
-	}
+	if (err)
+		put_failed(key, err);
 	return err;
 }
 
@@ -91,13 +100,10 @@ static int prove(struct learner *l, const struct mxg_key *client)
  * clock) on disk, as it is: a clock shared or a pass earned elsewhere */
 void learn_keep(struct learner *l, const struct mxg_key *key, const struct mxg_verdict *v)
 {
-	char addr[ADDR_STRLEN];
 	int err = verdict_put_as(l->maps, key, v);
 
-	if (err) {
-		addr_format(key, addr, sizeof(addr));
-		msg_warn("client=%s: cannot store verdict: %s", addr, strerror(-err));
-	}
+	if (err)
+		put_failed(key, err);
 	store_put(l->store, key, v);
 }
 

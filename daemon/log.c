@@ -5,24 +5,45 @@
  * DESCRIPTION
  *	Implements log.h (the contract is there). Postfix's conventions: the
  *	level word after the program name on stderr, syslog facility mail
- *	with the pid otherwise.
+ *	with the pid otherwise; on journald's stream, sd-daemon(3)'s "<N>"
+ *	priority instead of the program name.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "log.h"
 
 static const char *log_ident = "mxgate";	/* program name on each line */
 static int log_stderr = 1;		/* 1: stderr, 0: syslog */
+static int log_journal;			/* stderr is journald's: "<N>" */
 static void (*log_sink_fn)(const char *line);	/* tests: lines go here */
 
-/* log_open - choose stderr (foreground, tools) or syslog facility mail */
+/* stderr_is_journal - does $JOURNAL_STREAM name the file stderr is? (A
+ * program started by systemd passes the variable on to its children,
+ * whose stderr may be a pipe or a file of their own.) */
+static int stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	return v && sscanf(v, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+/* log_open - choose stderr (foreground, tools; the journal's prefixes if
+ * it is journald's) or syslog facility mail */
 void log_open(const char *ident, int to_stderr)
 {
 	log_ident = ident;
 	log_stderr = to_stderr;
+	log_journal = to_stderr && stderr_is_journal();
 	if (to_stderr)
 		setvbuf(stderr, NULL, _IOLBF, 0);
 	else
@@ -56,7 +77,10 @@ static void vlog(int priority, const char *level, const char *fmt, va_list ap)
 		vsyslog(priority, fmt, ap);
 		return;
 	}
-	fprintf(stderr, "%s: %s", log_ident, level);
+	if (log_journal)
+		fprintf(stderr, "<%d>%s", priority, level);
+	else
+		fprintf(stderr, "%s: %s", log_ident, level);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }

@@ -17,6 +17,14 @@
  * DESCRIPTION
  *	Lines carry no trailing newline in fmt. On stderr each line is
  *	prefixed with "ident: " and the level for warn/fatal/panic.
+ *	When stderr is journald's stream (systemd says so in
+ *	$JOURNAL_STREAM, "DEVICE:INODE" of the stream, which log_open()
+ *	compares with stderr's), each line starts instead with its syslog
+ *	priority as "<N>" (sd-daemon(3): 6 info, 4 warning, 2 fatal and
+ *	panic) and the level word, without ident: journald adds the
+ *	program name, the pid and the time itself, and "journalctl -p
+ *	warning" shows only warnings and worse. With to_stderr 0 lines go
+ *	to syslog, facility mail, with the pid.
  *	msg_at() formats a complaint about an input file, "FILE:LINE:
  *	reason" ("FILE: reason" when line is 0), and hands it to report
  *	(when not NULL): the config, table and country loaders use it, so

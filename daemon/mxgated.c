@@ -46,14 +46,18 @@
 #include "config.h"
 #include "country.h"
 #include "country_table.h"
+#include "dns_health.h"
 #include "dnsbl.h"
 #include "events.h"
 #include "learn.h"
 #include "log.h"
 #include "loop.h"
+#include "mapfill.h"
 #include "maps.h"
+#include "metrics.h"
 #include "names.h"
 #include "nftwatch.h"
+#include "notify.h"
 #include "preflight.h"
 #include "privs.h"
 #include "providers.h"
@@ -66,6 +70,7 @@
 #include "spf.h"
 #include "store.h"
 #include "table.h"
+#include "version.h"
 #include "mxgate.skel.h"
 
 /* Wait this long after the last change in countries_dir, so that a copy
@@ -80,6 +85,9 @@
 /* Store records visited a second for pruning: a sweep of a million takes
  * 17 minutes, at well under a millisecond a call. */
 #define STORE_PRUNE_PER_TICK	1000
+/* The maps' fill for /metrics is counted at most this often: a walk of a
+ * full verdicts map takes milliseconds, between two SYNs. */
+#define MAP_CENSUS_NS	(10 * NS_PER_S)
 
 /* The daemon's own counts as last added to the decisions map: it is
  * written once a second, not per SYN (a syscall each). */
@@ -122,6 +130,13 @@ struct daemon {
 	__u32 stress_flags;		/* MXG_STRESS_* in the kernel config */
 	struct loop_timer housekeeping;	/* once a second: see housekeep() */
 	struct counted counted;		/* what housekeep() has counted so far */
+	int rules_ok;			/* our rules in place, as last loaded */
+	struct dns_health dns_health;	/* is the resolver answering? */
+	struct metrics *metrics;	/* /metrics, or NULL (metrics_listen) */
+	struct metrics_decisions decided; /* verdicts since start, for /metrics */
+	struct metrics_map census[METRICS_MAPS]; /* the maps' fill ... */
+	int n_census;			/* ... of so many maps ... */
+	__u64 census_ns;		/* ... counted then */
 };
 
 static void write_kernel_config(struct daemon *d);
@@ -131,6 +146,15 @@ static void housekeep(void *ctx);
 static void report_conf_error(const char *msg)
 {
 	msg_warn("%s", msg);
+}
+
+/* notify_ready - tell the service manager SYNs are being judged (after
+ * start-up, and after each reload) */
+static void notify_ready(const struct daemon *d)
+{
+	notify("READY=1\nSTATUS=Judging SYNs: queue %u, %d interface(s)%s",
+	       d->conf.queue, d->conf.n_interfaces,
+	       d->dns_health.down ? "; the resolver is not answering" : "");
 }
 
 /* --- the classifier's back end --- */
@@ -278,6 +302,8 @@ static void report_decision(void *ctx, const struct pending *p, const struct dec
 	learn_count_released(&d->learner, dec, p->n_held);
 	if (dec->rule >= 0)
 		rule_hit(&d->maps, dec->rule);
+	metrics_count_decision(&d->decided, dec->action, dec->rule,
+			       fine_ns() - p->arrived_ns);
 	learn_log(&(struct verdict_note){
 		.event = "verdict", .action = dec->action, .client = &p->key,
 		.ptr = r->name, .fcrdns = (int)r->status,
@@ -443,6 +469,7 @@ static int load_rules(struct daemon *d)
 {
 	int rc = rules_run(&d->conf, "load");
 
+	d->rules_ok = rc == 0;
 	if (rc != 0)
 		return rc;
 	if (d->nftwatch)
@@ -556,10 +583,14 @@ static void on_signal(void *ctx, int fd, __u32 events)
 	(void)events;
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading %s",
+			       (unsigned long long)(fine_ns() / 1000), d->conf_path);
 			reload(d);
+			notify_ready(d);
 			continue;
 		}
 		msg_info("signal %u: stopping", si.ssi_signo);
+		notify("STOPPING=1\nSTATUS=Stopping (signal %u)", si.ssi_signo);
 		loop_stop(d->loop);
 	}
 }
@@ -723,6 +754,38 @@ static void add_delta(struct daemon *d, __u32 id, unsigned long long now,
 		stats_add(&d->maps, id, now - was);
 }
 
+/* watch_resolver - once a second: is the resolver answering at all?
+ * One warning when every lookup has been timing out, one line when it
+ * answers again (dns_health.h); the gauge either way */
+static void watch_resolver(struct daemon *d, const struct resolve_stats *dns)
+{
+	struct dns_health *h = &d->dns_health;
+	__u64 now = now_ns();
+	const char *servers = d->conf.dns_servers[0] ? d->conf.dns_servers
+						     : "system resolver";
+
+	switch (dns_health_tick(h, dns->answered + dns->failed, dns->timeout, now)) {
+	case DNS_HEALTH_DOWN:
+		msg_warn("dns: the resolver is not answering (%s): %llu lookup(s) "
+			 "timed out in %llu s, none answered; new clients are "
+			 "decided at decision_timeout without a name (S25R rule 0) "
+			 "until it answers", servers, h->silent_timeouts,
+			 (unsigned long long)((now - h->silent_since) / NS_PER_S));
+		notify_ready(d);	/* STATUS says so */
+		break;
+	case DNS_HEALTH_UP:
+		msg_info("dns: the resolver answers again (%s), after %llu s in "
+			 "which %llu lookup(s) timed out", servers,
+			 (unsigned long long)(h->outage_ns / NS_PER_S),
+			 h->outage_timeouts);
+		notify_ready(d);
+		break;
+	case DNS_HEALTH_SAME:
+		break;
+	}
+	stats_set(&d->maps, MXG_STAT_DNS_DOWN, (__u64)h->down);
+}
+
 /* housekeep - once a second: the overload's course, the daemon's counts
  * and gauges into the decisions map, a slice of the store pruned */
 static void housekeep(void *ctx)
@@ -748,6 +811,7 @@ static void housekeep(void *ctx)
 	add_delta(d, MXG_STAT_PROVEN, d->learner.proved, d->counted.proved);
 	add_delta(d, MXG_STAT_UNPROVEN, d->unproven, d->counted.unproven);
 	d->counted = (struct counted){ *st, *dns, d->unproven, d->learner.proved };
+	watch_resolver(d, dns);
 	pruned = store_prune(&d->store, now_ns(), STORE_PRUNE_PER_TICK);
 	if (pruned > 0)
 		stats_add(&d->maps, MXG_STAT_STORE_PRUNED, (__u64)pruned);
@@ -841,11 +905,13 @@ static void shutdown_daemon(struct daemon *d)
 	}
 	stats_set(&d->maps, MXG_STAT_STRESS, 0);
 	stats_set(&d->maps, MXG_STAT_PENDING, 0);
+	stats_set(&d->maps, MXG_STAT_DNS_DOWN, 0);	/* nobody asks now */
 	msg_info("stopped: queued=%llu joined=%llu cached=%llu tempfail=%llu "
 		 "overload_pass=%llu ignored=%llu pass=%llu block=%llu; tc program "
 		 "and rules stay in place (fail-open)", st->queued, st->joined,
 		 st->cached, st->overload_tempfail, st->overload_pass, st->ignored,
 		 st->decided[MXG_ACT_PASS], st->decided[MXG_ACT_BLOCK]);
+	metrics_close(d->metrics);
 	nftwatch_close(d->nftwatch);
 	events_process(d->kernel_events);
 	events_close(d->kernel_events);
@@ -872,6 +938,65 @@ static void shutdown_daemon(struct daemon *d)
 	if (d->countries_watch >= 0)
 		close(d->countries_watch);
 	loop_free(d->loop);
+	notify_close();
+}
+
+/* take_census - the maps' fill, counted at most every MAP_CENSUS_NS */
+static void take_census(struct daemon *d)
+{
+	const struct {
+		const char *name;
+		int fd;
+	} maps[] = {
+		{ "verdicts", d->maps.verdicts_fd },
+		{ "unproven", d->maps.unproven_fd },
+		{ "throttle", bpf_map__fd(d->kernel->maps.throttle) },
+	};
+
+	if (d->census_ns && now_ns() - d->census_ns < MAP_CENSUS_NS)
+		return;
+	_Static_assert(sizeof(maps) / sizeof(maps[0]) <= METRICS_MAPS, "census");
+	d->census_ns = now_ns();
+	d->n_census = (int)(sizeof(maps) / sizeof(maps[0]));
+	for (int i = 0; i < d->n_census; i++) {
+		struct metrics_map *m = &d->census[i];
+
+		*m = (struct metrics_map){ .name = maps[i].name, .entries = -1 };
+		if (maps[i].fd >= 0)
+			m->entries = map_fill(maps[i].fd, &m->capacity);
+	}
+}
+
+/* fill_metrics - one scrape's numbers (metrics.h): the pinned counters,
+ * the verdicts since start, the maps' fill, the rules, the resolver */
+static void fill_metrics(void *ctx, struct metrics_snapshot *s)
+{
+	struct daemon *d = ctx;
+
+	s->version = MXG_VERSION;
+	s->stats_ok = stats_read(&d->maps, s->stats) == 0;
+	s->decisions = &d->decided;
+	take_census(d);
+	memcpy(s->maps, d->census, sizeof(s->maps));
+	s->n_maps = d->n_census;
+	s->rules_loaded = d->conf.rules_cmd[0] ? d->rules_ok : -1;
+	s->resolver_up = !d->dns_health.down;
+}
+
+/* open_metrics - metrics_listen: the listener is opened before anything
+ * in the kernel is touched, so a port in use changes nothing, and while
+ * we are root, so any port will do */
+static void open_metrics(struct daemon *d)
+{
+	char why[256];
+
+	if (!d->conf.metrics_listen[0])
+		return;
+	d->metrics = metrics_open(d->conf.metrics_listen, d->loop, fill_metrics, d,
+				  why, sizeof(why));
+	if (!d->metrics)
+		msg_fatal("metrics_listen %s; not starting, nothing changed", why);
+	msg_info("metrics: http://%s/metrics", d->conf.metrics_listen);
 }
 
 /* drop_privileges - setup done: become the configured user with only the
@@ -991,6 +1116,8 @@ int main(int argc, char **argv)
 	d.loop = loop_new();
 	if (!d.loop)
 		msg_fatal("epoll: %s", strerror(errno));
+	open_metrics(&d);
+	notify_open();		/* connected while we are root */
 
 	setup_kernel(&d);
 	sender_init(&d.senders, &d.learner, NULL);
@@ -1022,6 +1149,8 @@ int main(int argc, char **argv)
 	msg_info("ready: queue %u, %d interface(s), pin_dir %s, dns %s",
 		 d.conf.queue, d.conf.n_interfaces, d.conf.pin_dir,
 		 d.conf.dns_servers[0] ? d.conf.dns_servers : "system resolver");
+	/* The queue is bound and the rules are in: SYNs are being judged. */
+	notify_ready(&d);
 
 	loop_run(d.loop);
 

@@ -70,6 +70,7 @@ static const char *const late_stat_names[MXG_STAT_MAX - MXG_STAT_OVERLOAD_TEMPFA
 	LATE(MXG_STAT_SPF_CHECKS) = "spf_checks",
 	LATE(MXG_STAT_SPF_PASS) = "spf_pass",
 	LATE(MXG_STAT_SENDER_PASS) = "sender_pass",
+	LATE(MXG_STAT_DNS_DOWN) = "dns_down",
 };
 #undef LATE
 

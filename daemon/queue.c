@@ -11,6 +11,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
+#include "clock.h"
 #include "log.h"
 #include "queue.h"
 
@@ -22,6 +23,9 @@ static struct mnl_socket *nl;
 static unsigned qnum;
 static unsigned portid;
 static char *buf;			/* receive buffer */
+/* A SYN flood can make these repeat at will: a line a second each. */
+#define WARN_INTERVAL_NS NS_PER_S
+static struct msg_limit overrun_log, verdict_log, message_log;
 
 struct rx_ctx {
 	queue_packet_fn fn;		/* the caller's per-packet callback */
@@ -100,8 +104,13 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 	struct nfqnl_msg_packet_hdr *ph;
 	__u32 mark = 0;
 
+	long long more;
+
 	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR]) {
-		msg_warn("nfqueue: message without packet header ignored");
+		more = msg_limit(&message_log, now_ns(), WARN_INTERVAL_NS);
+		if (more >= 0)
+			msg_warn("nfqueue: message without packet header ignored "
+				 "(%lld more since the last line)", more);
 		return MNL_CB_OK;
 	}
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
@@ -118,6 +127,7 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 int queue_receive(queue_packet_fn fn, void *arg)
 {
 	struct rx_ctx ctx = { fn, arg, 0 };
+	long long more;
 
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl, buf, QUEUE_BUF_SIZE);
@@ -130,16 +140,21 @@ int queue_receive(queue_packet_fn fn, void *arg)
 			if (errno == ENOBUFS) {
 				/* The kernel accepted what did not fit
 				 * (fail-open); clients retransmit anyway. */
-				msg_warn("nfqueue: receive buffer overrun, "
-					 "some SYNs passed unjudged");
+				more = msg_limit(&overrun_log, now_ns(), WARN_INTERVAL_NS);
+				if (more >= 0)
+					msg_warn("nfqueue: receive buffer overrun, some "
+						 "SYNs passed unjudged (%lld more overruns "
+						 "since the last line)", more);
 				continue;
 			}
 			msg_warn("nfqueue: receive: %s", strerror(errno));
 			return -1;
 		}
 		if (mnl_cb_run(buf, (size_t)n, 0, portid, on_msg, &ctx) < 0 &&
-		    errno != 0)
-			msg_warn("nfqueue: bad message: %s", strerror(errno));
+		    errno != 0 &&
+		    (more = msg_limit(&message_log, now_ns(), WARN_INTERVAL_NS)) >= 0)
+			msg_warn("nfqueue: bad message: %s (%lld more since the last "
+				 "line)", strerror(errno), more);
 	}
 }
 
@@ -153,7 +168,12 @@ int queue_verdict(__u32 id, int verdict, int set_mark, __u32 mark)
 	if (set_mark)
 		nfq_nlmsg_verdict_put_mark(nlh, mark);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		msg_warn("nfqueue: verdict for packet %u: %s", id, strerror(errno));
+		int err = errno;
+		long long more = msg_limit(&verdict_log, now_ns(), WARN_INTERVAL_NS);
+
+		if (more >= 0)
+			msg_warn("nfqueue: verdict for packet %u: %s (%lld more failed "
+				 "since the last line)", id, strerror(err), more);
 		return -1;
 	}
 	return 0;

@@ -544,6 +544,18 @@ static void reset_over_cap(struct responder *r, int fd, const struct mxg_key *k)
 		 r->max_conns, more);
 }
 
+/* accept_failed - taking a connection failed (out of memory or file
+ * descriptors): clients can make it repeat, so a line a second */
+static void accept_failed(const char *what, int err, __u64 now)
+{
+	static struct msg_limit limit;
+	long long more = msg_limit(&limit, now, LOG_INTERVAL_NS);
+
+	if (more >= 0)
+		msg_warn("responder: %s: %s (%lld more failures since the last "
+			 "line)", what, strerror(err), more);
+}
+
 /* conn_start - take an accepted socket: classify the client, greet it */
 static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 		       __u64 now)
@@ -557,7 +569,7 @@ static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 	}
 	c = free_slot(r);
 	if (loop_watch(r->loop, fd, EPOLLIN, on_conn, c) < 0) {
-		msg_warn("responder: epoll_ctl: %s", strerror(errno));
+		accept_failed("epoll_ctl", errno, now);
 		close(fd);
 		return;
 	}
@@ -597,7 +609,7 @@ static void accept_clients(struct responder *r, __u64 now)
 			 * mxgated raises RLIMIT_NOFILE above
 			 * responder_max_connections to keep that away. */
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				msg_warn("responder: accept: %s", strerror(errno));
+				accept_failed("accept", errno, now);
 			return;
 		}
 		if (peer_key(&ss, &k) < 0) {

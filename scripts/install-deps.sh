@@ -6,12 +6,13 @@ set -eu
 
 BUILD="clang llvm make gcc pkg-config libbpf-dev bpftool linux-libc-dev
 libnetfilter-queue-dev libmnl-dev libc-ares-dev libpcre2-dev liblmdb-dev
-libcap-ng-dev libspf2-dev"
+libcap-ng-dev libspf2-dev libmicrohttpd-dev"
 # The fuzz targets (tests/fuzz/): libFuzzer and the sanitizer runtimes.
 FUZZ="libclang-rt-14-dev"
 RUNTIME="nftables iptables iproute2"
 # Test and demo only: a real DNS server, a real MTA, an SMTP client, dig.
-TEST="nsd postfix swaks libio-socket-inet6-perl bind9-dnsutils procps python3"
+TEST="nsd postfix swaks libio-socket-inet6-perl bind9-dnsutils procps python3
+curl"
 
 missing=""
 for p in $BUILD $FUZZ $RUNTIME $TEST; do

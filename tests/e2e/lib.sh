@@ -274,7 +274,7 @@ start_postfix() {
 start_mxgated() {
 	local readies
 	ensure_user "$MXG_USER" || return 1
-	readies=$(grep -c ' ready' "$DAEMON_LOG" 2>/dev/null)
+	readies=$(grep -cE '(^|[ >])ready' "$DAEMON_LOG" 2>/dev/null)
 	mkdir -p "$PIN" "$TMP/state" "$TMP/countries.d"
 	mountpoint -q "$PIN" || mount -t bpf bpf "$PIN"
 	cat > "$TMP/mxgate.conf" <<-EOC
@@ -307,8 +307,9 @@ ensure_user() {
 			--shell /usr/sbin/nologin "$1"
 }
 
-# readies_above N - the daemon log has more than N "ready" lines
-readies_above() { [ "$(grep -c ' ready' "$DAEMON_LOG")" -gt "$1" ]; }
+# readies_above N - the daemon log has more than N "ready" lines ("<6>ready"
+# when mxgated writes for journald)
+readies_above() { [ "$(grep -cE '(^|[ >])ready' "$DAEMON_LOG")" -gt "$1" ]; }
 
 # stop_mxgated [signal] - kill the daemon (default SIGKILL: a crash)
 stop_mxgated() {

@@ -728,6 +728,7 @@ static const struct {
 	{ "max_sources", "1024", "1024", CONF_RESTART },
 	{ "max_pending", "10", "10", CONF_RESTART },
 	{ "user", "mail", "mail", CONF_RESTART },
+	{ "metrics_listen", "[::1]:9464", "[::1]:9464", CONF_RESTART },
 	{ "greylist_smart", "no", "no", CONF_LIVE },
 	{ "greylist_spf", "no", "no", CONF_LIVE },
 	{ "greylist_spf_widest_v4", "24", "24", CONF_RESTART },

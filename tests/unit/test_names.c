@@ -86,7 +86,8 @@ TEST(names_counters)
 	CHECK_EQ_STR(stat_name(MXG_STAT_OVERLOAD_TEMPFAIL, buf, sizeof(buf)),
 		     "overload_tempfail");
 	CHECK_EQ_STR(stat_name(MXG_STAT_STORE_RECORDS, buf, sizeof(buf)), "store_records");
-	CHECK_EQ_STR(stat_name(MXG_STAT_MAX - 1, buf, sizeof(buf)), "sender_pass");
+	CHECK_EQ_STR(stat_name(MXG_STAT_SENDER_PASS, buf, sizeof(buf)), "sender_pass");
+	CHECK_EQ_STR(stat_name(MXG_STAT_DNS_DOWN, buf, sizeof(buf)), "dns_down");
 	/* mxgatectl stats prints them all: no two may read the same. */
 	for (unsigned i = 0; i < MXG_STAT_MAX; i++) {
 		stat_name(i, buf, sizeof(buf));
