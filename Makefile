@@ -38,7 +38,7 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/learn.c daemon/providers.c
 # Output both programs share: the JSON writer, the configuration printer
 # (mxgated -p and -d, mxgatectl config).
-CORE_SRCS += daemon/json.c
+CORE_SRCS += daemon/json.c daemon/conf_show.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
