@@ -43,12 +43,16 @@ CORE_SRCS += daemon/json.c daemon/conf_show.c
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
 CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c
+# mxgatectl's output (issue 14): the parts that need neither rules.c nor
+# the kernel are linked into the unit tests too.
+CTL_UNIT_SRCS := daemon/ctl_json.c daemon/uptime.c daemon/dryrun_json.c
+CTL_SRCS += daemon/ctl_status.c daemon/ctl_config.c $(CTL_UNIT_SRCS)
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)
 CTL_OBJS    := $(CTL_SRCS:daemon/%.c=$(BUILD)/%.o)
 
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(CTL_UNIT_SRCS)
 BPF_TEST_SRCS := $(wildcard tests/bpf/*.c)
 
 SKEL := $(BUILD)/mxgate.skel.h
