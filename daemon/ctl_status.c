@@ -28,6 +28,7 @@
 
 #define MAX_LINKS	64		/* interfaces listed, at most */
 #define RESOLVER_GAUGE	"resolver_down"	/* mxgated's gauge, by its stats name */
+#define RULES_NOT_ROOT	-2		/* rules_rc: not asked, not root */
 
 /* An interface: configured, and/or with mxgate's tc program. */
 struct link_state {
@@ -53,7 +54,7 @@ struct status {
 	const struct mxg_conf *conf;
 	struct daemon_life life;	/* the pid file and /proc */
 	int running;			/* mxgated runs */
-	int rules_rc;			/* rules_status(): 0, 3, -1 */
+	int rules_rc;			/* rules_status(): 0, 3, -1; RULES_NOT_ROOT */
 	char rules_out[4096];		/* what the loader said */
 	struct link_state links[MAX_LINKS];
 	int n_links;
@@ -227,7 +228,10 @@ static void gather(struct status *st, const struct mxg_conf *conf)
 	memset(st, 0, sizeof(*st));
 	st->conf = conf;
 	st->running = daemon_life(conf->pid_file, &st->life) == 0;
-	st->rules_rc = rules_status(conf, st->rules_out, sizeof(st->rules_out));
+	/* The loader reads the ruleset, which only root may: for anyone
+	 * else it would say "nothing loaded", which is not known. */
+	st->rules_rc = geteuid() == 0 || !conf->rules_cmd[0] ?
+		       rules_status(conf, st->rules_out, sizeof(st->rules_out)) : RULES_NOT_ROOT;
 	gather_links(st);
 	gather_maps(st);
 	resolver_health(st);
@@ -283,8 +287,10 @@ static void print_links(const struct status *st)
 			printf("no such interface here");
 		else if (!l->prog_id)
 			printf("no tc program of mxgate");
-		else
-			printf("tc program %s, id %u", l->prog[0] ? l->prog : "?", l->prog_id);
+		else if (l->prog[0])
+			printf("tc program %s, id %u", l->prog, l->prog_id);
+		else			/* its name needs root */
+			printf("tc program, id %u", l->prog_id);
 		if (!l->configured)
 			printf(", not in interfaces");
 		printf(")");
@@ -312,6 +318,8 @@ static void print_text(const struct status *st)
 	print_mxgated(st);
 	if (!conf->rules_cmd[0])
 		printf("rules: not managed by mxgate (rules_cmd = none)\n");
+	else if (st->rules_rc == RULES_NOT_ROOT)
+		printf("rules: not checked (reading the ruleset needs root)\n");
 	else if (st->rules_rc < 0)
 		printf("rules: cannot run %s\n", conf->rules_cmd);
 	else
@@ -489,7 +497,7 @@ int ctl_status(const struct mxg_conf *conf, struct json *j)
 		print_json(j, st);
 	else
 		print_text(st);
-	rc = st->rules_rc == 0 || !conf->rules_cmd[0] ? 0 : 1;
+	rc = st->rules_rc == 0 || st->rules_rc == RULES_NOT_ROOT || !conf->rules_cmd[0] ? 0 : 1;
 	free(st);
 	return rc;
 }

@@ -12,8 +12,9 @@
  *	  version	MXG_VERSION (version.h)
  *	  mxgated	running or not, its pid and uptime (uptime.h: the pid
  *			in pid_file, the process's start in /proc)
- *	  rules		what rules_cmd status says (rules.h; needs root),
- *			and how often mxgated put them back
+ *	  rules		what rules_cmd status says (rules.h; only root can
+ *			read the ruleset: for others "not checked"), and
+ *			how often mxgated put them back
  *	  interfaces	every interface of this network namespace with a
  *			tc program at mxgate's handle and priority on its
  *			ingress (bpf_load.h), and the configured ones
@@ -28,8 +29,8 @@
  *	It reads the maps read-only and changes nothing. The counters and
  *	gauges are the ones stats shows (maps.h); when the maps are not
  *	pinned those lines say so (null in JSON). It returns 0 when the
- *	rules are loaded or not managed by mxgate (rules_cmd = none), 1
- *	when not.
+ *	rules are loaded, not managed by mxgate (rules_cmd = none) or not
+ *	checked (not root), 1 when not loaded.
  */
 #ifndef MXG_CTL_STATUS_H
 #define MXG_CTL_STATUS_H

@@ -14,6 +14,7 @@
 #include "uptime.h"
 
 #define STARTTIME_FIELD	22	/* of /proc/PID/stat, counted from 1 */
+#define NS_PER_S	1000000000ULL
 
 /* proc_start_ticks - the starttime field of a /proc/PID/stat line */
 int proc_start_ticks(const char *stat, unsigned long long *ticks)
@@ -56,13 +57,13 @@ static int read_small(const char *path, char *buf, size_t len)
 	return n ? 0 : -1;
 }
 
-/* seconds_of - a clock in whole seconds */
-static unsigned long long seconds_of(clockid_t clock)
+/* ns_of - a clock in nanoseconds */
+static unsigned long long ns_of(clockid_t clock)
 {
 	struct timespec ts;
 
 	clock_gettime(clock, &ts);
-	return (unsigned long long)ts.tv_sec;
+	return (unsigned long long)ts.tv_sec * NS_PER_S + (unsigned long long)ts.tv_nsec;
 }
 
 /* daemon_life - the pid in pid_file, when it is a running mxgated, and
@@ -70,7 +71,7 @@ static unsigned long long seconds_of(clockid_t clock)
 int daemon_life(const char *pid_file, struct daemon_life *life)
 {
 	char text[1024], path[64];
-	unsigned long long ticks, boot_s;
+	unsigned long long ticks, start_ns, up_ns;
 	long hz = sysconf(_SC_CLK_TCK);
 	int pid = 0;
 
@@ -100,10 +101,14 @@ int daemon_life(const char *pid_file, struct daemon_life *life)
 			 pid, pid_file);
 		return 1;
 	}
-	boot_s = seconds_of(CLOCK_BOOTTIME);
-	life->uptime_s = boot_s > ticks / (unsigned long long)hz ?
-			 boot_s - ticks / (unsigned long long)hz : 0;
-	life->started_unix = seconds_of(CLOCK_REALTIME) - life->uptime_s;
+	/* In nanoseconds, so that the start does not move with the second
+	 * the question is asked in. */
+	start_ns = ticks / (unsigned long long)hz * NS_PER_S +
+		   ticks % (unsigned long long)hz * NS_PER_S / (unsigned long long)hz;
+	up_ns = ns_of(CLOCK_BOOTTIME);
+	up_ns = up_ns > start_ns ? up_ns - start_ns : 0;
+	life->uptime_s = up_ns / NS_PER_S;
+	life->started_unix = (ns_of(CLOCK_REALTIME) - up_ns) / NS_PER_S;
 	return 0;
 }
 
