@@ -38,6 +38,9 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c \
 	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/learn.c daemon/providers.c \
 	daemon/spf.c daemon/spf_parse.c daemon/sender.c
+# Output both programs share: the JSON writer, the configuration printer
+# (mxgated -p and -d, mxgatectl config).
+CORE_SRCS += daemon/json.c daemon/conf_show.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
@@ -48,12 +51,16 @@ CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c
 CORE_SRCS += daemon/metrics_text.c daemon/dns_health.c daemon/notify.c daemon/mapfill.c
 DAEMON_SRCS += daemon/metrics.c
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
+# mxgatectl's output (issue 14): the parts that need neither rules.c nor
+# the kernel are linked into the unit tests too.
+CTL_UNIT_SRCS := daemon/ctl_json.c daemon/uptime.c daemon/dryrun_json.c
+CTL_SRCS += daemon/ctl_status.c daemon/ctl_config.c $(CTL_UNIT_SRCS)
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)
 CTL_OBJS    := $(CTL_SRCS:daemon/%.c=$(BUILD)/%.o)
 
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(CTL_UNIT_SRCS)
 BPF_TEST_SRCS := $(wildcard tests/bpf/*.c)
 
 SKEL := $(BUILD)/mxgate.skel.h

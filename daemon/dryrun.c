@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "country.h"
 #include "dryrun.h"
+#include "dryrun_json.h"
 #include "names.h"
 #include "s25r.h"
 
@@ -55,15 +56,16 @@ static void dry_record(void *ctx, const struct pending *p, struct decision *d)
 	dry->decided = 1;
 }
 
-/* open_countries - the pinned countries map, or -1 with a line saying so */
-static int open_countries(const char *pin_dir)
+/* open_countries - the pinned countries map, or -1 with a line saying
+ * so (not in a JSON document: its country says known false) */
+static int open_countries(const char *pin_dir, const struct json *j)
 {
 	char path[4200];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, MXG_MAP_COUNTRIES);
 	fd = bpf_obj_get(path);
-	if (fd < 0)
+	if (fd < 0 && !j)
 		printf("country:        unknown (no %s: mxgated has not run)\n", path);
 	return fd;
 }
@@ -80,7 +82,8 @@ static void run_for(struct loop *l, const int *flag, int (*busy)(const struct dn
 
 /* dryrun - every stage, then the verdict */
 int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
-	   const struct providers *providers, const struct mxg_key *client)
+	   const struct providers *providers, const struct mxg_key *client,
+	   struct json *j)
 {
 	struct dry dry = { .countries_fd = -1 };
 	struct classifier c = { .conf = conf, .tables = tables, .providers = providers };
@@ -100,8 +103,9 @@ int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
 		goto out;
 	}
 	addr_format(client, addr, sizeof(addr));
-	printf("client:         %s (dry run: nothing is written)\n", addr);
-	dry.countries_fd = open_countries(conf->pin_dir);
+	if (!j)
+		printf("client:         %s (dry run: nothing is written)\n", addr);
+	dry.countries_fd = open_countries(conf->pin_dir, j);
 	c.be = (struct classify_backend){ .ctx = &dry, .country = dry_country,
 		.release = dry_release, .record = dry_record };
 	/* Lists are used once their probe passed, as in mxgated. */
@@ -112,12 +116,16 @@ int dryrun(const struct mxg_conf *conf, const struct table_set *tables,
 		fprintf(stderr, "mxgatectl: no decision within decision_timeout\n");
 		goto out;
 	}
-	for (unsigned i = 0; i < SIG_MAX; i++)
-		if (i != SIG_COUNTRY || dry.countries_fd >= 0)
-			signal_table[i].show(&env, client, &dry.ev, stdout);
-	reasons_format(dry.dec.reasons, why, sizeof(why));
-	printf("verdict:        %s reasons=%s ttl=%us\n", action_name(dry.dec.action), why,
-	       dry.dec.ttl_s);
+	if (j) {
+		dryrun_json(j, &env, client, &dry.ev, &dry.dec, dry.countries_fd >= 0);
+	} else {
+		for (unsigned i = 0; i < SIG_MAX; i++)
+			if (i != SIG_COUNTRY || dry.countries_fd >= 0)
+				signal_table[i].show(&env, client, &dry.ev, stdout);
+		reasons_format(dry.dec.reasons, why, sizeof(why));
+		printf("verdict:        %s reasons=%s ttl=%us\n",
+		       action_name(dry.dec.action), why, dry.dec.ttl_s);
+	}
 	rc = dry.dec.action == MXG_ACT_PASS ? 0 : 1;
 out:
 	if (c.loop)

@@ -3,13 +3,17 @@
  * NAME
  *	mxgatectl - inspect and edit mxgate's verdicts
  * SYNOPSIS
- *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR | list [--action ACTION] |
- *		  stats | forget ADDR | check HOSTNAME | check ADDR | reload
+ *	mxgatectl [-c FILE] [-p PIN_DIR] [-j] lookup ADDR | list [--action ACTION] |
+ *		  stats | forget ADDR | check HOSTNAME | check ADDR | reload |
+ *		  status | config [-n | -d] [KEY...]
  * DESCRIPTION
  *	Reads the maps pinned by mxgated directly, so it works while the
  *	daemon is down. The configuration is -c FILE, else
  *	/etc/mxgate/mxgate.conf when that exists, else the defaults; -p
- *	overrides its pin_dir. man/mxgatectl.8 is the specification.
+ *	overrides its pin_dir. -j (--json) makes a command that has a JSON
+ *	form (OUT_JSON in the command table) print one JSON document
+ *	instead of its text (json.h, ctl_json.h). man/mxgatectl.8 is the
+ *	specification.
  *	Exit status: 0 success (lookup: a live verdict; check: the name is
  *	clean), 1 a negative answer (no or expired verdict, nothing to
  *	forget, check: an S25R rule matches), 2 usage or system error.
@@ -25,12 +29,15 @@
 #include <bpf/bpf.h>
 #include "addr.h"
 #include "config.h"
+#include "ctl_config.h"
+#include "ctl_json.h"
+#include "ctl_status.h"
 #include "dryrun.h"
+#include "json.h"
 #include "providers.h"
 #include "table.h"
 #include "log.h"
 #include "names.h"
-#include "rules.h"
 #include "s25r.h"
 #include "store.h"
 #include "maps.h"
@@ -38,6 +45,8 @@
 #define EXIT_NO		1
 #define EXIT_ERROR	2
 #define NS_PER_S	1000000000ULL
+
+static struct json *jw;	/* -j: the document being written; NULL: text */
 
 /* report_conf_error - bad lines in the config file, as warnings */
 static void report_conf_error(const char *msg)
@@ -115,17 +124,11 @@ static void load_greylist_delay(const char *pin_dir)
  * expires_in) */
 static void print_greylist_clock(const struct mxg_verdict *v, __u64 now)
 {
-	if (greylist_delay_known) {
-		__u64 due = v->decided_ns + greylist_delay_ns, wait = 0;
-
-		if (due < v->decided_ns)	/* absurd delay: never */
-			due = ~0ULL;
-		if (due > now)		/* rounded up, without overflow */
-			wait = (due - now) / NS_PER_S + ((due - now) % NS_PER_S != 0);
-		printf(" retry_after=%llus", (unsigned long long)wait);
-	}
+	if (greylist_delay_known)
+		printf(" retry_after=%llus", (unsigned long long)
+		       ctl_retry_after_s(v, now, greylist_delay_ns));
 	printf(" window_left=%llus", (unsigned long long)
-	       (v->expires_ns > now ? (v->expires_ns - now) / NS_PER_S : 0));
+	       ctl_seconds_left(v->expires_ns, now));
 }
 
 /* print_verdict - "ADDR action reasons=... age=Ns expires_in=Ns hits=N",
@@ -168,6 +171,39 @@ static int parse_addr(const char *text, struct mxg_key *k)
 	return -1;
 }
 
+/* json_verdict - a verdict as an object, the value of key; live? */
+static int json_verdict(const char *key, const struct mxg_key *k,
+			const struct mxg_verdict *v, const struct ctl_clock *now,
+			int unproven)
+{
+	json_object(jw, key);
+	ctl_json_verdict(jw, k, v, now, unproven,
+			 greylist_delay_known ? &greylist_delay_ns : NULL);
+	json_end(jw);
+	return v->expires_ns > now->mono_ns;
+}
+
+/* json_lookup - lookup's document: the address, found, the verdict */
+static int json_lookup(const struct mxg_key *k, const struct mxg_verdict *v,
+		       int unproven)
+{
+	char addr[ADDR_STRLEN];
+	struct ctl_clock now;
+	int live = 0;
+
+	ctl_clock_now(&now);
+	addr_format(k, addr, sizeof(addr));
+	json_object(jw, NULL);
+	json_string(jw, "address", addr);
+	json_bool(jw, "found", v != NULL);
+	if (v)
+		live = json_verdict("verdict", k, v, &now, unproven);
+	else
+		json_null(jw, "verdict");
+	json_end(jw);
+	return live ? 0 : EXIT_NO;
+}
+
 /* cmd_lookup - one client's verdict */
 static int cmd_lookup(struct pinned_maps *m, const char *text)
 {
@@ -182,6 +218,8 @@ static int cmd_lookup(struct pinned_maps *m, const char *text)
 		err = 0;
 		unproven = 1;
 	}
+	if (err == -ENOENT && jw)
+		return json_lookup(&k, NULL, 0);
 	if (err == -ENOENT) {
 		char addr[ADDR_STRLEN];
 
@@ -193,6 +231,8 @@ static int cmd_lookup(struct pinned_maps *m, const char *text)
 		fprintf(stderr, "mxgatectl: lookup %s: %s\n", text, strerror(-err));
 		return EXIT_ERROR;
 	}
+	if (jw)
+		return json_lookup(&k, &v, unproven);
 	return print_verdict(&k, &v, now_ns(), unproven) ? 0 : EXIT_NO;
 }
 
@@ -212,7 +252,7 @@ static int list_action = -1;	/* list --action: only these; -1 = all */
 
 /* list_map - every verdict of one map (fd), or those with list_action;
  * 0 or an errno */
-static int list_map(int fd, int unproven, __u64 now)
+static int list_map(int fd, int unproven, const struct ctl_clock *now)
 {
 	struct mxg_key k, next;
 	struct mxg_verdict v;
@@ -232,8 +272,12 @@ static int list_map(int fd, int unproven, __u64 now)
 		prev = &k;
 		memset(&v, 0, sizeof(v));	/* a shorter, older value */
 		if (bpf_map_lookup_elem(fd, &k, &v) == 0 &&	/* may vanish */
-		    (list_action < 0 || v.action == (enum mxg_action)list_action))
-			print_verdict(&k, &v, now, unproven);
+		    (list_action < 0 || v.action == (enum mxg_action)list_action)) {
+			if (jw)
+				json_verdict(NULL, &k, &v, now, unproven);
+			else
+				print_verdict(&k, &v, now->mono_ns, unproven);
+		}
 	}
 	if (steps > limit)
 		fprintf(stderr, "mxgatectl: list: the map changed too fast to walk; "
@@ -242,16 +286,25 @@ static int list_map(int fd, int unproven, __u64 now)
 }
 
 /* cmd_list - every verdict, or those with list_action: the verdicts map,
- * then the unproven one */
+ * then the unproven one; -j: {"verdicts": [...]} */
 static int cmd_list(struct pinned_maps *m, const char *unused)
 {
-	__u64 now = now_ns();
+	struct ctl_clock now;
 	int err;
 
 	(void)unused;
-	err = list_map(m->verdicts_fd, 0, now);
+	ctl_clock_now(&now);
+	if (jw) {
+		json_object(jw, NULL);
+		json_array(jw, "verdicts");
+	}
+	err = list_map(m->verdicts_fd, 0, &now);
 	if (!err && m->unproven_fd >= 0)
-		err = list_map(m->unproven_fd, 1, now);
+		err = list_map(m->unproven_fd, 1, &now);
+	if (jw) {
+		json_end(jw);
+		json_end(jw);
+	}
 	if (err) {
 		fprintf(stderr, "mxgatectl: list: %s\n", strerror(err));
 		return EXIT_ERROR;
@@ -343,6 +396,12 @@ static int cmd_stats(struct pinned_maps *m, const char *unused)
 		fprintf(stderr, "mxgatectl: stats: %s\n", strerror(-err));
 		return EXIT_ERROR;
 	}
+	if (jw) {
+		json_object(jw, NULL);
+		ctl_json_stats(jw, totals, rule_hits_read(m, hits) == 0 ? hits : NULL);
+		json_end(jw);
+		return 0;
+	}
 	print_breakdown(totals);
 	putchar('\n');
 	/* All of them, zeros too: a script can rely on every name. */
@@ -400,13 +459,17 @@ static int cmd_check(const char *hostname)
 	if (s25r_init() < 0)
 		return EXIT_ERROR;
 	rule = s25r_match(hostname);
-	s25r_free();
-	if (rule) {
+	if (jw) {
+		json_object(jw, NULL);
+		ctl_json_name_check(jw, hostname, rule);
+		json_end(jw);
+	} else if (rule) {
 		printf("%s: %s\n", hostname, s25r_name(rule));
-		return EXIT_NO;
+	} else {
+		printf("%s: clean\n", hostname);
 	}
-	printf("%s: clean\n", hostname);
-	return 0;
+	s25r_free();
+	return rule ? EXIT_NO : 0;
 }
 
 /* cmd_reload - SIGHUP to the daemon named by pid_file */
@@ -450,44 +513,6 @@ static int pin_dir_from(const char *pin_opt, const char *conf_path,
 	return 0;
 }
 
-/* cmd_status - the state of mxgate on this host: its rules as the kernel
- * has them (and what the loader says about the admin's firewall), and
- * how often mxgated had to put them back */
-static int cmd_status(const struct mxg_conf *conf)
-{
-	char out[4096];
-	__u64 totals[MXG_STAT_MAX];
-	struct pinned_maps m;
-	int rc = rules_status(conf, out, sizeof(out)), maps_ok;
-
-	if (!conf->rules_cmd[0])
-		printf("rules: not managed by mxgate (rules_cmd = none)\n");
-	else if (rc < 0)
-		printf("rules: cannot run %s\n", conf->rules_cmd);
-	else
-		printf("rules: %s", out[0] ? out : "(no answer)\n");
-	maps_ok = maps_open_ro(&m, conf->pin_dir) == 0;
-	if (maps_ok && stats_read(&m, totals) == 0) {
-		printf("rules restored: %llu (reinstalled by mxgated after someone "
-		       "removed or changed them)\n",
-		       (unsigned long long)totals[MXG_STAT_RULES_RESTORED]);
-		printf("store: %llu record(s), %llu KiB in use (%llu pruned while "
-		       "running)\n", (unsigned long long)totals[MXG_STAT_STORE_RECORDS],
-		       (unsigned long long)totals[MXG_STAT_STORE_BYTES] / 1024,
-		       (unsigned long long)totals[MXG_STAT_STORE_PRUNED]);
-		printf("overload: %s (%llu episode(s) so far; %llu lookup(s) pending)\n",
-		       totals[MXG_STAT_STRESS] ? "yes, new sources are told to come back "
-		       "or passed (overload_action)" : "no",
-		       (unsigned long long)totals[MXG_STAT_OVERLOAD_EPISODES],
-		       (unsigned long long)totals[MXG_STAT_PENDING]);
-	}
-	else
-		printf("maps: not pinned under %s (mxgated has not run)\n", conf->pin_dir);
-	if (maps_ok)
-		maps_close(&m);
-	return rc == 0 || !conf->rules_cmd[0] ? 0 : EXIT_NO;
-}
-
 /* check_addr - check ADDR: the whole classifier as a dry run */
 static int check_addr(const struct mxg_conf *conf, const struct mxg_key *client)
 {
@@ -501,7 +526,7 @@ static int check_addr(const struct mxg_conf *conf, const struct mxg_key *client)
 		table_set_free(&tables);
 		return EXIT_ERROR;
 	}
-	rc = dryrun(conf, &tables, &providers, client);
+	rc = dryrun(conf, &tables, &providers, client, jw);
 	providers_free(&providers);
 	table_set_free(&tables);
 	return rc;
@@ -510,18 +535,31 @@ static int check_addr(const struct mxg_conf *conf, const struct mxg_key *client)
 /* What a command is handed: the configuration and, if it asked, the maps. */
 struct ctl {
 	const char *pin_opt, *conf_path;	/* -p, -c */
+	int changed_only, defaults_only;	/* config -n, -d */
 	struct mxg_conf conf;
 	struct pinned_maps maps;
 };
 
 enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4 };	/* WRITE: maps read-write */
+enum { OUT_JSON = 8 };			/* in needs: it has a -j form */
 
 static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
 static int run_forget(struct ctl *c, char **args) { return cmd_forget(&c->maps, args[0]); }
 static int run_list(struct ctl *c, char **args) { return cmd_list(&c->maps, args[0]); }
 static int run_stats(struct ctl *c, char **args) { return cmd_stats(&c->maps, args[0]); }
 static int run_reload(struct ctl *c, char **args) { (void)args; return cmd_reload(&c->conf); }
-static int run_status(struct ctl *c, char **args) { (void)args; return cmd_status(&c->conf); }
+static int run_status(struct ctl *c, char **args) { (void)args; return ctl_status(&c->conf, jw); }
+
+/* run_config - the file mxgated reads (-c; -p does not change it), or
+ * the defaults (-d) */
+static int run_config(struct ctl *c, char **args)
+{
+	if (c->defaults_only)
+		conf_defaults(&c->conf);
+	else if (pin_dir_from(NULL, c->conf_path, &c->conf) < 0)
+		return EXIT_ERROR;
+	return ctl_config(&c->conf, args, c->changed_only, jw != NULL);
+}
 
 /* run_check - an address is classified, anything else is a name */
 static int run_check(struct ctl *c, char **args)
@@ -540,37 +578,65 @@ static const struct command {
 	const char *name;
 	const char *args;		/* the usage's argument words */
 	const char *help;		/* one line */
-	int n_args;			/* exactly this many */
-	unsigned needs;			/* NEED_CONF, NEED_MAPS, NEED_WRITE */
+	int n_args;			/* exactly this many; -1: any */
+	unsigned needs;			/* NEED_CONF, NEED_MAPS, NEED_WRITE, OUT_JSON */
 	int (*run)(struct ctl *c, char **args);
 } commands[] = {
-	{ "lookup", "ADDR", "the verdict for one client", 1, NEED_CONF | NEED_MAPS,
-	  run_lookup },
+	{ "lookup", "ADDR", "the verdict for one client", 1,
+	  NEED_CONF | NEED_MAPS | OUT_JSON, run_lookup },
 	{ "list", "[--action ACTION]", "every verdict, or those with ACTION (pass, "
-	  "block,\n\t\t\tgreylist, tarpit, throttle)", 0, NEED_CONF | NEED_MAPS, run_list },
+	  "block,\n\t\t\tgreylist, tarpit, throttle)", 0,
+	  NEED_CONF | NEED_MAPS | OUT_JSON, run_list },
 	{ "stats", "", "SYNs accepted and refused by cause, then every counter", 0,
-	  NEED_CONF | NEED_MAPS, run_stats },
+	  NEED_CONF | NEED_MAPS | OUT_JSON, run_stats },
 	{ "forget", "ADDR", "drop a verdict; the next SYN is judged anew", 1,
 	  NEED_CONF | NEED_MAPS | NEED_WRITE, run_forget },
 	{ "check", "ADDR|HOSTNAME", "ADDR: the whole classifier, dry run, stage by "
-	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, 0, run_check },
+	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, OUT_JSON,
+	  run_check },
 	{ "reload", "", "make mxgated reread its configuration and tables", 0, NEED_CONF,
 	  run_reload },
-	{ "status", "", "the rules as the kernel has them, warnings about the "
-	  "firewall,\n\t\t\tand how often mxgated put them back", 0, NEED_CONF, run_status },
+	{ "status", "", "version, mxgated's uptime, the rules as the kernel has "
+	  "them,\n\t\t\tinterfaces, resolver, overload, map fill, store", 0,
+	  NEED_CONF | OUT_JSON, run_status },
+	{ "config", "[-n | -d] [KEY...]", "the configuration in force, key = value; "
+	  "-n: only\n\t\t\tthose that differ from the default; -d: the defaults",
+	  -1, OUT_JSON, run_config },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /* usage - the synopsis on stderr, from the command table */
 static int usage(void)
 {
-	fprintf(stderr, "usage: mxgatectl [-c FILE] [-p PIN_DIR] COMMAND\n"
+	fprintf(stderr, "usage: mxgatectl [-c FILE] [-p PIN_DIR] [-j] COMMAND\n"
 		"  -c FILE         configuration (default " MXG_DEFAULT_CONF ")\n"
-		"  -p PIN_DIR      where mxgated pinned its maps (default: pin_dir)\n");
+		"  -p PIN_DIR      where mxgated pinned its maps (default: pin_dir)\n"
+		"  -j, --json      one JSON document (lookup, list, stats, check, "
+		"status, config)\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(stderr, "  %s %s\n\t\t\t%s\n", commands[i].name, commands[i].args,
 			commands[i].help);
 	return EXIT_ERROR;
+}
+
+/* output_options - -j, -n and -d where they belong: -j with a command
+ * that has a JSON form, -n and -d with config and not together; 0, or
+ * -1 said in one line */
+static int output_options(const char *name, int has_json, int json_opt,
+			  const struct ctl *c)
+{
+	const char *what = NULL;
+
+	if (json_opt && !has_json)
+		what = "-j goes with lookup, list, stats, check, status and config";
+	else if ((c->changed_only || c->defaults_only) && strcmp(name, "config") != 0)
+		what = "-n and -d go with config only";
+	else if (c->changed_only && c->defaults_only)
+		what = "config: -n and -d exclude each other";
+	if (!what)
+		return 0;
+	fprintf(stderr, "mxgatectl: %s\n", what);
+	return -1;
 }
 
 /* main - options, then one command from the table */
@@ -578,19 +644,24 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "action", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *action_opt = NULL;
 	const struct command *cmd = NULL;
 	struct ctl c = { 0 };
-	int opt, rc;
+	struct json doc;
+	int opt, rc, json_opt = 0;
 
 	log_open("mxgatectl", 1);
 	/* Leading ':': we say what is missing, as one "mxgatectl: " line. */
-	while ((opt = getopt_long(argc, argv, ":c:p:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:p:hjnd", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': c.conf_path = optarg; break;
 		case 'p': c.pin_opt = optarg; break;
+		case 'j': json_opt = 1; break;
+		case 'n': c.changed_only = 1; break;
+		case 'd': c.defaults_only = 1; break;
 		case 'a':
 			if (action_opt) {
 				fprintf(stderr, "mxgatectl: --action given twice\n");
@@ -610,8 +681,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];
-	if (!cmd || argc - optind - 1 != cmd->n_args)
+	if (!cmd || (cmd->n_args >= 0 && argc - optind - 1 != cmd->n_args))
 		return usage();
+	if (output_options(cmd->name, !!(cmd->needs & OUT_JSON), json_opt, &c) < 0)
+		return EXIT_ERROR;
+	if (json_opt) {
+		json_init(&doc, stdout);
+		jw = &doc;
+	}
 	if (action_opt) {
 		if (cmd->run != run_list) {
 			fprintf(stderr, "mxgatectl: --action goes with list only\n");
@@ -635,5 +712,11 @@ int main(int argc, char **argv)
 	rc = cmd->run(&c, argv + optind + 1);
 	if (cmd->needs & NEED_MAPS)
 		maps_close(&c.maps);
+	/* A command that failed before its document began printed none. */
+	if (jw && jw->top_done && json_finish(jw) < 0) {
+		fprintf(stderr, "mxgatectl: %s: the JSON document could not be "
+			"written whole\n", cmd->name);
+		rc = EXIT_ERROR;
+	}
 	return rc;
 }

@@ -43,6 +43,7 @@
 #include "bpf_load.h"
 #include "classify.h"
 #include "clock.h"
+#include "conf_show.h"
 #include "config.h"
 #include "country.h"
 #include "country_table.h"
@@ -1031,17 +1032,11 @@ static void drop_privileges(const struct daemon *d)
 			 (unsigned long long)bounding);
 }
 
-/* print_conf - -p, -d: every key as "key = value", like postconf;
- * conf_format() says it as the file would */
+/* print_conf - -p, -d: every key as "key = value", like postconf (the
+ * printer mxgatectl config shares) */
 static int print_conf(const struct mxg_conf *c)
 {
-	char value[CONF_VALUE_MAX];
-
-	for (size_t i = 0; i < conf_key_count(); i++) {
-		conf_format(c, i, value, sizeof(value));
-		printf("%s =%s%s\n", conf_key_at(i)->name, value[0] ? " " : "", value);
-	}
-	return fflush(stdout) == 0 ? 0 : 1;
+	return conf_show(stdout, c, NULL, NULL, 0, 0) == 0 ? 0 : 1;
 }
 
 /* usage - print the synopsis and exit 2 */

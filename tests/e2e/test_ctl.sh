@@ -5,7 +5,11 @@
 # filled with known verdicts, counters and greylist settings; lookup,
 # list (--action), stats (the breakdown and every counter), forget and
 # check must print them as mxgatectl(8) says, with its exit codes
-# (0 yes, 1 no, 2 error) and one-line "mxgatectl: " errors. Needs root
+# (0 yes, 1 no, 2 error) and one-line "mxgatectl: " errors; with -j
+# each is one JSON document a strict parser takes (jsonq.py) and that
+# says what the text says. config prints what mxgated -p prints, -n
+# exactly the keys a file changed; status, with a stand-in process
+# called mxgated, its pid, uptime, map fill and counters. Needs root
 # (mount, bpftool); touches nothing outside its temporary directory.
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -512,6 +516,150 @@ check "stats: the new reasons have names (reason_waited 0)" out_has_line "reason
 check "stats: the daemon's rule counters (rule_s25r1 4)" out_has_line "rule_s25r1 4"
 OUT=$OUT_ALL
 
+# --- JSON (-j, --json): one document, parsed by a real JSON parser
+# (tests/e2e/jsonq.py: strict UTF-8, no name twice, nothing after it)
+JSONQ=$REPO/tests/e2e/jsonq.py
+DOC=$TMP/doc.json
+# jrun ARGS... - mxgatectl, its standard output kept whole in $DOC; OUT,
+# ERR and RC as run sets them
+jrun() {
+	"$CTL" "$@" >"$DOC" 2>"$TMP/err"; RC=$?
+	OUT=$(cat "$DOC"); ERR=$(cat "$TMP/err")
+}
+# is_json - the last output is one JSON document on one line
+is_json() { [ "$(grep -c '' "$DOC")" -eq 1 ] && python3 "$JSONQ" "$DOC"; }
+# jget EXPR... - Python expressions over the last document (d)
+jget() { python3 "$JSONQ" "$DOC" "$@"; }
+# jis EXPR WANT - EXPR over the last document prints WANT
+jis() { [ "$(jget "$1" 2>&1)" = "$2" ]; }
+# rc_json N - the last run exited with N and printed one JSON document
+rc_json() { [ "$RC" -eq "$1" ] && is_json; }
+# usage_error - the last run: exit 2, nothing on stdout, one error line
+usage_error() { [ "$RC" -eq 2 ] && [ -z "$OUT" ] && one_error; }
+# usage_error_saying TEXT - usage_error, and the line holds TEXT
+usage_error_saying() { usage_error && err_has "$1"; }
+# no_raw_controls - the last output holds no ESC byte and no C1 CSI
+no_raw_controls() { ! LC_ALL=C grep -q $'\033' "$DOC" && ! LC_ALL=C grep -qF $'\302\233' "$DOC"; }
+# The members of every verdict object, in order (mxgatectl(8)).
+VKEYS="address action reasons decided_unix decided_at age_s expired expires_in_s expires_unix expires_at hits dnsbl_score retry_after_s window_left_s unproven"
+# TEXT_OF - a Python function of a verdict object giving the line lookup
+# prints for it: the JSON says what the text says, field by field
+TEXT_OF='(lambda v: "%s %s reasons=%s age=%ds %s hits=%d%s%s%s%s" % (v["address"], v["action"],
+	",".join(v["reasons"]) or "-", v["age_s"],
+	"expired" if v["expired"] else "expires_in=%ds" % v["expires_in_s"], v["hits"],
+	" dnsbl=%d" % v["dnsbl_score"] if set(v["reasons"]) & {"dnsbl", "dnswl"} or v["dnsbl_score"] else "",
+	"" if v["retry_after_s"] is None else " retry_after=%ds" % v["retry_after_s"],
+	"" if v["window_left_s"] is None else " window_left=%ds" % v["window_left_s"],
+	" unproven" if v["unproven"] else ""))'
+# json_like_text ARGS... - lookup or list, as text and with -j: the JSON
+# rebuilt as text is the text, line for line (a second that ticks
+# between the two runs gets two more tries)
+json_like_text() {
+	local text cmd=$1 expr
+	shift
+	if [ "$cmd" = lookup ]; then
+		expr="$TEXT_OF(d[\"verdict\"])"
+	else
+		expr="\"\\n\".join(sorted($TEXT_OF(v) for v in d[\"verdicts\"]))"
+	fi
+	for _ in 1 2 3; do
+		run -c "$CONF" "$cmd" "$@"; text=$(sort <<<"$OUT")
+		jrun -c "$CONF" -j "$cmd" "$@"
+		[ -n "$text" ] && [ "$(jget "$expr")" = "$text" ] && return 0
+	done
+	return 1
+}
+
+jrun -c "$CONF" -j lookup 198.51.100.40
+check "lookup -j: a live verdict exits 0 (rc $RC)" rc_is 0
+check "lookup -j: one JSON document, one line ($OUT)" is_json
+check "lookup -j: address, found, verdict" \
+	jis '" ".join(d.keys()) + " " + d["address"] + " " + str(d["found"])' "address found verdict 198.51.100.40 True"
+check "lookup -j: the verdict's members, every one, in order" jis '" ".join(d["verdict"].keys())' "$VKEYS"
+check "lookup -j: numbers are numbers, the reasons an array, the address a string" \
+	jis '[type(d["verdict"][k]).__name__ for k in ("address", "reasons", "age_s", "hits", "expired", "retry_after_s")]' \
+	'["str", "list", "int", "int", "bool", "int"]'
+check "lookup -j: says what lookup says (a greylist entry with its clock)" json_like_text lookup 198.51.100.40
+now_s=$(date +%s)
+check "lookup -j: decided_unix is now - age (+-2 s) ($(jget 'd["verdict"]["decided_unix"], d["verdict"]["age_s"]') at $now_s)" \
+	jis "abs(d[\"verdict\"][\"decided_unix\"] + d[\"verdict\"][\"age_s\"] - $now_s) <= 2" true
+check "lookup -j: expires_unix is now + expires_in (+-2 s)" \
+	jis "abs(d[\"verdict\"][\"expires_unix\"] - d[\"verdict\"][\"expires_in_s\"] - $now_s) <= 2" true
+t=$(jget 'd["verdict"]["decided_unix"]')
+check "lookup -j: decided_at is decided_unix in UTC, RFC 3339" \
+	jis 'd["verdict"]["decided_at"]' "$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)"
+check "lookup -j: an expired entry (says what lookup says)" json_like_text lookup 198.51.100.41
+check "lookup -j: a prefix entry" json_like_text lookup 203.0.113.77/24
+check "lookup -j: a DNSBL score" json_like_text lookup 192.0.2.99
+check "lookup -j: IPv6" json_like_text lookup 2001:DB8:0::25
+jrun -c "$CONF" --json lookup 198.51.100.30
+check "--json lookup: an expired verdict exits 1, expired true, expires_in_s 0" \
+	test "$RC" -eq 1 -a "$(jget 'd["verdict"]["expired"], d["verdict"]["expires_in_s"]')" = "[true, 0]"
+jrun -c "$CONF" -j lookup 192.0.2.1
+check "lookup -j: no verdict exits 1: found false, verdict null" \
+	test "$RC" -eq 1 -a "$OUT" = '{"address":"192.0.2.1","found":false,"verdict":null}'
+jrun -c "$CONF" -j lookup 198.51.100.256
+check "lookup -j: a bad address is exit 2, one 'mxgatectl: ' line, no document" usage_error
+
+jrun -c "$CONF" -j list
+check "list -j: exit 0, one document" rc_json 0
+check "list -j: {\"verdicts\": [8 objects]}" jis '" ".join(d.keys()), len(d["verdicts"])' '["verdicts", 8]'
+check "list -j: every address once" \
+	jis '" ".join(sorted(v["address"] for v in d["verdicts"]))' "$(tr ' ' '\n' <<<"$ALL" | sort | tr '\n' ' ' | sed 's/ $//')"
+check "list -j: every object has the same members as lookup's" \
+	jis "all(\" \".join(v.keys()) == \"$VKEYS\" for v in d[\"verdicts\"])" true
+check "list -j: says what list says, line for line" json_like_text list
+check "list -j --action greylist: the same 3 as the text" json_like_text list --action greylist
+jrun -c "$CONF" -j list --action throttle
+check "list -j --action throttle: none is an empty array, exit 0" \
+	test "$RC" -eq 0 -a "$OUT" = '{"verdicts":[]}'
+
+jrun -c "$CONF" -j stats
+check "stats -j: exit 0, one document" rc_json 0
+check "stats -j: its members" \
+	jis '" ".join(d.keys())' "connections accepted refused refused_by counters rule_hits"
+run -c "$CONF" stats
+check "stats -j: every counter, by the names and with the values of the text" \
+	test "$(jget '("\n".join("%s %d" % kv for kv in d["counters"].items()) + "\n" +
+		"\n".join("rule_%s %d" % kv for kv in d["rule_hits"].items()))')" = "$(counters)"
+check "stats -j: connections, accepted, refused as in the breakdown" \
+	test "$(jget '"%d %d %d" % (d["connections"], d["accepted"], d["refused"])')" = \
+	"$(breakdown | sed -nE 's/^(connections \(SYNs\)|accepted|refused): ([0-9]+).*/\2/p' | tr '\n' ' ' | sed 's/ $//')"
+check "stats -j: refused_by sums to refused" jis 'sum(d["refused_by"].values()) == d["refused"]' true
+check "stats -j: refused_by's members" \
+	jis '" ".join(d["refused_by"])' "greylist dnsbl country table throttle other"
+check "stats -j: refused_by.greylist is refused_greylist (5000)" \
+	jis 'd["refused_by"]["greylist"], d["counters"]["refused_greylist"]' '[5000, 5000]'
+
+jrun -p "$TMP/nowhere" -j check a12a190.neo.rr.com
+check "check -j HOSTNAME: exit 1 for a rule ($OUT)" rc_json 1
+check "check -j HOSTNAME: rule 1" \
+	jis 'd["hostname"], d["clean"], d["rule"]' '["a12a190.neo.rr.com", false, "s25r1"]'
+check "check -j HOSTNAME: the rule's pattern" jis 'len(d["pattern"]) > 3' true
+jrun -p "$TMP/nowhere" -j check mail.example.org
+check "check -j HOSTNAME: clean, exit 0 ($OUT)" \
+	test "$RC" -eq 0 -a "$OUT" = '{"hostname":"mail.example.org","clean":true,"rule":null,"pattern":null}'
+# Any bytes: control characters (ESC starts a terminal sequence), a C1
+# control (CSI), quotes, a backslash, invalid UTF-8 (a stray 0xff, a
+# truncated euro sign), valid UTF-8.
+printf 'a\001b\033[31m"q"\\\302\233\377\342\202.caf\303\251.example' > "$TMP/name.bin"
+jrun -p "$TMP/nowhere" -j check "$(cat "$TMP/name.bin")"
+check "check -j with control bytes and invalid UTF-8 in the name: one valid document" is_json
+check "check -j: the name comes back as its bytes decoded, each bad sequence one U+FFFD" \
+	jis "d[\"hostname\"] == open(\"$TMP/name.bin\", \"rb\").read().decode(\"utf-8\", \"replace\")" true
+check "check -j: no raw control byte in the output (ESC, CSI)" no_raw_controls
+check "check -j: escaped as \\u001b, \\u009b, \\ufffd; UTF-8 kept" \
+	grep -qF 'a\u0001b\u001b[31m\"q\"\\\u009b\ufffd\ufffd.café.example' "$DOC"
+
+for args in "-j forget 198.51.100.20" "--json reload" "-n stats" "-d lookup 192.0.2.1"; do
+	# shellcheck disable=SC2086 # the words are the arguments
+	jrun -c "$CONF" $args
+	check "usage error: mxgatectl $args: exit 2, one 'mxgatectl: ' line, nothing on stdout ($ERR)" \
+		usage_error
+done
+run -c "$CONF" lookup 198.51.100.20
+check "-j goes with reads only: forget -j left the verdict alone" rc_is 0
+
 # --- forget
 run -c "$CONF" forget 198.51.100.20
 check "forget: a verdict is removed, exit 0" rc_is 0
@@ -560,6 +708,181 @@ run -c "$TMP/bad.conf" lookup 192.0.2.99
 check "-c: a bad file is exit 2" rc_is 2
 check "-c: ... reported as FILE:LINE ($ERR)" \
 	err_has "mxgatectl: $TMP/bad.conf:2: ports: \"70000\" is not a port"
+
+# --- config: the configuration in force, like postconf (-n, -d)
+# A file that changes some keys, says two defaults another way
+# (verdict_ttl_pass, queue) and leaves the rest alone.
+cat > "$TMP/cfg.conf" <<EOC
+interfaces = eth0, eth1
+ports = 587, 25
+queue = 0
+pin_dir = $PIN
+rules_cmd = none
+verdict_ttl_pass = 24h
+s25r_action = block
+greylist_delay = 10m
+EOC
+CHANGED="interfaces ports pin_dir rules_cmd s25r_action greylist_delay"
+MXGATED=$BUILD/mxgated
+# keys_of - the keys of the last run's "key = value" lines, one line
+keys_of() { awk '{ print $1 }' <<<"$OUT" | paste -sd ' '; }
+# in_table_order KEYS - KEYS sorted as mxgated -d lists them
+in_table_order() { "$CTL" config -d | sed 's/ =.*//' | grep -xF "$(tr ' ' '\n' <<<"$1")" | tr '\n' ' ' | sed 's/ $//'; }
+
+run -c "$TMP/cfg.conf" config
+check "config: exit 0, every key, one line each ($(lines) lines)" \
+	test "$RC" -eq 0 -a "$(lines)" -eq "$("$CTL" config -d | grep -c '')" -a "$(lines)" -gt 40
+check "config: 'key = value' lines" test "$(grep -cE '^[a-z0-9_]+ =( .*)?$' <<<"$OUT")" -eq "$(lines)"
+if [ -x "$MXGATED" ]; then
+	check "config: the same text as mxgated -p, byte for byte" \
+		test "$OUT" = "$("$MXGATED" -c "$TMP/cfg.conf" -p 2>/dev/null)"
+	check "config -d: the same text as mxgated -d" test "$("$CTL" config -d)" = "$("$MXGATED" -d)"
+else
+	not_ok "mxgated is built, to compare config with mxgated -p"
+fi
+run -c "$TMP/cfg.conf" config -n
+check "config -n: exactly the keys the file changed, in the table's order ($(keys_of))" \
+	test "$RC" -eq 0 -a "$(keys_of)" = "$(in_table_order "$CHANGED")"
+check "config -n: each line as config prints it" \
+	test "$OUT" = "$("$CTL" -c "$TMP/cfg.conf" config | grep -E "^($(tr ' ' '|' <<<"$CHANGED")) =")"
+check "config -n: a default said another way (24h, queue = 0) is not a change" \
+	test -z "$(grep -E '^(verdict_ttl_pass|queue) ' <<<"$OUT")"
+check "config -n: the value in force (ports = 587, 25)" out_has_line "ports = 587, 25"
+check "config -n: the value in force (greylist_delay = 10m)" out_has_line "greylist_delay = 10m"
+run -c "$TMP/cfg.conf" config greylist_delay ports queue greylist_delay
+check "config KEY...: those keys, in the order asked, each once ($(keys_of))" \
+	test "$RC" -eq 0 -a "$OUT" = "$(printf 'greylist_delay = 10m\nports = 587, 25\nqueue = 0')"
+run -c "$TMP/cfg.conf" config -n queue ports
+check "config -n KEY...: only those that changed ($OUT)" test "$RC" -eq 0 -a "$OUT" = "ports = 587, 25"
+run -c "$TMP/cfg.conf" config -d ports greylist_delay
+check "config -d KEY...: the defaults, not the file's" \
+	test "$RC" -eq 0 -a "$OUT" = "$(printf 'ports = 25\ngreylist_delay = 25m')"
+run -c "$TMP/cfg.conf" config ports no_such_key queue
+check "config: an unknown key is exit 2, nothing printed, one line naming it ($ERR)" \
+	usage_error_saying '"no_such_key" is not a key'
+run -c "$TMP/cfg.conf" config mark_tarpit
+check "config: an old name the file still takes is not a key to show" usage_error
+run -c "$TMP/bad.conf" config
+check "config: a bad file is exit 2, reported as FILE:LINE ($ERR)" \
+	usage_error_saying "$TMP/bad.conf:2: ports:"
+run -c "$TMP/bad.conf" config -d ports
+check "config -d: the file is not read ($OUT)" test "$RC" -eq 0 -a "$OUT" = "ports = 25"
+run -c "$TMP/cfg.conf" -p /elsewhere config pin_dir
+check "config: -p does not change what the file says ($OUT)" test "$OUT" = "pin_dir = $PIN"
+run -c "$TMP/cfg.conf" config -n -d
+check "config -n -d: exit 2, one line ($ERR)" usage_error
+jrun -c "$TMP/cfg.conf" -j config -n
+check "config -j -n: one document" rc_json 0
+check "config -j -n: the changed keys, in order, values as the file says them" \
+	jis '" ".join("%s=%s" % kv for kv in d.items())' \
+	"$(tr '\n' ' ' <<<"$("$CTL" -c "$TMP/cfg.conf" config -n | sed 's/ = /=/')" | sed 's/ $//')"
+jrun -c "$TMP/cfg.conf" --json config
+check "config --json: every key, the values of the text" \
+	test "$(jget '"\n".join(("%s = %s" % kv if kv[1] else "%s =" % kv[0]) for kv in d.items())')" = \
+	"$("$CTL" -c "$TMP/cfg.conf" config)"
+jrun -c "$TMP/cfg.conf" -j config -d no_such_key
+check "config -j: an unknown key prints no document" usage_error
+
+# --- status: the summary, with maps pinned by hand and a stand-in daemon
+# Gauges and counters as mxgated would have set them; their ids from
+# the order stats prints them in (id 0 first).
+run -c "$CONF" stats
+STATS_ALL=$OUT
+# stat_id NAME - the counter id of NAME
+stat_id() { counters_of_stats | grep -n "^$1 " | cut -d: -f1 | awk '{ print $1 - 1 }'; }
+counters_of_stats() { sed '1,/^$/d' <<<"$STATS_ALL"; }
+if ! { count decisions "$(stat_id store_records)" 3 && count decisions "$(stat_id store_bytes)" 8192 &&
+	count decisions "$(stat_id store_pruned)" 1 && count decisions "$(stat_id pending)" 0 &&
+	count decisions "$(stat_id rules_restored)" 2; }; then
+	not_ok "store and rules counters written with bpftool"
+fi
+# A throttle map with two buckets, as the tc program keeps them.
+# shellcheck disable=SC2046 # keys and values split into bytes on purpose
+if ! { bpftool map create "$PIN/throttle" type lru_hash key "$KEY_SIZE" value 8 \
+		entries 64 name throttle &&
+	bpftool map update pinned "$PIN/throttle" key $(key_v4 198 51 100 20) value $(le 1 8) &&
+	bpftool map update pinned "$PIN/throttle" key $(key_v4 198 51 100 0 120) value $(le 1 8); }; then
+	not_ok "throttle map pinned with bpftool"
+fi
+VERSION=$(sed -nE 's/^#define MXG_VERSION[[:space:]]+"(.*)"/\1/p' "$REPO/daemon/version.h")
+cat > "$TMP/status.conf" <<EOC
+pin_dir = $PIN
+pid_file = $TMP/run/mxgated.pid
+rules_cmd = none
+interfaces = mxgnotthere0
+EOC
+mkdir -p "$TMP/run"
+# status_line TOPIC - the last run's line for "TOPIC: "
+status_line() { grep -E "^$1: " <<<"$OUT"; }
+
+run -c "$TMP/status.conf" status
+check "status: exit 0 when the rules are not managed by mxgate" rc_is 0
+check "status: the version line (version: $VERSION)" out_has_line "version: $VERSION"
+check "status: mxgated not running, the pid file named ($(status_line mxgated))" \
+	out_has_line "mxgated: not running (no pid in $TMP/run/mxgated.pid)"
+check "status: the rules line" out_has_line "rules: not managed by mxgate (rules_cmd = none)"
+check "status: the reinstalls" out_matches '^rules restored: 2 \('
+check "status: a configured interface that is not there ($(status_line interfaces))" \
+	out_matches '^interfaces: mxgnotthere0 \(no such interface here\)'
+nv=$("$CTL" -c "$CONF" list | grep -vc ' unproven$')
+check "status: map fill, counted ($(status_line maps))" \
+	out_has_line "maps: verdicts $nv/1024 ($(awk -v n="$nv" 'BEGIN { printf "%.1f", 100 * n / 1024 }')%), throttle 2/64 (3.1%)"
+check "status: the store line" out_has_line "store: 3 record(s), 8 KiB in use (1 pruned while running)"
+check "status: the overload line" out_has_line "overload: no (2 episode(s) so far; 0 lookup(s) pending)"
+check "status: resolver unknown while mxgated is not running" \
+	out_has_line "resolver: unknown (mxgated is not running)"
+check "status: one line per topic, in order" \
+	test "$(cut -d: -f1 <<<"$OUT" | paste -sd ' ')" = "version mxgated rules rules restored interfaces resolver overload maps store"
+
+# A stand-in mxgated: a process of that name, its pid in pid_file.
+cp "$(command -v sleep)" "$TMP/mxgated"
+"$TMP/mxgated" 300 &
+FAKE=$!
+echo "$FAKE" > "$TMP/run/mxgated.pid"
+sleep 1.2
+run -c "$TMP/status.conf" status
+l=$(status_line mxgated)
+check "status: mxgated running, its pid and uptime ($l)" \
+	grep -qE "^mxgated: running, pid $FAKE, up [1-9]s \(since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\)$" <<<"$l"
+check "status: resolver ok from the gauge (dns_down)" out_has_line "resolver: ok"
+jrun -c "$TMP/status.conf" -j status
+check "status -j: exit 0, one document" rc_json 0
+check "status -j: its members" \
+	jis '" ".join(d.keys())' "version mxgated rules interfaces resolver overload maps store"
+check "status -j: version" jis 'd["version"]' "$VERSION"
+check "status -j: mxgated running, pid, uptime, start ($(jget 'd["mxgated"]') at $(date +%s))" \
+	jis "d[\"mxgated\"][\"running\"], d[\"mxgated\"][\"pid\"], 1 <= d[\"mxgated\"][\"uptime_s\"] <= 9, abs(d[\"mxgated\"][\"started_unix\"] + d[\"mxgated\"][\"uptime_s\"] - $(date +%s)) <= 2, d[\"mxgated\"][\"why_not\"]" \
+	"[true, $FAKE, true, true, null]"
+check "status -j: started_at is started_unix in UTC" \
+	jis 'd["mxgated"]["started_at"]' "$(date -u -d "@$(jget 'd["mxgated"]["started_unix"]')" +%Y-%m-%dT%H:%M:%SZ)"
+check "status -j: rules not managed: loaded and mode null, restored 2" \
+	jis 'd["rules"]["managed"], d["rules"]["loaded"], d["rules"]["mode"], d["rules"]["restored"]' "[false, null, null, 2]"
+check "status -j: the interface" \
+	jis 'd["interfaces"][0]' '{"name": "mxgnotthere0", "configured": true, "exists": false, "attached": false, "prog_id": null, "program": null}'
+check "status -j: map fill" \
+	jis 'd["maps"]["pinned"], d["maps"]["verdicts"], d["maps"]["unproven"], d["maps"]["throttle"]' \
+	"[true, {\"entries\": $nv, \"max_entries\": 1024, \"exact\": true}, null, {\"entries\": 2, \"max_entries\": 64, \"exact\": true}]"
+check "status -j: store and overload" \
+	jis 'd["store"], d["overload"]' '[{"records": 3, "bytes": 8192, "pruned": 1}, {"active": false, "episodes": 2, "pending": 0}]'
+check "status -j: resolver health is a word" jis 'd["resolver"]["health"] in ("ok", "down", "unknown")' true
+kill "$FAKE"
+wait "$FAKE" 2>/dev/null
+run -c "$TMP/status.conf" status
+check "status: a killed daemon's stale pid ($(status_line mxgated))" \
+	out_has_line "mxgated: not running (pid $FAKE from $TMP/run/mxgated.pid is not running)"
+echo $$ > "$TMP/run/mxgated.pid"
+jrun -c "$TMP/status.conf" -j status
+check "status -j: a pid that is another program" \
+	jis 'd["mxgated"]["running"], d["mxgated"]["why_not"]' \
+	"[false, \"pid $$ from $TMP/run/mxgated.pid is not mxgated\"]"
+run -c "$TMP/status.conf" -p "$TMP/nowhere" status
+check "status: nothing pinned: exit 0" rc_is 0
+check "status: nothing pinned: says so ($(status_line maps))" \
+	out_has_line "maps: not pinned under $TMP/nowhere (mxgated has not run)"
+jrun -c "$TMP/status.conf" -p "$TMP/nowhere" -j status
+check "status -j: nothing pinned: pinned false, counters null" \
+	jis 'd["maps"]["pinned"], d["maps"]["verdicts"], d["store"], d["overload"], d["rules"]["restored"]' \
+	"[false, null, null, null, null]"
 
 # --- usage
 run
