@@ -10,6 +10,10 @@
  *	daemon is down. The configuration is -c FILE, else
  *	/etc/mxgate/mxgate.conf when that exists, else the defaults; -p
  *	overrides its pin_dir. man/mxgatectl.8 is the specification.
+ *	Commands that only read work for root and for members of the group
+ *	of mxgated's user (the pins are root:group, group-readable); those
+ *	that change something (forget, reload) are refused to anyone but
+ *	root up front, with one line saying so.
  *	Exit status: 0 success (lookup: a live verdict; check: the name is
  *	clean), 1 a negative answer (no or expired verdict, nothing to
  *	forget, check: an S25R rule matches), 2 usage or system error.
@@ -509,7 +513,9 @@ struct ctl {
 	struct pinned_maps maps;
 };
 
-enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4 };	/* WRITE: maps read-write */
+/* WRITE: the maps read-write; WRITE and ROOT: root only (the group of
+ * mxgated's user reads, see privs.h) */
+enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4, NEED_ROOT = 8 };
 
 static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
 static int run_forget(struct ctl *c, char **args) { return cmd_forget(&c->maps, args[0]); }
@@ -549,8 +555,8 @@ static const struct command {
 	  NEED_CONF | NEED_MAPS | NEED_WRITE, run_forget },
 	{ "check", "ADDR|HOSTNAME", "ADDR: the whole classifier, dry run, stage by "
 	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, 0, run_check },
-	{ "reload", "", "make mxgated reread its configuration and tables", 0, NEED_CONF,
-	  run_reload },
+	{ "reload", "", "make mxgated reread its configuration and tables", 0,
+	  NEED_CONF | NEED_ROOT, run_reload },
 	{ "status", "", "the rules as the kernel has them, warnings about the "
 	  "firewall,\n\t\t\tand how often mxgated put them back", 0, NEED_CONF, run_status },
 };
@@ -618,6 +624,12 @@ int main(int argc, char **argv)
 				"(%s)\n", action_opt, action_names());
 			return EXIT_ERROR;
 		}
+	}
+	if ((cmd->needs & (NEED_WRITE | NEED_ROOT)) && geteuid() != 0) {
+		fprintf(stderr, "mxgatectl: %s needs root; members of the group of "
+			"mxgated's user may only read (lookup, list, stats, status, "
+			"check): see mxgatectl(8)\n", cmd->name);
+		return EXIT_ERROR;
 	}
 	if ((cmd->needs & NEED_CONF) && pin_dir_from(c.pin_opt, c.conf_path, &c.conf) < 0)
 		return EXIT_ERROR;
