@@ -80,7 +80,6 @@ LOG=$TMP/mxgated.log
 USER_LINE=$(getent passwd mxgate)
 GROUP_LINE=$(getent group mxgate)
 RUN_STAT=$(stat -c '%u:%g %a' /run/mxgate 2>/dev/null)
-RUN_FILES=$(ls -A /run/mxgate 2>/dev/null)
 mkdir "$TMP/saved"
 # saved DIR - where DIR waits while the test runs (/etc/mxgate: etc-mxgate)
 saved() { echo "$TMP/saved/$(basename "$(dirname "$1")")-mxgate"; }
@@ -106,25 +105,24 @@ restore_ids() {
 	fi
 }
 
-# restore_run - /run/mxgate as it was: gone if it was not there, else
-# its owner and mode back and only the files it had
+# restore_run INODE - /run/mxgate as it was: without what the test's
+# mxgated and mxgate-rules left there (the pid file, the notes about the
+# namespace of inode INODE), gone if it was not there, else its owner and
+# mode back (mxgated gives it to its user). Other tests' notes stay.
 restore_run() {
-	local f
+	rm -f /run/mxgate/mxgated.pid
+	[ -z "$1" ] || rm -f "/run/mxgate/clsact-$1-"* "/run/mxgate/rules-$1.state"
 	if [ -z "$RUN_STAT" ]; then
-		rm -rf /run/mxgate
-		return
+		rmdir /run/mxgate 2>/dev/null
+	elif [ -d /run/mxgate ]; then
+		chown "${RUN_STAT% *}" /run/mxgate
+		chmod "${RUN_STAT#* }" /run/mxgate
 	fi
-	for f in /run/mxgate/* /run/mxgate/.[!.]*; do
-		[ -e "$f" ] || continue
-		grep -qxF "$(basename "$f")" <<<"$RUN_FILES" || rm -rf "$f"
-	done
-	chown "${RUN_STAT% *}" /run/mxgate
-	chmod "${RUN_STAT#* }" /run/mxgate
 }
 
 # cleanup - give the machine back; safe to run more than once
 cleanup() {
-	local d
+	local d inode=
 	if [ -n "$MXGATED_PID" ]; then
 		kill -9 "$MXGATED_PID" 2>/dev/null
 		wait "$MXGATED_PID" 2>/dev/null
@@ -138,13 +136,14 @@ cleanup() {
 		fi
 	fi
 	if [ -e "/run/netns/$NS" ]; then
+		inode=$(stat -L -c %i "/run/netns/$NS")
 		mapfile -t pids < <(ip netns pids "$NS" 2>/dev/null)
 		[ "${#pids[@]}" -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null
 		ip netns del "$NS"
 	fi
 	mountpoint -q "$PIN" 2>/dev/null && umount -l "$PIN"
 	restore_ids
-	restore_run
+	restore_run "$inode"
 	for d in /etc/mxgate /var/lib/mxgate; do
 		if [ -e "$(saved "$d")" ]; then
 			rm -rf "$d"
