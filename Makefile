@@ -243,5 +243,22 @@ uninstall:
 		/sys/fs/bpf/mxgate/ "pinned maps, pin_dir: run 'mxgated -u' first if the" \
 		"" "tc program is still attached, then rm -r it"
 
+# --- Packaging (issue 14, item 9). `make deb`: $(BUILD)/mxgate_VERSION_ARCH.deb,
+# from this tree and without network: `make install` into a staged tree
+# (PREFIX /usr, the unit in /lib/systemd/system), then
+# packaging/deb/build.sh adds the control area and runs dpkg-deb. The
+# version is MXG_VERSION of daemon/version.h, written nowhere else.
+# tests/pkg/test_deb.sh (in `make check`) builds, installs and removes it.
+MXG_VERSION = $(shell sed -n '/^.define MXG_VERSION/s/.*"\([^"]*\)".*/\1/p' daemon/version.h)
+DEB_WORK := $(BUILD)/deb
+
+.PHONY: deb
+deb: all
+	rm -rf $(DEB_WORK)
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_WORK))/debian/mxgate \
+		PREFIX=/usr UNITDIR=/lib/systemd/system
+	packaging/deb/build.sh $(MXG_VERSION) $(DEB_WORK) $(BUILD)
+# --- end of the packaging block
+
 clean:
 	rm -rf $(BUILD)

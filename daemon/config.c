@@ -29,6 +29,7 @@
 #include "metrics_text.h"
 #include "names.h"
 #include "providers.h"
+#include "responder.h"
 
 #define LINE_MAX_LEN	1024
 #define MS_PER_S	1000ULL
@@ -496,6 +497,19 @@ static int check_dnsbl_sites(const char *v, char *why, size_t len)
 	return dnsbl_sites_parse(v, sites, DNSBL_MAX_SITES, why, len) < 0 ? -1 : 0;
 }
 
+/* check_responder_hostname - a name for the responder's replies, or ""
+ * (the default): the system's host name, found at start-up */
+static int check_responder_hostname(const char *v, char *why, size_t len)
+{
+	return v[0] ? responder_hostname_check(v, why, len) : 0;
+}
+
+/* The responder's texts fit their fields whole, with the NUL. */
+_Static_assert(sizeof(((struct mxg_conf *)0)->responder_hostname) >
+	       RESPONDER_HOSTNAME_MAX, "responder_hostname field too small");
+_Static_assert(sizeof(((struct mxg_conf *)0)->greylist_reply) > RESPONDER_TEXT_MAX,
+	       "reply fields too small");
+
 /* parse_int - a signed decimal in [-neg_min, max] */
 static int parse_int(const char *v, unsigned long long neg_min,
 		     unsigned long long max, int *out, char *why, size_t len)
@@ -675,6 +689,22 @@ static const struct key_def keys[] = {
 	/* taRgrey's 65 s. */
 	{ KEY("tarpit_delay", CONF_RESTART, "65s"), KEY_MS, FIELD(tarpit_delay_ms),
 	  100, 600 * MS_PER_S },
+	/* What the responder says (Postfix's myhostname, smtpd_banner and
+	 * reply texts), given to it once at start-up; the 450 texts in the
+	 * order responder.c chooses them. The defaults never name the
+	 * product to a bot. */
+	{ KEY("responder_hostname", CONF_RESTART, ""), KEY_TEXT,
+	  FIELD(responder_hostname), .check = check_responder_hostname },
+	{ KEY("responder_banner", CONF_RESTART, RESPONDER_BANNER_DEFAULT), KEY_TEXT,
+	  FIELD(responder_banner), .check = responder_banner_check },
+	{ KEY("s25r_reply", CONF_RESTART, RESPONDER_S25R_DEFAULT), KEY_TEXT,
+	  FIELD(s25r_reply), .check = responder_reply_check },
+	{ KEY("dnsbl_reply", CONF_RESTART, RESPONDER_DNSBL_DEFAULT), KEY_TEXT,
+	  FIELD(dnsbl_reply), .check = responder_reply_check },
+	{ KEY("country_reply", CONF_RESTART, RESPONDER_COUNTRY_DEFAULT), KEY_TEXT,
+	  FIELD(country_reply), .check = responder_reply_check },
+	{ KEY("greylist_reply", CONF_RESTART, RESPONDER_GREYLIST_DEFAULT), KEY_TEXT,
+	  FIELD(greylist_reply), .check = responder_reply_check },
 
 	/* Throttle: token buckets in the tc program. */
 	{ KEY("throttle_rate", CONF_KERNEL, "6"), KEY_UINT, FIELD(throttle_rate), 1, 60000 },
@@ -767,8 +797,8 @@ static int set_value(const struct key_def *k, struct mxg_conf *c,
 		return k->parse(c, v, why, len);
 	case KEY_TEXT:
 		if (strlen(v) >= k->size) {
-			snprintf(why, len, "value is too long (at most %zu "
-				 "characters)", k->size - 1);
+			snprintf(why, len, "too long (at most %zu characters)",
+				 k->size - 1);
 			return -1;
 		}
 		if (k->check && k->check(v, why, len) < 0)

@@ -154,6 +154,14 @@ struct mxg_conf {
 	unsigned responder_max_connections; /* over it, tarpit SYNs die */
 	unsigned responder_timeout_ms;	/* idle client of the responder */
 	unsigned tarpit_delay_ms;	/* the banner trickles out this long */
+	/* The responder's words (responder.h checks them); "" hostname:
+	 * the system's host name. */
+	char responder_hostname[256];	/* in the banner and every reply */
+	char responder_banner[256];	/* after "220 ": "$hostname ESMTP" */
+	char s25r_reply[256];		/* 450 texts, by the verdict's reasons */
+	char dnsbl_reply[256];
+	char country_reply[256];
+	char greylist_reply[256];	/* ... none of those */
 	unsigned throttle_rate;		/* SYNs a minute per source */
 	unsigned throttle_burst;	/* SYNs at once per source */
 	unsigned throttle_prefix_rate;	/* per /24 or /64; 0 = off */

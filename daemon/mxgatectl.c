@@ -14,6 +14,10 @@
  *	form (OUT_JSON in the command table) print one JSON document
  *	instead of its text (json.h, ctl_json.h). man/mxgatectl.8 is the
  *	specification.
+ *	Commands that only read work for root and for members of the group
+ *	of mxgated's user (the pins are root:group, group-readable); those
+ *	that change something (forget, reload) are refused to anyone but
+ *	root up front, with one line saying so.
  *	Exit status: 0 success (lookup: a live verdict; check: the name is
  *	clean), 1 a negative answer (no or expired verdict, nothing to
  *	forget, check: an S25R rule matches), 2 usage or system error.
@@ -540,8 +544,10 @@ struct ctl {
 	struct pinned_maps maps;
 };
 
-enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4 };	/* WRITE: maps read-write */
-enum { OUT_JSON = 8 };			/* in needs: it has a -j form */
+/* WRITE: the maps read-write; WRITE and ROOT: root only (the group of
+ * mxgated's user reads, see privs.h) */
+enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4, NEED_ROOT = 8 };
+enum { OUT_JSON = 16 };			/* in needs: it has a -j form */
 
 static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
 static int run_forget(struct ctl *c, char **args) { return cmd_forget(&c->maps, args[0]); }
@@ -594,8 +600,8 @@ static const struct command {
 	{ "check", "ADDR|HOSTNAME", "ADDR: the whole classifier, dry run, stage by "
 	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, OUT_JSON,
 	  run_check },
-	{ "reload", "", "make mxgated reread its configuration and tables", 0, NEED_CONF,
-	  run_reload },
+	{ "reload", "", "make mxgated reread its configuration and tables", 0,
+	  NEED_CONF | NEED_ROOT, run_reload },
 	{ "status", "", "version, mxgated's uptime, the rules as the kernel has "
 	  "them,\n\t\t\tinterfaces, resolver, overload, map fill, store", 0,
 	  NEED_CONF | OUT_JSON, run_status },
@@ -700,6 +706,12 @@ int main(int argc, char **argv)
 				"(%s)\n", action_opt, action_names());
 			return EXIT_ERROR;
 		}
+	}
+	if ((cmd->needs & (NEED_WRITE | NEED_ROOT)) && geteuid() != 0) {
+		fprintf(stderr, "mxgatectl: %s needs root; members of the group of "
+			"mxgated's user may only read (lookup, list, stats, status, "
+			"check): see mxgatectl(8)\n", cmd->name);
+		return EXIT_ERROR;
 	}
 	if ((cmd->needs & NEED_CONF) && pin_dir_from(c.pin_opt, c.conf_path, &c.conf) < 0)
 		return EXIT_ERROR;

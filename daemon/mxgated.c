@@ -332,6 +332,18 @@ static void on_queue(void *ctx, int fd, __u32 events)
 			  "(new sources now pass through bypass)");
 }
 
+/* responder_hostname - the name the responder gives: responder_hostname,
+ * else the system's host name (preflight made sure it is fit) */
+static const char *responder_hostname(const struct mxg_conf *conf)
+{
+	static char hostname[256];
+
+	if (conf->responder_hostname[0] ||
+	    gethostname(hostname, sizeof(hostname) - 1) < 0)
+		return conf->responder_hostname;
+	return hostname;
+}
+
 /* open_responder - listen on responder_port; a port in use is fatal,
  * said plainly, rather than a gateway that silently resets greylisted
  * senders */
@@ -339,14 +351,20 @@ static void open_responder(struct daemon *d)
 {
 	static const struct responder_ops ops = { learn_responder_classify,
 		learn_responder_outcome, learn_responder_mail };
-	static char hostname[256];
 	const struct mxg_conf *conf = &d->conf;
 	struct responder_params rp = {
 		.port = conf->responder_port,
 		.max_connections = conf->responder_max_connections,
 		.timeout_ms = conf->responder_timeout_ms,
 		.tarpit_delay_ms = conf->tarpit_delay_ms,
-		.hostname = hostname,
+		.hostname = responder_hostname(conf),
+		.banner = conf->responder_banner,
+		.replies = {
+			[RESPONDER_REPLY_GREYLIST] = conf->greylist_reply,
+			[RESPONDER_REPLY_S25R] = conf->s25r_reply,
+			[RESPONDER_REPLY_DNSBL] = conf->dnsbl_reply,
+			[RESPONDER_REPLY_COUNTRY] = conf->country_reply,
+		},
 	};
 	struct rlimit nofile;
 	char why[256];
@@ -363,8 +381,6 @@ static void open_responder(struct daemon *d)
 				  conf->responder_max_connections + FDS_RESERVED,
 				  (unsigned long long)nofile.rlim_cur);
 	}
-	if (gethostname(hostname, sizeof(hostname) - 1) < 0 || !hostname[0])
-		snprintf(hostname, sizeof(hostname), "mxgate");
 	d->responder = responder_open(&rp, &ops, &d->learner, d->loop, why, sizeof(why));
 	if (!d->responder)
 		msg_fatal("responder_port %u: %s", conf->responder_port, why);

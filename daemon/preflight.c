@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 #include <linux/magic.h>
 #include "preflight.h"
+#include "responder.h"
 
 struct checker {
 	const char *conf_path;
@@ -101,6 +103,22 @@ static void check_tables(struct checker *ck, const char *list)
 	}
 }
 
+/* check_hostname - without responder_hostname the system's host name is
+ * in every reply of the responder: it must be fit for one */
+static void check_hostname(struct checker *ck, const char *configured)
+{
+	char name[256] = "", why[160];
+
+	if (configured[0])
+		return;			/* checked by the loader */
+	if (gethostname(name, sizeof(name) - 1) < 0)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	else if (responder_hostname_check(name, why, sizeof(why)) == 0)
+		return;
+	problem(ck, "responder_hostname: not set, and this host's name \"%s\" "
+		"cannot go into SMTP replies: %s; set responder_hostname", name, why);
+}
+
 /* preflight - every check; the number of problems reported */
 int preflight(const struct mxg_conf *c, const char *conf_path,
 	      void (*report)(const char *msg))
@@ -118,5 +136,6 @@ int preflight(const struct mxg_conf *c, const char *conf_path,
 	check_dir(&ck, "state_dir", c->state_dir, 0, "");
 	check_tables(&ck, c->client_access);
 	check_pin_dir(&ck, c->pin_dir);
+	check_hostname(&ck, c->responder_hostname);
 	return ck.problems;
 }

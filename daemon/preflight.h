@@ -14,8 +14,11 @@
  *	pin_dir lies on a bpf filesystem or can get one (its parent is on
  *	bpffs, or is an ordinary directory where mxgated mounts one), else
  *	the message gives the mount command; state_dir, when it exists, is a
- *	directory; no client_access table is a directory. Each problem is reported as one line through report(),
- *	prefixed with conf_path; the return value is their number.
+ *	directory; no client_access table is a directory; without
+ *	responder_hostname, the system's host name is fit for the
+ *	responder's replies (responder_hostname_check()). Each problem is
+ *	reported as one line through report(), prefixed with conf_path; the
+ *	return value is their number.
  */
 #ifndef MXG_PREFLIGHT_H
 #define MXG_PREFLIGHT_H

@@ -21,10 +21,11 @@
 
 #define LISTENER_ID	0u	/* epoll id of the listener; slot i has i + 1 */
 #define LISTEN_BACKLOG	512
-#define HOSTNAME_MAX	255	/* RFC 1035 */
 #define MAX_SLOTS	(1u << 20)	/* sanity bound on max_connections */
 #define READ_CHUNK	1024	/* bytes taken from a client per event */
-#define REPLY_MAX	(HOSTNAME_MAX + 128)
+/* "450 4.7.1 <hostname>: <text>\r\n" and every other reply fit */
+#define REPLY_MAX	(RESPONDER_HOSTNAME_MAX + RESPONDER_TEXT_MAX + 32)
+#define HOSTNAME_VAR	"$hostname"	/* where the banner puts the host */
 #define NS_PER_MS	1000000ULL
 
 enum conn_state {
@@ -75,9 +76,10 @@ struct responder {
 	unsigned active;		/* slots in use */
 	__u64 timeout_ns;		/* idle limit of a conversation */
 	__u64 tarpit_delay_ns;		/* accept to last banner byte */
-	char hostname[HOSTNAME_MAX + 1];
-	char banner[HOSTNAME_MAX + 32];	/* "220 <hostname> ESMTP mxgate\r\n" */
+	char hostname[RESPONDER_HOSTNAME_MAX + 1];
+	char banner[REPLY_MAX];		/* "220 <hostname> ESMTP\r\n", expanded */
 	unsigned banner_len;
+	char replies[RESPONDER_REPLIES][RESPONDER_TEXT_MAX + 1]; /* 450 texts */
 	struct responder_stats stats;
 	struct msg_limit reset_log;	/* over-cap resets: a line a second */
 	struct msg_limit outcome_log;	/* tarpit outcomes: a burst a second */
@@ -86,16 +88,16 @@ struct responder {
 
 #define LOG_INTERVAL_NS	(1000 * NS_PER_MS)	/* repeatable lines */
 
-/* reply_text - the 450 text for a client's verdict reasons */
-static const char *reply_text(__u32 reasons)
+/* reply_kind - which 450 text a client's verdict reasons call for */
+static enum responder_reply reply_kind(__u32 reasons)
 {
 	if (reasons & MXG_R_S25R_ANY)
-		return "S25R check, be patient";
+		return RESPONDER_REPLY_S25R;
 	if (reasons & MXG_R_DNSBL)
-		return "listed by a DNS block list, be patient";
+		return RESPONDER_REPLY_DNSBL;
 	if (reasons & MXG_R_COUNTRY)
-		return "greylisted by country, be patient";
-	return "greylisted, try again later";
+		return RESPONDER_REPLY_COUNTRY;
+	return RESPONDER_REPLY_GREYLIST;
 }
 
 /* outcome_name - the word for an outcome in log lines */
@@ -579,7 +581,7 @@ static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 	r->active++;
 	r->stats.accepted++;
 	c->mode = r->ops.classify(r->ctx, k, &reasons);
-	c->text = reply_text(reasons);
+	c->text = r->replies[reply_kind(reasons)];
 	if (c->mode == RESPONDER_TARPIT) {
 		c->state = CONN_BANNER;
 		tarpit_trickle(r, c, now);	/* byte 0 is due at once */
@@ -678,17 +680,77 @@ int responder_next_timeout_ms(const struct responder *r, __u64 now_ns)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-/* hostname_ok - fit to go into replies: printable, no space, no CR/LF */
-static int hostname_ok(const char *name)
-{
-	size_t len = name ? strlen(name) : 0;
+/* The texts a NULL parameter stands for. */
+static const char *const reply_defaults[RESPONDER_REPLIES] = {
+	[RESPONDER_REPLY_GREYLIST] = RESPONDER_GREYLIST_DEFAULT,
+	[RESPONDER_REPLY_S25R] = RESPONDER_S25R_DEFAULT,
+	[RESPONDER_REPLY_DNSBL] = RESPONDER_DNSBL_DEFAULT,
+	[RESPONDER_REPLY_COUNTRY] = RESPONDER_COUNTRY_DEFAULT,
+};
 
-	if (len == 0 || len > HOSTNAME_MAX)
-		return 0;
-	for (; *name; name++)
-		if (*name <= ' ' || *name > '~')
-			return 0;
-	return 1;
+/* text_check - printable ASCII only, between min and max bytes; what may
+ * not appear beyond that is in forbid. 0, or -1 with why. */
+static int text_check(const char *text, size_t min, size_t max,
+		      const char *forbid, char *why, size_t len)
+{
+	size_t n = strlen(text);
+
+	if (n < min || n > max) {
+		snprintf(why, len, "must be %zu-%zu characters (it has %zu)", min,
+			 max, n);
+		return -1;
+	}
+	for (const char *p = text; *p; p++) {
+		if (*p < ' ' || *p > '~') {
+			snprintf(why, len, "byte 0x%02x at %zu is not printable "
+				 "ASCII (no CR, LF, control or 8-bit bytes)",
+				 (unsigned char)*p, (size_t)(p - text) + 1);
+			return -1;
+		}
+		if (strchr(forbid, *p)) {
+			snprintf(why, len, "'%c' at %zu is not allowed here", *p,
+				 (size_t)(p - text) + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* responder_hostname_check - fit for "220 <name>", "250 <name>", ... */
+int responder_hostname_check(const char *name, char *why, size_t len)
+{
+	return text_check(name, 1, RESPONDER_HOSTNAME_MAX, " ", why, len);
+}
+
+/* responder_banner_check - "$hostname", then nothing or a space and
+ * printable text without another '$' */
+int responder_banner_check(const char *text, char *why, size_t len)
+{
+	size_t var = strlen(HOSTNAME_VAR);
+	const char *dollar;
+
+	if (strncmp(text, HOSTNAME_VAR, var) != 0 ||
+	    (text[var] != '\0' && text[var] != ' ')) {
+		snprintf(why, len, "must start with \"" HOSTNAME_VAR "\" (the SMTP "
+			 "greeting begins with the server's name), then a space "
+			 "or nothing");
+		return -1;
+	}
+	if (text_check(text, var, RESPONDER_TEXT_MAX, "", why, len) < 0)
+		return -1;
+	dollar = strchr(text + var, '$');
+	if (dollar) {
+		snprintf(why, len, "'$' at %zu: only the leading " HOSTNAME_VAR
+			 " is replaced", (size_t)(dollar - text) + 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* responder_reply_check - a 450 text: printable, no '$' */
+int responder_reply_check(const char *text, char *why, size_t len)
+{
+	return text_check(text, 1, RESPONDER_TEXT_MAX, "$", why, len);
 }
 
 /* check_params - refuse parameters the responder cannot work with */
@@ -696,6 +758,7 @@ static int check_params(const struct responder_params *p,
 			const struct responder_ops *ops, char *why, size_t why_len)
 {
 	const char *problem = NULL;
+	char text_why[160];
 
 	if (!ops || !ops->classify || !ops->outcome)
 		problem = "classify and outcome callbacks are required";
@@ -705,10 +768,24 @@ static int check_params(const struct responder_params *p,
 		problem = "port out of range";
 	else if (p->timeout_ms == 0)
 		problem = "timeout must be positive";
-	else if (!hostname_ok(p->hostname))
-		problem = "hostname must be 1-255 printable characters, no space";
-	if (problem)
+	else if (!p->hostname)
+		problem = "no hostname";
+	if (problem) {
 		snprintf(why, why_len, "responder: %s", problem);
+		return -1;
+	}
+	/* The texts: text_why says what is wrong with the first bad one. */
+	if (responder_hostname_check(p->hostname, text_why, sizeof(text_why)) < 0)
+		problem = "hostname";
+	else if (p->banner &&
+		 responder_banner_check(p->banner, text_why, sizeof(text_why)) < 0)
+		problem = "banner";
+	for (int i = 0; !problem && i < RESPONDER_REPLIES; i++)
+		if (p->replies[i] &&
+		    responder_reply_check(p->replies[i], text_why, sizeof(text_why)) < 0)
+			problem = "450 text";
+	if (problem)
+		snprintf(why, why_len, "responder: %s %s", problem, text_why);
 	return problem ? -1 : 0;
 }
 
@@ -803,8 +880,14 @@ struct responder *responder_open(const struct responder_params *p,
 	r->timeout_ns = p->timeout_ms * NS_PER_MS;
 	r->tarpit_delay_ns = p->tarpit_delay_ms * NS_PER_MS;
 	snprintf(r->hostname, sizeof(r->hostname), "%s", p->hostname);
+	/* Checked: "$hostname" leads, the rest has no '$'; it fits. */
 	r->banner_len = (unsigned)snprintf(r->banner, sizeof(r->banner),
-					   "220 %s ESMTP mxgate\r\n", r->hostname);
+					   "220 %s%s\r\n", r->hostname,
+					   (p->banner ? p->banner : RESPONDER_BANNER_DEFAULT) +
+					   strlen(HOSTNAME_VAR));
+	for (int i = 0; i < RESPONDER_REPLIES; i++)
+		snprintf(r->replies[i], sizeof(r->replies[i]), "%s",
+			 p->replies[i] ? p->replies[i] : reply_defaults[i]);
 	r->conns = calloc(r->max_conns, sizeof(*r->conns));
 	if (!r->conns) {
 		snprintf(why, why_len, "responder: out of memory for %u connections",

@@ -14,6 +14,13 @@
  *	const struct responder_stats *responder_stats(const struct responder *r);
  *	unsigned responder_active(const struct responder *r);
  *	void responder_close(struct responder *r);
+int responder_hostname_check(const char *name, char *why, size_t len);
+int responder_banner_check(const char *text, char *why, size_t len);
+int responder_reply_check(const char *text, char *why, size_t len);
+ *
+ *	int responder_hostname_check(const char *name, char *why, size_t len);
+ *	int responder_banner_check(const char *text, char *why, size_t len);
+ *	int responder_reply_check(const char *text, char *why, size_t len);
  * DESCRIPTION
  *	nftables redirects the connections of greylisted and tarpitted
  *	clients to this listener. The responder never lets them near the
@@ -40,13 +47,18 @@
  *	ops->classify(ctx, client, &reasons) is called once, with the client
  *	address as a map key (IPv4 IPv4-mapped, plen 128), and chooses:
  *
- *	GREYLIST: "220 <hostname> ESMTP mxgate" at once, then each command
- *	line (LF or CRLF; a line over RESPONDER_LINE_MAX bytes is discarded
- *	and answered once) is answered: HELO and EHLO get "250 <hostname>"
- *	(no extensions), MAIL FROM gets "250 2.1.0 Ok" (envelope.h says what
- *	is recognised), QUIT gets "221 2.0.0 Bye", and every other line
- *	(RCPT TO, DATA, RSET, anything) "450 4.7.1 <hostname>: <text>", the
- *	text chosen by reasons (S25R, DNSBL, country, or a plain greylist).
+ *	GREYLIST: "220 <banner>" at once, then each command line (LF or
+ *	CRLF; a line over RESPONDER_LINE_MAX bytes is discarded and
+ *	answered once) is answered: HELO and EHLO get "250 <hostname>" (no
+ *	extensions), MAIL FROM gets "250 2.1.0 Ok" (envelope.h says what is
+ *	recognised), QUIT gets "221 2.0.0 Bye", and every other line (RCPT
+ *	TO, DATA, RSET, anything) "450 4.7.1 <hostname>: <text>", the text
+ *	chosen by reasons: p->replies[RESPONDER_REPLY_S25R] when an S25R
+ *	rule fired, else [..._DNSBL] for a DNS list, else [..._COUNTRY] for
+ *	a country, else [..._GREYLIST]. The banner is p->banner with its
+ *	leading "$hostname" replaced by p->hostname. A NULL banner or text
+ *	is its RESPONDER_*_DEFAULT; none of them names mxgate, so a bot
+ *	learns nothing about what screens it.
  *	The RESPONDER_MAX_COMMANDS-th command is answered and followed by
  *	"421 4.7.0 <hostname> too many commands"; no complete command line
  *	for timeout_ms gets "421 4.4.2 <hostname> timeout"; each of these,
@@ -85,6 +97,21 @@
  *	everything; it calls no callback (the daemon is going away, and its
  *	ctx may be half torn down), so a conversation open at that moment
  *	gets no outcome and no log line.
+ *
+ *	TEXTS: whatever is sent to a client passes these checks, which
+ *	responder_open() applies to its parameters and mxgate.conf's keys
+ *	(config.c) to their values, so that -t refuses what start-up would.
+ *	Each returns 0, or -1 with the reason in why. Every text is
+ *	printable ASCII (0x20-0x7e: no CR, LF or other control byte, no
+ *	8-bit byte, so no text can end a reply early or add one).
+ *	responder_hostname_check(): 1-255 bytes, no space.
+ *	responder_banner_check(): at most RESPONDER_TEXT_MAX bytes, starting
+ *	with "$hostname" (RFC 5321: the greeting begins with the server's
+ *	name) followed by nothing or a space; no other '$'.
+ *	responder_reply_check(): 1-RESPONDER_TEXT_MAX bytes, no '$' (the
+ *	replies name the host already). A 450 line is then at most
+ *	10 + 255 + 2 + RESPONDER_TEXT_MAX + 2 bytes, well inside RFC 5321's
+ *	512.
  */
 #ifndef MXG_RESPONDER_H
 #define MXG_RESPONDER_H
@@ -102,6 +129,26 @@
  * the log, while a flood of connections cannot write more than 2 x 20
  * lines (of at most about 1.4 KB) a second. */
 #define RESPONDER_LOG_BURST 20
+#define RESPONDER_HOSTNAME_MAX 255	/* RFC 1035 */
+#define RESPONDER_TEXT_MAX 200		/* banner template, each 450 text */
+
+/* The texts' defaults, also those of mxgate.conf (config.c's key table
+ * takes them from here). The banner says ESMTP and the host, nothing of
+ * the product: a bot is not told what screens it. */
+#define RESPONDER_BANNER_DEFAULT	"$hostname ESMTP"
+#define RESPONDER_GREYLIST_DEFAULT	"greylisted, try again later"
+#define RESPONDER_S25R_DEFAULT		"S25R check, be patient"
+#define RESPONDER_DNSBL_DEFAULT		"listed by a DNS block list, be patient"
+#define RESPONDER_COUNTRY_DEFAULT	"greylisted by country, be patient"
+
+/* Which 450 text a client gets, by its verdict's reasons. */
+enum responder_reply {
+	RESPONDER_REPLY_GREYLIST,	/* none of the others */
+	RESPONDER_REPLY_S25R,		/* an S25R rule (0-6, supplemental) */
+	RESPONDER_REPLY_DNSBL,		/* DNS list score */
+	RESPONDER_REPLY_COUNTRY,	/* the client's country */
+	RESPONDER_REPLIES
+};
 
 enum responder_mode { RESPONDER_GREYLIST, RESPONDER_TARPIT };
 
@@ -137,6 +184,8 @@ struct responder_params {
 	unsigned timeout_ms;		/* idle client -> 421 and close */
 	unsigned tarpit_delay_ms;	/* the whole tarpit banner takes this long */
 	const char *hostname;		/* in the banner and replies */
+	const char *banner;		/* after "220 ", "$hostname ..."; NULL: default */
+	const char *replies[RESPONDER_REPLIES];	/* 450 texts; NULL: default */
 	__u64 (*now)(void);		/* NULL: now_ns(); a test's own clock */
 };
 
@@ -162,5 +211,8 @@ void responder_tick(struct responder *r, __u64 now_ns);
 const struct responder_stats *responder_stats(const struct responder *r);
 unsigned responder_active(const struct responder *r);
 void responder_close(struct responder *r);
+int responder_hostname_check(const char *name, char *why, size_t len);
+int responder_banner_check(const char *text, char *why, size_t len);
+int responder_reply_check(const char *text, char *why, size_t len);
 
 #endif /* MXG_RESPONDER_H */

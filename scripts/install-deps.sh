@@ -10,12 +10,15 @@ libcap-ng-dev libspf2-dev libmicrohttpd-dev"
 # The fuzz targets (tests/fuzz/): libFuzzer and the sanitizer runtimes.
 FUZZ="libclang-rt-14-dev"
 RUNTIME="nftables iptables iproute2"
+# make deb and its test: dpkg-shlibdeps computes the package's Depends,
+# adduser makes its user.
+PKG="dpkg-dev adduser"
 # Test and demo only: a real DNS server, a real MTA, an SMTP client, dig.
 TEST="nsd postfix swaks libio-socket-inet6-perl bind9-dnsutils procps python3
 curl"
 
 missing=""
-for p in $BUILD $FUZZ $RUNTIME $TEST; do
+for p in $BUILD $FUZZ $RUNTIME $PKG $TEST; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done

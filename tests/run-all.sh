@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# run-all.sh - run every test suite (unit, fuzz, BPF, end to end), show their
+# run-all.sh - run every test suite (unit, fuzz, BPF, end to end, the
+# Debian package), show their
 # output, and end with one line: "total: N passed, N failed".
 # Called by `make check`; needs root for the BPF and end-to-end suites.
 set -u
@@ -37,6 +38,8 @@ run_suite unit "$BUILD/unit_tests"
 run_suite fuzz env BUILD="$BUILD" tests/fuzz/run.sh check
 run_suite bpf "$BUILD/bpf_tests"
 run_suite e2e tests/e2e/run.sh
+# The Debian package: built, installed with dpkg -i, removed, purged.
+run_suite pkg env BUILD="$BUILD" tests/pkg/test_deb.sh
 
 [ -n "$broken" ] && echo "failed suites:$broken"
 echo "total: $passed passed, $failed failed"

@@ -4,7 +4,8 @@
 # Every setting that start-up would refuse or that would misbehave is
 # refused by -t with one clear line (a missing interface, the responder on
 # a protected port, DNSBL TTLs the wrong way round, a table that is a
-# directory, a missing countries_dir, pin_dir without a bpffs). A second
+# directory, a missing countries_dir, pin_dir without a bpffs, responder
+# texts that are not fit for SMTP replies). A second
 # mxgated started while one runs exits naming the first one's pid and
 # changes nothing: the config map and the ruleset stay byte for byte.
 set -u
@@ -58,6 +59,24 @@ refused "a countries_dir that does not exist" "countries_dir = $TMP/nowhere" \
 	"countries_dir $TMP/nowhere: No such file or directory (create it"
 refused "pin_dir without a bpf filesystem" "pin_dir = /sys/kernel/mm/mxgate" \
 	"/sys/kernel/mm is not a bpf filesystem; mount one: mount -t bpf bpf /sys/kernel/mm"
+refused "a banner that does not start with the host name" \
+	"responder_banner = mx.example.org ESMTP" \
+	't\.conf:7: responder_banner: must start with "\$hostname"'
+refused "a 450 text with a control byte (a tab)" "s25r_reply = $(printf 'be\tpatient')" \
+	't\.conf:7: s25r_reply: byte 0x09 at 3 is not printable ASCII'
+# The responder's default name is the system's: a host name that could
+# not go into a reply is refused, unless responder_hostname names
+# another. (Set in a UTS namespace of the test's, through /proc:
+# hostname(1) itself refuses such a name.)
+t_conf "" > "$TMP/t.conf"
+out=$(in_ns "$NS_G" unshare --uts sh -c "printf 'gw 1' > /proc/sys/kernel/hostname && '$BUILD/mxgated' -t -c '$TMP/t.conf'" 2>&1); rc=$?
+said=$(grep -m1 -F "responder_hostname: not set, and this host's name \"gw 1\" cannot go into SMTP replies: ' ' at 3" <<<"$out")
+[ -n "$said" ] || echo "$out" | sed 's/^/# /'
+check "-t refuses a system host name unfit for replies (exit $rc): ${said:-nothing}" \
+	test "$rc" -ne 0 -a -n "$said"
+t_conf "responder_hostname = gw1.example.org" > "$TMP/t.conf"
+check "... and accepts it with responder_hostname set" \
+	in_ns "$NS_G" unshare --uts sh -c "printf 'gw 1' > /proc/sys/kernel/hostname && '$BUILD/mxgated' -t -c '$TMP/t.conf'"
 check "-t touched nothing: no pid file" test ! -e "$TMP/second.pid"
 
 # --- One instance.

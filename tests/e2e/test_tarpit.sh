@@ -9,7 +9,8 @@
 # greylist_delay. The log names what each one said (HELO, MAIL FROM,
 # RCPT TO).
 # Over responder_max_connections a new tarpit client is refused, never
-# let through to the MTA. (Delays shortened to seconds for the test.)
+# let through to the MTA. The responder speaks with the configured host
+# name, banner and 450 text. (Delays shortened to seconds for the test.)
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +31,10 @@ greylist_delay = ${DELAY}s
 greylist_window = 60s
 responder_timeout = 10s
 responder_port = 10025
-responder_max_connections = 2"; }; then
+responder_max_connections = 2
+responder_hostname = gw.test.example
+responder_banner = \$hostname ESMTP service ready
+s25r_reply = dynamic-looking client, come back later"; }; then
 	not_ok "test world started"
 	summary tarpit
 	exit 1
@@ -77,13 +81,13 @@ check "... never reached the MTA" not mta_saw "$hup"
 q=$(queued_total)
 smtp_probe $WAITER wait > "$TMP/wait.out" 2>&1
 check "patient client read the complete banner: $(sed -n 's/^banner=//p' "$TMP/wait.out")" \
-	probe_has "$TMP/wait.out" banner '220 .*ESMTP mxgate'
+	probe_has "$TMP/wait.out" banner '220 gw\.test\.example ESMTP service ready$'
 check "... trickled out over more than 2 s (tarpit_delay ${TARPIT} s; took $(sed -n 's/^banner_s=//p' "$TMP/wait.out") s)" \
 	banner_over "$TMP/wait.out" 2
 check "... then EHLO and MAIL FROM got 250: $(sed -n 's/^\(ehlo\|mail\)=//p' "$TMP/wait.out" | tr '\n' ' ')" \
 	eval "probe_has '$TMP/wait.out' ehlo '250 ' && probe_has '$TMP/wait.out' mail '250 '"
-check "... and RCPT TO 450: $(sed -n 's/^reply=//p' "$TMP/wait.out")" \
-	probe_has "$TMP/wait.out" reply '450 4\.7\.1 '
+check "... and RCPT TO 450 with the configured text: $(sed -n 's/^reply=//p' "$TMP/wait.out")" \
+	probe_has "$TMP/wait.out" reply '450 4\.7\.1 gw\.test\.example: dynamic-looking client, come back later$'
 check "... and QUIT got 221" probe_has "$TMP/wait.out" quit 221
 check "log: its conversation, with its envelope, once it ended" \
 	wait_for "session log" log_has "responder: greylist client=$wtr helo=<probe.test.example> from=<probe@test.example> to=<user@mx.example> rcpts=1 commands=4 reply=450 elapsed_ms=[0-9]* ended=quit\$"
@@ -120,11 +124,11 @@ check "... and not passed (lookup: not pass)" not lookup_has "$over" " pass "
 check "log: the responder reset the client over the cap" log_has "client=$over .*max_connections"
 wait $p1 $p2
 check "the two clients inside the cap got the whole tarpit banner" \
-	eval "probe_has '$TMP/hold1.out' banner '220 .*ESMTP mxgate' && probe_has '$TMP/hold2.out' banner '220 .*ESMTP mxgate'"
+	eval "probe_has '$TMP/hold1.out' banner '220 gw.test.example ESMTP' && probe_has '$TMP/hold2.out' banner '220 gw.test.example ESMTP'"
 check "the holders never reached the MTA" eval "not mta_saw $(v4 $HOLD1) && not mta_saw $(v4 $HOLD2)"
 smtp_probe $OVER wait > "$TMP/over2.out" 2>&1
 check "once the slots are free the refused client gets the tarpit banner" \
-	probe_has "$TMP/over2.out" banner '220 .*ESMTP mxgate'
+	probe_has "$TMP/over2.out" banner '220 gw\.test\.example ESMTP'
 check "... and still not the MTA" not mta_saw "$over"
 
 summary tarpit

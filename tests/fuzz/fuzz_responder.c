@@ -38,7 +38,7 @@
 #include "responder.h"
 
 #define HOST		"mx.fuzz.example"
-#define BANNER		"220 " HOST " ESMTP mxgate\r\n"
+#define BANNER		"220 " HOST " ESMTP\r\n"
 #define TIMEOUT_MS	1000	/* idle client: 421 */
 #define TARPIT_MS	400	/* the tarpit banner takes this long */
 #define STEP_NS		4000000ULL

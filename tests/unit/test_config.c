@@ -701,6 +701,73 @@ TEST(config_responder_tarpit_throttle_keys)
 	CHECK_EQ_INT(c.responder_port, 2525);
 }
 
+TEST(config_responder_texts)
+{
+	struct mxg_conf c;
+	char path[64], text[512];
+
+	conf_defaults(&c);
+	/* The system's host name, and a banner that names no product. */
+	CHECK_EQ_STR(c.responder_hostname, "");
+	CHECK_EQ_STR(c.responder_banner, "$hostname ESMTP");
+	CHECK_EQ_STR(c.s25r_reply, "S25R check, be patient");
+	CHECK_EQ_STR(c.dnsbl_reply, "listed by a DNS block list, be patient");
+	CHECK_EQ_STR(c.country_reply, "greylisted by country, be patient");
+	CHECK_EQ_STR(c.greylist_reply, "greylisted, try again later");
+	CHECK_EQ_INT(load_text(&c,
+		"responder_hostname = [192.0.2.25]\n"
+		"responder_banner = $hostname\n"
+		"s25r_reply = dynamic-looking host, retry later (see RFC 5321 4.5.4.1)\n"
+		"greylist_reply =   spaces kept inside ,  trimmed outside  \n",
+		path, sizeof(path)), 0);
+	CHECK_EQ_STR(c.responder_hostname, "[192.0.2.25]");
+	CHECK_EQ_STR(c.responder_banner, "$hostname");
+	CHECK_EQ_STR(c.s25r_reply, "dynamic-looking host, retry later (see RFC 5321 4.5.4.1)");
+	CHECK_EQ_STR(c.greylist_reply, "spaces kept inside ,  trimmed outside");
+
+	/* Nothing a client could be sent that ends a reply early or adds
+	 * one; each bad line named, the good state kept. */
+	CHECK_EQ_INT(load_text(&c,
+		"responder_banner = mx.example.org ESMTP\n"
+		"s25r_reply = bad\rbyte\n"
+		"dnsbl_reply = caf\xc3\xa9\n"
+		"country_reply = costs $5\n"
+		"greylist_reply = tab\there\n"
+		"responder_hostname = mx example\n",
+		path, sizeof(path)), 6);
+	CHECK(has_msg(path, 1, "responder_banner: must start with \"$hostname\""));
+	CHECK(has_msg(path, 2, "s25r_reply: byte 0x0d at 4 is not printable ASCII"));
+	CHECK(has_msg(path, 3, "dnsbl_reply: byte 0xc3 at 4 is not printable ASCII"));
+	CHECK(has_msg(path, 4, "country_reply: '$' at 7 is not allowed"));
+	CHECK(has_msg(path, 5, "greylist_reply: byte 0x09 at 4"));
+	CHECK(has_msg(path, 6, "responder_hostname: ' ' at 3 is not allowed"));
+	CHECK_EQ_STR(c.responder_hostname, "[192.0.2.25]");
+	CHECK_EQ_STR(c.responder_banner, "$hostname");
+	CHECK_EQ_INT(load_text(&c, "responder_banner = $hostnameESMTP\n", path,
+			       sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "responder_banner: must start with \"$hostname\""));
+	CHECK_EQ_INT(load_text(&c, "responder_banner = $hostname ESMTP $version\n",
+			       path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "'$' at 17: only the leading $hostname is replaced"));
+
+	/* Length limits: 200 characters a text, 255 a host name. */
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "s25r_reply = ", 13);
+	strcpy(text + 13 + 200, "\n");
+	CHECK_EQ_INT(load_text(&c, text, path, sizeof(path)), 0);
+	CHECK_EQ_INT(strlen(c.s25r_reply), 200);
+	strcpy(text + 13 + 201, "\n");
+	text[13 + 200] = 'a';
+	CHECK_EQ_INT(load_text(&c, text, path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "s25r_reply: must be 1-200 characters (it has 201)"));
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "responder_hostname = ", 21);
+	strcpy(text + 21 + 256, "\n");
+	CHECK_EQ_INT(load_text(&c, text, path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "responder_hostname: too long (at most 255 characters)"));
+	CHECK_EQ_INT(strlen(c.s25r_reply), 200);
+}
+
 /* A value other than the default for every key, how conf_format() says
  * it, and the apply class the key must have. A key missing here fails
  * config_key_table_walk until it is added. */
@@ -753,6 +820,14 @@ static const struct {
 	{ "responder_max_connections", "3", "3", CONF_RESTART },
 	{ "responder_timeout", "500ms", "500ms", CONF_RESTART },
 	{ "tarpit_delay", "60s", "1m", CONF_RESTART },
+	{ "responder_hostname", "mx1.example.org", "mx1.example.org", CONF_RESTART },
+	{ "responder_banner", "$hostname ESMTP ready", "$hostname ESMTP ready",
+	  CONF_RESTART },
+	{ "s25r_reply", "see https://mx.example.org/s25r", "see https://mx.example.org/s25r",
+	  CONF_RESTART },
+	{ "dnsbl_reply", "listed, be patient", "listed, be patient", CONF_RESTART },
+	{ "country_reply", "not today", "not today", CONF_RESTART },
+	{ "greylist_reply", "come back later", "come back later", CONF_RESTART },
 	{ "throttle_rate", "60", "60", CONF_KERNEL },
 	{ "throttle_burst", "5", "5", CONF_KERNEL },
 	{ "throttle_prefix_rate", "0", "0", CONF_KERNEL },

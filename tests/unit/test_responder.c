@@ -27,7 +27,7 @@
 #include "test.h"
 
 #define HOST		"mx.test.example"
-#define BANNER		"220 " HOST " ESMTP mxgate\r\n"
+#define BANNER		"220 " HOST " ESMTP\r\n"
 #define SAFETY_MS	5000	/* give up waiting after this long */
 #define POLL_MS		5	/* clients are checked at least this often */
 #define NS_PER_MS	1000000ULL
@@ -168,8 +168,33 @@ static __u64 harness_clock(void)
 	return harness_now(current);
 }
 
-/* harness_open - a responder on bind_addr, any port, in a new epoll fd;
- * -1 (and the test fails) if it cannot be opened */
+/* harness_start - a responder with parameters p (its clock: the
+ * harness's) in a new epoll fd; -1 (and the test fails) if it cannot be
+ * opened */
+static int harness_start(struct harness *h, struct responder_params *p)
+{
+	char why[256] = "";
+
+	memset(h, 0, sizeof(*h));
+	current = h;
+	h->mode = RESPONDER_GREYLIST;
+	logged[0] = '\0';
+	log_sink(take_line);
+	h->loop = loop_new();
+	p->now = harness_clock;
+	h->r = responder_open(p, &ops, h, h->loop, why, sizeof(why));
+	if (!h->r) {
+		test_fail(__FILE__, __LINE__, "responder_open: %s", why);
+		loop_free(h->loop);
+		log_sink(NULL);
+		return -1;
+	}
+	CHECK(responder_port(h->r) != 0);
+	return 0;
+}
+
+/* harness_open - a responder on bind_addr, any port, with the default
+ * texts; -1 (and the test fails) if it cannot be opened */
 static int harness_open(struct harness *h, const char *bind_addr,
 			unsigned max_conns, unsigned tarpit_delay_ms)
 {
@@ -179,25 +204,9 @@ static int harness_open(struct harness *h, const char *bind_addr,
 		.timeout_ms = 300,
 		.tarpit_delay_ms = tarpit_delay_ms,
 		.hostname = HOST,
-		.now = harness_clock,
 	};
-	char why[256] = "";
 
-	memset(h, 0, sizeof(*h));
-	current = h;
-	h->mode = RESPONDER_GREYLIST;
-	logged[0] = '\0';
-	log_sink(take_line);
-	h->loop = loop_new();
-	h->r = responder_open(&p, &ops, h, h->loop, why, sizeof(why));
-	if (!h->r) {
-		test_fail(__FILE__, __LINE__, "responder_open: %s", why);
-		loop_free(h->loop);
-		log_sink(NULL);
-		return -1;
-	}
-	CHECK(responder_port(h->r) != 0);
-	return 0;
+	return harness_start(h, &p);
 }
 
 /* harness_close - close the responder, then its epoll fd; the lines it
@@ -480,6 +489,68 @@ TEST(responder_450_text_follows_the_reasons)
 	expect_text(&h, MXG_R_TIMEOUT, "greylisted, try again later");
 	CHECK_EQ_INT(h.classified, 6);
 	CHECK(wait_count(&h, &h.outcomes[RESPONDER_DONE], 6));
+	harness_close(&h);
+}
+
+TEST(responder_banner_and_450_texts_are_the_configured_ones)
+{
+	struct responder_params p = {
+		.bind_addr = "127.0.0.1", .max_connections = 4, .timeout_ms = 300,
+		.tarpit_delay_ms = 300, .hostname = "mx1.example.org",
+		.banner = "$hostname ESMTP ready",
+		.replies = {
+			[RESPONDER_REPLY_S25R] = "dynamic-looking name, retry",
+			[RESPONDER_REPLY_COUNTRY] = "country check",
+			/* DNSBL and the plain greylist: the defaults */
+		},
+	};
+	const char *banner = "220 mx1.example.org ESMTP ready\r\n";
+	struct harness h;
+	struct client c;
+
+	if (harness_start(&h, &p) < 0)
+		return;
+	h.reasons = MXG_R_S25R1 | MXG_R_DNSBL | MXG_R_COUNTRY;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, banner)) {
+		CHECK_EQ_STR(c.buf, banner);
+		client_send(&c, "HELO bot.example\r\nRCPT TO:<u@mx.example>\r\nQUIT\r\n");
+		wait_closed(&h, &c);
+	}
+	CHECK_EQ_STR(c.buf, "220 mx1.example.org ESMTP ready\r\n250 mx1.example.org\r\n"
+		     "450 4.7.1 mx1.example.org: dynamic-looking name, retry\r\n"
+		     "221 2.0.0 Bye\r\n");
+	client_close(&c);
+	/* The same precedence as the defaults', the texts the configured. */
+	h.reasons = MXG_R_DNSBL | MXG_R_COUNTRY;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, banner)) {
+		client_send(&c, "RCPT TO:<u@mx.example>\r\n");
+		wait_text(&h, &c, "450 4.7.1 mx1.example.org: listed by a DNS block "
+			  "list, be patient\r\n");
+	}
+	client_close(&c);
+	h.reasons = MXG_R_COUNTRY;
+	client_connect(&c, &h, AF_INET);
+	if (wait_text(&h, &c, banner)) {
+		client_send(&c, "RCPT TO:<u@mx.example>\r\n");
+		wait_text(&h, &c, "450 4.7.1 mx1.example.org: country check\r\n");
+	}
+	client_close(&c);
+	CHECK(wait_count(&h, &h.outcomes[RESPONDER_DONE], 3));
+	harness_close(&h);
+
+	/* A banner that is just the name, trickled out by the tarpit. */
+	p.banner = "$hostname";
+	p.tarpit_delay_ms = 100;
+	if (harness_start(&h, &p) < 0)
+		return;
+	h.mode = RESPONDER_TARPIT;
+	client_connect(&c, &h, AF_INET);
+	wait_text(&h, &c, "220 mx1.example.org\r\n");
+	CHECK_EQ_STR(c.buf, "220 mx1.example.org\r\n");
+	CHECK(wait_count(&h, &h.outcomes[RESPONDER_TARPIT_WAITED], 1));
+	client_close(&c);
 	harness_close(&h);
 }
 
@@ -794,9 +865,24 @@ TEST(responder_open_refuses_bad_parameters)
 	struct responder_params p;
 
 	p = ok, p.hostname = "mx.example\r\n250 OK";
-	open_fails(&p, "hostname");
+	open_fails(&p, "hostname byte 0x0d at 11 is not printable ASCII");
 	p = ok, p.hostname = "";
-	open_fails(&p, "hostname");
+	open_fails(&p, "hostname must be 1-255 characters");
+	p = ok, p.hostname = NULL;
+	open_fails(&p, "no hostname");
+	/* The texts: what a client is sent cannot end a reply or add one. */
+	p = ok, p.banner = "$hostname ESMTP\r\n250 OK";
+	open_fails(&p, "banner byte 0x0d at 16");
+	p = ok, p.banner = "mx.example ESMTP";
+	open_fails(&p, "banner must start with \"$hostname\"");
+	p = ok, p.banner = "$hostname $hostname";
+	open_fails(&p, "banner '$' at 11");
+	p = ok, p.replies[RESPONDER_REPLY_DNSBL] = "listed\n250 OK";
+	open_fails(&p, "450 text byte 0x0a at 7");
+	p = ok, p.replies[RESPONDER_REPLY_GREYLIST] = "";
+	open_fails(&p, "450 text must be 1-200 characters (it has 0)");
+	p = ok, p.replies[RESPONDER_REPLY_COUNTRY] = "caf\xc3\xa9";
+	open_fails(&p, "450 text byte 0xc3 at 4");
 	p = ok, p.max_connections = 0;
 	open_fails(&p, "max_connections");
 	p = ok, p.timeout_ms = 0;
