@@ -24,16 +24,6 @@ static struct mxg_key client(int family, __u8 host)
 	return k;
 }
 
-/* age - move the network's first contact back by ns (time passing) */
-static void age(struct world *w, const struct mxg_key *k, __u64 ns)
-{
-	struct mxg_verdict v;
-
-	CHECK_EQ_INT(verdict_get(&w->maps, k, &v), 0);
-	v.decided_ns -= ns;
-	CHECK_EQ_INT(verdict_put_as(&w->maps, k, &v), 0);
-}
-
 TEST(pool_clock_is_shared_and_lets_the_network_in_after_the_delay)
 {
 	struct world w;
@@ -75,8 +65,8 @@ TEST(pool_clock_is_shared_and_lets_the_network_in_after_the_delay)
 			CHECK_EQ_INT(mark, 0);
 			/* 30 minutes on the network's clock (b's own first
 			 * contact was just now): b's retry is promoted. */
-			age(&w, &pool, 30 * MINUTE);
-			age(&w, &b, 30 * MINUTE);
+			age_verdict(&w, &pool, 30 * MINUTE);
+			age_verdict(&w, &b, 30 * MINUTE);
 			CHECK_EQ_INT(run(&w, &s, 0, 0, &mark), TC_ACT_OK);
 			CHECK_EQ_INT(mark, MXG_DEFAULT_MARK_PASS);
 			/* A new address of the network after the delay passes,

@@ -27,16 +27,6 @@ static struct spf_answer answer(const struct mxg_key *client, enum spf_outcome o
 	return a;
 }
 
-/* older - move k's first contact back by ns (time passing) */
-static void older(struct world *w, const struct mxg_key *k, __u64 ns)
-{
-	struct mxg_verdict v;
-
-	CHECK_EQ_INT(verdict_get(&w->maps, k, &v), 0);
-	v.decided_ns -= ns;
-	CHECK_EQ_INT(verdict_put_as(&w->maps, k, &v), 0);
-}
-
 TEST(sender_pool_shares_the_domains_clock_and_lets_a_retry_in)
 {
 	struct world w;
@@ -86,8 +76,8 @@ TEST(sender_pool_shares_the_domains_clock_and_lets_a_retry_in)
 
 		/* The delay passes on the domain's clock: the tc program
 		 * promotes b by itself. */
-		older(&w, &net, (DELAY_S + 60) * NS_PER_S);
-		older(&w, &b, (DELAY_S + 60) * NS_PER_S);
+		age_verdict(&w, &net, (DELAY_S + 60) * NS_PER_S);
+		age_verdict(&w, &b, (DELAY_S + 60) * NS_PER_S);
 		CHECK_EQ_INT(run(&w, &sb, 0, 0, &mark), TC_ACT_OK);
 		CHECK_EQ_INT(get(&w, &b).action, MXG_ACT_PASS);
 
@@ -137,7 +127,7 @@ TEST(sender_pass_after_the_delay_promotes_the_client_and_clocks_the_pool_as_pass
 
 		CHECK_EQ_INT(learn_verdict(&l, &first, MXG_ACT_GREYLIST, 0, 0, 45 * MINUTE), 0);
 		sender_spf_done(&s, &a);
-		older(&w, &net, (DELAY_S + 1) * NS_PER_S);
+		age_verdict(&w, &net, (DELAY_S + 1) * NS_PER_S);
 		/* The domain retries after its delay from a second address,
 		 * greylisted on a clock of its own: it is passed. */
 		CHECK_EQ_INT(learn_verdict(&l, &again, MXG_ACT_GREYLIST, 0, 0, 45 * MINUTE), 0);

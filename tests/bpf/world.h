@@ -231,6 +231,16 @@ static inline struct mxg_verdict get(struct world *w, const struct mxg_key *k)
 	return v;
 }
 
+/* age_verdict - move k's first contact back by ns (time passing) */
+static inline void age_verdict(struct world *w, const struct mxg_key *k, __u64 ns)
+{
+	struct mxg_verdict v;
+
+	CHECK_EQ_INT(verdict_get(&w->maps, k, &v), 0);
+	v.decided_ns -= ns;
+	CHECK_EQ_INT(verdict_put_as(&w->maps, k, &v), 0);
+}
+
 /* has_verdict - is there an entry for k? */
 static inline int has_verdict(struct world *w, const struct mxg_key *k)
 {
