@@ -35,7 +35,8 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 	daemon/country.c daemon/country_table.c daemon/policy.c daemon/responder.c \
 	daemon/envelope.c \
 	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c \
-	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/learn.c daemon/providers.c
+	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/learn.c daemon/providers.c \
+	daemon/manual.c daemon/offenders.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
