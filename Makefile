@@ -17,6 +17,8 @@ SHAREDIR ?= $(PREFIX)/share/mxgate
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /etc/systemd/system
+# The version, defined once in daemon/version.h (`make version` prints it).
+VERSION  := $(shell sed -n 's/^\#define MXG_VERSION "\(.*\)"$$/\1/p' daemon/version.h)
 
 PKGS     := libbpf libnetfilter_queue libmnl libcares libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -52,12 +54,15 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/*.c)
 SKEL := $(BUILD)/mxgate.skel.h
 HDRS := $(wildcard bpf/*.h daemon/*.h tests/unit/*.h tests/bpf/*.h)
 
-.PHONY: all clean check bench unit-test bpf-test e2e-test demo install uninstall deps
+.PHONY: all clean check bench unit-test bpf-test e2e-test demo install uninstall deps version
 
 all: $(BUILD)/mxgated $(BUILD)/mxgatectl
 
 deps:
 	scripts/install-deps.sh
+
+version:
+	@echo $(VERSION)
 
 $(BUILD):
 	mkdir -p $@

@@ -5,6 +5,7 @@
  * SYNOPSIS
  *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR | list [--action ACTION] |
  *		  stats | forget ADDR | check HOSTNAME | check ADDR | reload
+ *	mxgatectl --version
  * DESCRIPTION
  *	Reads the maps pinned by mxgated directly, so it works while the
  *	daemon is down. The configuration is -c FILE, else
@@ -21,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "addr.h"
 #include "config.h"
@@ -34,6 +37,8 @@
 #include "s25r.h"
 #include "store.h"
 #include "maps.h"
+#include "resolve.h"
+#include "version.h"
 
 #define EXIT_NO		1
 #define EXIT_ERROR	2
@@ -66,13 +71,42 @@ static const char *missing_map(const char *pin_dir, char *path, size_t len)
 	return path;
 }
 
+/* bpffs_missing - pin_dir is not on a bpf filesystem: the nearest of it
+ * and its parents that exists is something else (bpffs not mounted);
+ * where to mount one goes to mount_at */
+static int bpffs_missing(const char *pin_dir, char *mount_at, size_t len)
+{
+	char dir[PATH_MAX];
+	struct statfs fs;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", pin_dir);
+	while (statfs(dir, &fs) != 0) {
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return 0;	/* nothing of it exists: say that instead */
+		*slash = 0;
+	}
+	if (fs.f_type == BPF_FS_MAGIC)
+		return 0;
+	/* The usual place, or else pin_dir itself (mxgated mounts one
+	 * there when it must). */
+	snprintf(mount_at, len, "%s", strncmp(pin_dir, "/sys/fs/bpf/", 12) == 0 ?
+		 "/sys/fs/bpf" : pin_dir);
+	return 1;
+}
+
 /* open_maps - the pinned maps, or a message saying what to check */
 static int open_maps(struct pinned_maps *m, const char *pin_dir, int write)
 {
 	char path[PATH_MAX + 32];
 	int err = write ? maps_open(m, pin_dir) : maps_open_ro(m, pin_dir);
 
-	if (err == -ENOENT)
+	if (err == -ENOENT && bpffs_missing(pin_dir, path, sizeof(path)))
+		fprintf(stderr, "mxgatectl: %s is not on a bpf filesystem (bpffs is "
+			"not mounted): mount it with 'mount -t bpf bpf %s', then start "
+			"mxgated, which pins its maps there\n", pin_dir, path);
+	else if (err == -ENOENT)
 		fprintf(stderr, "mxgatectl: %s does not exist: mxgated has never "
 			"run, or pin_dir is wrong (-p, -c)\n",
 			missing_map(pin_dir, path, sizeof(path)));
@@ -387,11 +421,19 @@ static int cmd_forget(struct pinned_maps *m, const char *text)
 	return 0;
 }
 
-/* cmd_check - the S25R rule a name trips, without daemon or maps */
+/* cmd_check - the S25R rule a name trips, without daemon or maps; a
+ * word that is no host name (as mxgated would take a PTR name) is an
+ * error, not "clean" */
 static int cmd_check(const char *hostname)
 {
 	int rule;
 
+	if (!hostname_valid(hostname)) {
+		fprintf(stderr, "mxgatectl: check: \"%s\" is neither an IPv4 or IPv6 "
+			"address nor a host name (letters, digits, '-' and '_' in "
+			"dot-separated labels)\n", hostname);
+		return EXIT_ERROR;
+	}
 	if (s25r_init() < 0)
 		return EXIT_ERROR;
 	rule = s25r_match(hostname);
@@ -560,6 +602,7 @@ static const struct command {
 static int usage(void)
 {
 	fprintf(stderr, "usage: mxgatectl [-c FILE] [-p PIN_DIR] COMMAND\n"
+		"       mxgatectl --version\n"
 		"  -c FILE         configuration (default " MXG_DEFAULT_CONF ")\n"
 		"  -p PIN_DIR      where mxgated pinned its maps (default: pin_dir)\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
@@ -573,6 +616,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "action", required_argument, NULL, 'a' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *action_opt = NULL;
@@ -586,6 +630,9 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': c.conf_path = optarg; break;
 		case 'p': c.pin_opt = optarg; break;
+		case 'V':
+			printf("mxgatectl %s\n", MXG_VERSION);
+			return 0;
 		case 'a':
 			if (action_opt) {
 				fprintf(stderr, "mxgatectl: --action given twice\n");

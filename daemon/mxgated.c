@@ -4,6 +4,7 @@
  *	mxgated - classify new SMTP clients and teach the kernel the verdict
  * SYNOPSIS
  *	mxgated [-f] [-c FILE] [-t | -u | -p | -d]
+ *	mxgated --version
  * DESCRIPTION
  *	Start-up: read the configuration, load the tc program and its pinned
  *	maps, attach it to the configured interfaces, bind NFQUEUE, load the
@@ -23,9 +24,11 @@
  *	-t checks the configuration and exits. -p prints the configuration
  *	in force, every key as "key = value" (like postconf); -d prints the
  *	defaults. nftables/mxgate-rules reads its defaults from them.
+ *	--version prints "mxgated VERSION" (version.h).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +67,7 @@
 #include "s25r.h"
 #include "store.h"
 #include "table.h"
+#include "version.h"
 #include "mxgate.skel.h"
 
 /* Wait this long after the last change in countries_dir, so that a copy
@@ -894,6 +898,7 @@ static int print_conf(const struct mxg_conf *c)
 static void usage(void)
 {
 	fprintf(stderr, "usage: mxgated [-f] [-c FILE] [-t | -u | -p | -d]\n"
+		"       mxgated --version\n"
 		"  -f       stay in the foreground, log to stderr\n"
 		"  -c FILE  configuration (default " MXG_DEFAULT_CONF ")\n"
 		"  -t       check the configuration and exit\n"
@@ -910,9 +915,16 @@ int main(int argc, char **argv)
 				   .pid_fd = -1 };
 	int foreground = 0, test_only = 0, do_uninstall = 0, opt, nbad;
 	int print = 0, print_defaults = 0;
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
-	while ((opt = getopt(argc, argv, "fc:tupdh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "fc:tupdh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'V':
+			printf("mxgated %s\n", MXG_VERSION);
+			return 0;
 		case 'f': foreground = 1; break;
 		case 'c': d.conf_path = optarg; break;
 		case 't': test_only = 1; break;
