@@ -3,8 +3,11 @@
  * NAME
  *	mxgatectl - inspect and edit mxgate's verdicts
  * SYNOPSIS
- *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR | list [--action ACTION] |
- *		  stats | forget ADDR | check HOSTNAME | check ADDR | reload
+ *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR |
+ *		  list [--action ACTION] [--manual] | stats |
+ *		  allow ADDR|CIDR [TTL] [COMMENT] | block ADDR|CIDR [TTL] [COMMENT] |
+ *		  forget ADDR|CIDR |
+ *		  check HOSTNAME | check ADDR | reload | status
  *	mxgatectl --version
  * DESCRIPTION
  *	Reads the maps pinned by mxgated directly, so it works while the
@@ -28,6 +31,7 @@
 #include <bpf/bpf.h>
 #include "addr.h"
 #include "config.h"
+#include "ctl_manual.h"
 #include "dryrun.h"
 #include "providers.h"
 #include "table.h"
@@ -202,15 +206,19 @@ static int parse_addr(const char *text, struct mxg_key *k)
 	return -1;
 }
 
-/* cmd_lookup - one client's verdict */
+static const char *pin_dir;	/* the maps' directory, for the manual map */
+
+/* cmd_lookup - one client's verdict, after the admin's decision about
+ * it if there is one (which the tc program obeys first) */
 static int cmd_lookup(struct pinned_maps *m, const char *text)
 {
 	struct mxg_verdict v;
 	struct mxg_key k;
-	int err, unproven = 0;
+	int err, unproven = 0, manual;
 
 	if (parse_addr(text, &k) < 0)
 		return EXIT_ERROR;
+	manual = ctl_lookup_manual(pin_dir, &k);
 	err = verdict_get(m, &k, &v);
 	if (err == -ENOENT && unproven_get(m, &k, &v) == 0) {
 		err = 0;
@@ -221,13 +229,13 @@ static int cmd_lookup(struct pinned_maps *m, const char *text)
 
 		addr_format(&k, addr, sizeof(addr));
 		printf("%s none\n", addr);
-		return EXIT_NO;
+		return manual ? 0 : EXIT_NO;
 	}
 	if (err) {
 		fprintf(stderr, "mxgatectl: lookup %s: %s\n", text, strerror(-err));
 		return EXIT_ERROR;
 	}
-	return print_verdict(&k, &v, now_ns(), unproven) ? 0 : EXIT_NO;
+	return print_verdict(&k, &v, now_ns(), unproven) || manual ? 0 : EXIT_NO;
 }
 
 /* map_size - max_entries of a map, or a generous guess when unknown */
@@ -243,6 +251,7 @@ static __u32 map_size(int fd)
 }
 
 static int list_action = -1;	/* list --action: only these; -1 = all */
+static int list_manual;		/* list --manual: the admin's decisions */
 
 /* list_map - every verdict of one map (fd), or those with list_action;
  * 0 or an errno */
@@ -283,6 +292,8 @@ static int cmd_list(struct pinned_maps *m, const char *unused)
 	int err;
 
 	(void)unused;
+	if (list_manual)
+		return ctl_list_manual(pin_dir, list_action);
 	err = list_map(m->verdicts_fd, 0, now);
 	if (!err && m->unproven_fd >= 0)
 		err = list_map(m->unproven_fd, 1, now);
@@ -382,42 +393,6 @@ static int cmd_stats(struct pinned_maps *m, const char *unused)
 	if (rule_hits_read(m, hits) == 0)
 		for (int r = 0; r <= S25R_ALL; r++)
 			printf("rule_%s %llu\n", s25r_name(r), (unsigned long long)hits[r]);
-	return 0;
-}
-
-static const char *state_dir;	/* for forget: learned state on disk */
-
-/* forget_stored - the on-disk record too, so a reboot does not bring it
- * back; where mxgated never kept one, nothing is created */
-static void forget_stored(const struct mxg_key *k)
-{
-	struct store s;
-
-	if (!state_dir || store_open(&s, &store_lmdb_ops, state_dir, 0) != 0)
-		return;
-	store_delete(&s, k);
-	store_close(&s);
-}
-
-/* cmd_forget - delete one verdict, in the kernel and on disk */
-static int cmd_forget(struct pinned_maps *m, const char *text)
-{
-	struct mxg_key k;
-	int err;
-
-	if (parse_addr(text, &k) < 0)
-		return EXIT_ERROR;
-	forget_stored(&k);
-	err = verdict_forget(m, &k);
-	if (err == -ENOENT) {
-		fprintf(stderr, "mxgatectl: %s has no verdict\n", text);
-		return EXIT_NO;
-	}
-	if (err) {
-		fprintf(stderr, "mxgatectl: forget %s: %s\n", text, strerror(-err));
-		return EXIT_ERROR;
-	}
-	printf("%s forgotten\n", text);
 	return 0;
 }
 
@@ -552,9 +527,15 @@ struct ctl {
 };
 
 enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4 };	/* WRITE: maps read-write */
+/* Commands with optional arguments: any number may follow n_args, up
+ * to ARGS_MAX (a comment's words). */
+enum { ARGS_REST = 16 };
+#define ARGS_MAX 64
 
 static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
-static int run_forget(struct ctl *c, char **args) { return cmd_forget(&c->maps, args[0]); }
+static int run_forget(struct ctl *c, char **args) { return ctl_forget(&c->conf, &c->maps, args[0]); }
+static int run_allow(struct ctl *c, char **args) { return ctl_decide(&c->conf, MXG_ACT_PASS, args); }
+static int run_block(struct ctl *c, char **args) { return ctl_decide(&c->conf, MXG_ACT_BLOCK, args); }
 static int run_list(struct ctl *c, char **args) { return cmd_list(&c->maps, args[0]); }
 static int run_stats(struct ctl *c, char **args) { return cmd_stats(&c->maps, args[0]); }
 static int run_reload(struct ctl *c, char **args) { (void)args; return cmd_reload(&c->conf); }
@@ -577,17 +558,24 @@ static const struct command {
 	const char *name;
 	const char *args;		/* the usage's argument words */
 	const char *help;		/* one line */
-	int n_args;			/* exactly this many */
-	unsigned needs;			/* NEED_CONF, NEED_MAPS, NEED_WRITE */
-	int (*run)(struct ctl *c, char **args);
+	int n_args;			/* exactly this many, but see ARGS_* */
+	unsigned needs;			/* NEED_*, ARGS_* */
+	int (*run)(struct ctl *c, char **args);	/* args: NULL-terminated */
 } commands[] = {
 	{ "lookup", "ADDR", "the verdict for one client", 1, NEED_CONF | NEED_MAPS,
 	  run_lookup },
-	{ "list", "[--action ACTION]", "every verdict, or those with ACTION (pass, "
-	  "block,\n\t\t\tgreylist, tarpit, throttle)", 0, NEED_CONF | NEED_MAPS, run_list },
+	{ "list", "[--action ACTION] [--manual]", "every verdict, or those with ACTION "
+	  "(pass, block,\n\t\t\tgreylist, tarpit, throttle); --manual: the admin's "
+	  "decisions", 0, NEED_CONF | NEED_MAPS, run_list },
 	{ "stats", "", "SYNs accepted and refused by cause, then every counter", 0,
 	  NEED_CONF | NEED_MAPS, run_stats },
-	{ "forget", "ADDR", "drop a verdict; the next SYN is judged anew", 1,
+	{ "allow", "ADDR|CIDR [TTL] [COMMENT]", "the admin's pass, in the kernel at "
+	  "once, kept on disk;\n\t\t\tTTL: 90m, 12h, 7d, 2w, forever (default)", 1,
+	  NEED_CONF | ARGS_REST, run_allow },
+	{ "block", "ADDR|CIDR [TTL] [COMMENT]", "the admin's block, likewise", 1,
+	  NEED_CONF | ARGS_REST, run_block },
+	{ "forget", "ADDR|CIDR", "drop the manual decision and the verdicts of it "
+	  "(or under it);\n\t\t\tthe next SYN is judged anew", 1,
 	  NEED_CONF | NEED_MAPS | NEED_WRITE, run_forget },
 	{ "check", "ADDR|HOSTNAME", "ADDR: the whole classifier, dry run, stage by "
 	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, 0, run_check },
@@ -616,13 +604,14 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "action", required_argument, NULL, 'a' },
+		{ "manual", no_argument, NULL, 'm' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *action_opt = NULL;
 	const struct command *cmd = NULL;
 	struct ctl c = { 0 };
-	int opt, rc;
+	int opt, rc, n_args;
 
 	log_open("mxgatectl", 1);
 	/* Leading ':': we say what is missing, as one "mxgatectl: " line. */
@@ -630,6 +619,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': c.conf_path = optarg; break;
 		case 'p': c.pin_opt = optarg; break;
+		case 'm': list_manual = 1; break;
 		case 'V':
 			printf("mxgatectl %s\n", MXG_VERSION);
 			return 0;
@@ -652,8 +642,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];
-	if (!cmd || argc - optind - 1 != cmd->n_args)
+	n_args = argc - optind - 1;
+	if (!cmd || n_args < cmd->n_args ||
+	    n_args > cmd->n_args + (cmd->needs & ARGS_REST ? ARGS_MAX : 0))
 		return usage();
+	if (list_manual && cmd->run != run_list) {
+		fprintf(stderr, "mxgatectl: --manual goes with list only\n");
+		return EXIT_ERROR;
+	}
 	if (action_opt) {
 		if (cmd->run != run_list) {
 			fprintf(stderr, "mxgatectl: --action goes with list only\n");
@@ -671,7 +667,7 @@ int main(int argc, char **argv)
 	if (cmd->needs & NEED_MAPS) {
 		if (open_maps(&c.maps, c.conf.pin_dir, !!(cmd->needs & NEED_WRITE)) < 0)
 			return EXIT_ERROR;
-		state_dir = c.conf.state_dir;
+		pin_dir = c.conf.pin_dir;
 		load_greylist_delay(c.conf.pin_dir);
 	}
 	rc = cmd->run(&c, argv + optind + 1);

@@ -54,6 +54,7 @@
 #include "learn.h"
 #include "log.h"
 #include "loop.h"
+#include "manual.h"
 #include "maps.h"
 #include "names.h"
 #include "nftwatch.h"
@@ -158,12 +159,37 @@ static void release_packet(void *ctx, __u32 id, __u32 mark, enum mxg_action acti
 	}
 }
 
+/* manual_says - the admin's live decision about client (mxgatectl allow
+ * or block since the tc program let its SYN by): 1 with its action and
+ * lifetime left (s, 0: until forgotten), else 0 */
+static int manual_says(struct daemon *d, const struct mxg_key *client,
+		       __u32 *action, unsigned *ttl_s)
+{
+	struct mxg_manual m;
+	__u64 now = now_ns();
+
+	if (manual_find(bpf_map__fd(d->kernel->maps.manual), client, now, NULL, &m) != 1 ||
+	    (m.action != MXG_ACT_PASS && m.action != MXG_ACT_BLOCK))
+		return 0;
+	*action = m.action;
+	*ttl_s = m.expires_ns ? (unsigned)((m.expires_ns - now) / NS_PER_S) : 0;
+	return 1;
+}
+
 /* cached_verdict - a live verdict written since the tc program let this
- * SYN by */
+ * SYN by: the admin's first, as the tc program has it */
 static int cached_verdict(void *ctx, const struct mxg_key *key, struct mxg_verdict *v)
 {
 	struct daemon *d = ctx;
+	unsigned ttl_s;
+	__u32 action;
 
+	if (manual_says(d, key, &action, &ttl_s)) {
+		memset(v, 0, sizeof(*v));
+		v->action = (enum mxg_action)action;
+		v->reasons = MXG_R_MANUAL;
+		return 1;
+	}
 	return verdict_get(&d->maps, key, v) == 0 && v->expires_ns > now_ns();
 }
 
@@ -199,12 +225,20 @@ static int smart_key(const struct daemon *d, const struct pending *p,
 	       !(addr_is_v4(&p->key) ? conf->greylist_prefix_v4 : conf->greylist_prefix_v6);
 }
 
-/* record_decision - the verdict into the kernel and the store */
+/* record_decision - the verdict into the kernel and the store; but an
+ * admin's decision made while the client was being judged wins, and the
+ * held SYNs go by it (nothing is written: the manual map has it) */
 static void record_decision(void *ctx, const struct pending *p, struct decision *dec)
 {
 	struct daemon *d = ctx;
 	struct mxg_key key = p->key;
+	__u32 action;
 
+	if (manual_says(d, &p->key, &action, &dec->ttl_s)) {
+		*dec = (struct decision){ .action = (enum mxg_action)action,
+			.reasons = MXG_R_MANUAL, .rule = -1, .ttl_s = dec->ttl_s };
+		return;
+	}
 	if (unproven(p, dec)) {
 		d->unproven++;
 		learn_unproven(&d->learner, &p->key, dec->action, dec->reasons,
@@ -661,6 +695,24 @@ static void restore_state(struct daemon *d)
 			 d->restored, d->store.where, expired);
 }
 
+/* restore_manual - the admin's decisions (mxgatectl allow, block) back
+ * into the kernel from their file: after a reboot the map is empty */
+static void restore_manual(struct daemon *d)
+{
+	struct manual_synced r;
+	char path[PATH_MAX];
+
+	manual_path(d->conf.state_dir, path, sizeof(path));
+	if (manual_sync(bpf_map__fd(d->kernel->maps.manual), d->conf.state_dir,
+			report_conf_error, &r) < 0) {
+		msg_warn("%s cannot be read: the manual decisions in the kernel "
+			 "stay as they are", path);
+		return;
+	}
+	msg_info("manual: %u decision(s) in force from %s, %u expired, %u dropped "
+		 "(not in the file)", r.written, path, r.expired, r.dropped);
+}
+
 /* start_classifier - DNS, the DNS lists and the pipeline on the loop */
 static void start_classifier(struct daemon *d)
 {
@@ -977,6 +1029,7 @@ int main(int argc, char **argv)
 
 	setup_kernel(&d);
 	restore_state(&d);
+	restore_manual(&d);
 	d.learner = (struct learner){ &d.conf, &d.maps, &d.store, judge_proven, &d, 0 };
 	open_signals(&d);
 	start_classifier(&d);
