@@ -42,7 +42,8 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
-CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c daemon/ctl_manual.c
+CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c daemon/ctl_manual.c \
+	daemon/ctl_top.c
 
 CORE_OBJS   := $(CORE_SRCS:daemon/%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/%.o)

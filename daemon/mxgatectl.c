@@ -6,7 +6,7 @@
  *	mxgatectl [-c FILE] [-p PIN_DIR] lookup ADDR |
  *		  list [--action ACTION] [--manual] | stats |
  *		  allow ADDR|CIDR [TTL] [COMMENT] | block ADDR|CIDR [TTL] [COMMENT] |
- *		  forget ADDR|CIDR |
+ *		  forget ADDR|CIDR | top [N] [--by hits|prefix] [-n] |
  *		  check HOSTNAME | check ADDR | reload | status
  *	mxgatectl --version
  * DESCRIPTION
@@ -32,6 +32,7 @@
 #include "addr.h"
 #include "config.h"
 #include "ctl_manual.h"
+#include "ctl_top.h"
 #include "dryrun.h"
 #include "providers.h"
 #include "table.h"
@@ -527,15 +528,22 @@ struct ctl {
 };
 
 enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4 };	/* WRITE: maps read-write */
-/* Commands with optional arguments: any number may follow n_args, up
- * to ARGS_MAX (a comment's words). */
-enum { ARGS_REST = 16 };
+/* Commands with optional arguments: one may follow n_args (top [N]), or
+ * any number up to ARGS_MAX (a comment's words). */
+enum { ARGS_OPT = 8, ARGS_REST = 16 };
 #define ARGS_MAX 64
 
 static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
 static int run_forget(struct ctl *c, char **args) { return ctl_forget(&c->conf, &c->maps, args[0]); }
 static int run_allow(struct ctl *c, char **args) { return ctl_decide(&c->conf, MXG_ACT_PASS, args); }
 static int run_block(struct ctl *c, char **args) { return ctl_decide(&c->conf, MXG_ACT_BLOCK, args); }
+
+static int top_by_prefix;	/* top --by prefix */
+static int top_numeric;		/* top -n: no names */
+static int run_top(struct ctl *c, char **args)
+{
+	return ctl_top(&c->conf, &c->maps, args[0], top_by_prefix, !top_numeric);
+}
 static int run_list(struct ctl *c, char **args) { return cmd_list(&c->maps, args[0]); }
 static int run_stats(struct ctl *c, char **args) { return cmd_stats(&c->maps, args[0]); }
 static int run_reload(struct ctl *c, char **args) { (void)args; return cmd_reload(&c->conf); }
@@ -577,6 +585,9 @@ static const struct command {
 	{ "forget", "ADDR|CIDR", "drop the manual decision and the verdicts of it "
 	  "(or under it);\n\t\t\tthe next SYN is judged anew", 1,
 	  NEED_CONF | NEED_MAPS | NEED_WRITE, run_forget },
+	{ "top", "[N] [--by hits|prefix] [-n]", "the N (10) sources, or /24 and /64 "
+	  "networks, refused most,\n\t\t\twith their PTR names (-n: none)", 0,
+	  NEED_CONF | NEED_MAPS | ARGS_OPT, run_top },
 	{ "check", "ADDR|HOSTNAME", "ADDR: the whole classifier, dry run, stage by "
 	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, 0, run_check },
 	{ "reload", "", "make mxgated reread its configuration and tables", 0, NEED_CONF,
@@ -605,21 +616,24 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "action", required_argument, NULL, 'a' },
 		{ "manual", no_argument, NULL, 'm' },
+		{ "by", required_argument, NULL, 'b' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *action_opt = NULL;
+	const char *action_opt = NULL, *by_opt = NULL;
 	const struct command *cmd = NULL;
 	struct ctl c = { 0 };
 	int opt, rc, n_args;
 
 	log_open("mxgatectl", 1);
 	/* Leading ':': we say what is missing, as one "mxgatectl: " line. */
-	while ((opt = getopt_long(argc, argv, ":c:p:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:p:hn", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': c.conf_path = optarg; break;
 		case 'p': c.pin_opt = optarg; break;
 		case 'm': list_manual = 1; break;
+		case 'n': top_numeric = 1; break;
+		case 'b': by_opt = optarg; break;
 		case 'V':
 			printf("mxgatectl %s\n", MXG_VERSION);
 			return 0;
@@ -632,7 +646,8 @@ int main(int argc, char **argv)
 			break;
 		case ':':
 			fprintf(stderr, "mxgatectl: %s needs an argument\n",
-				optopt == 'c' ? "-c" : optopt == 'p' ? "-p" : "--action");
+				optopt == 'c' ? "-c" : optopt == 'p' ? "-p" :
+				optopt == 'b' ? "--by" : "--action");
 			return EXIT_ERROR;
 		default: return usage();
 		}
@@ -644,12 +659,23 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	n_args = argc - optind - 1;
 	if (!cmd || n_args < cmd->n_args ||
-	    n_args > cmd->n_args + (cmd->needs & ARGS_REST ? ARGS_MAX : 0))
+	    n_args > cmd->n_args + (cmd->needs & ARGS_REST ? ARGS_MAX :
+				    cmd->needs & ARGS_OPT ? 1 : 0))
 		return usage();
-	if (list_manual && cmd->run != run_list) {
-		fprintf(stderr, "mxgatectl: --manual goes with list only\n");
+	if ((list_manual && cmd->run != run_list) ||
+	    ((by_opt || top_numeric) && cmd->run != run_top)) {
+		fprintf(stderr, "mxgatectl: %s goes with %s only\n",
+			list_manual && cmd->run != run_list ? "--manual" :
+			by_opt ? "--by" : "-n", list_manual && cmd->run != run_list ?
+			"list" : "top");
 		return EXIT_ERROR;
 	}
+	if (by_opt && strcmp(by_opt, "hits") != 0 && strcmp(by_opt, "prefix") != 0) {
+		fprintf(stderr, "mxgatectl: --by: \"%s\" is neither hits nor prefix\n",
+			by_opt);
+		return EXIT_ERROR;
+	}
+	top_by_prefix = by_opt && strcmp(by_opt, "prefix") == 0;
 	if (action_opt) {
 		if (cmd->run != run_list) {
 			fprintf(stderr, "mxgatectl: --action goes with list only\n");

@@ -58,6 +58,7 @@
 #include "maps.h"
 #include "names.h"
 #include "nftwatch.h"
+#include "offenders.h"
 #include "preflight.h"
 #include "privs.h"
 #include "providers.h"
@@ -852,6 +853,19 @@ static void write_pid_file(struct daemon *d)
 			 d->conf.pid_file, strerror(errno));
 }
 
+/* saved_hits - the SYNs each live verdict judged go to disk with it, so
+ * that mxgatectl top knows them after a reboot */
+static void saved_hits(struct daemon *d)
+{
+	int n = offenders_save(d->maps.verdicts_fd, &d->store, now_ns());
+
+	if (n < 0)
+		msg_warn("state: cannot walk the verdicts to save their hits: %s",
+			 strerror(-n));
+	else if (n > 0)
+		msg_info("state: hits of %d verdict(s) written to %s", n, d->store.where);
+}
+
 /* shutdown_daemon - release held SYNs, then everything in reverse order */
 static void shutdown_daemon(struct daemon *d)
 {
@@ -869,6 +883,7 @@ static void shutdown_daemon(struct daemon *d)
 	}
 	stats_set(&d->maps, MXG_STAT_STRESS, 0);
 	stats_set(&d->maps, MXG_STAT_PENDING, 0);
+	saved_hits(d);
 	msg_info("stopped: queued=%llu joined=%llu cached=%llu tempfail=%llu "
 		 "overload_pass=%llu ignored=%llu pass=%llu block=%llu; tc program "
 		 "and rules stay in place (fail-open)", st->queued, st->joined,

@@ -6,7 +6,8 @@
 # comments, prefixes) and its errors, the file kept under state_dir,
 # list --manual, lookup showing the decision over the cached verdict,
 # forget of a decision and of every verdict under a prefix, the decision
-# kept on disk when no manual map is pinned. Needs root (mount, bpftool, setpriv); touches nothing outside its
+# kept on disk when no manual map is pinned, top from counts written by
+# hand. Needs root (mount, bpftool, setpriv); touches nothing outside its
 # directory.
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -209,10 +210,32 @@ check "lookup: a client under a manual prefix, no verdict: the prefix's line, th
 run -c "$CONF" lookup 198.18.0.1
 check "lookup: neither: 'none', exit 1, as before" test "$RC" -eq 1 -a "$OUT" = "198.18.0.1 none"
 
-# Three more verdicts, for forget.
+# Three more verdicts (hits written by hand): for top and forget.
 put "$(key_v4 198 51 100 20)" 3600 "$R_S25R1" 12 "$BLOCK"
 put "$(key_v4 198 51 100 21)" 3600 "$R_S25R1" 5 "$GREYLIST"
 put "$(key_v4 198 51 100 22)" 3600 "$R_FCRDNS" 99 "$PASS"
+
+# --- top, from counts written by hand
+key=$(echo 0 0 0 0 0 0 0 0 0 0 255 255 192 0 2 0 | sed 's/^/120 0 0 0 /')
+# shellcheck disable=SC2086,SC2154 # key: bytes; OFF_hits: from the probe
+val=$(bpftool map lookup pinned "$PIN/manual" key $key -j 2>/dev/null | python3 -c '
+import json, sys
+v = json.load(sys.stdin)["value"]
+b = [int(x, 16) for x in v]
+off = '"$OFF_hits"'
+b[off:off + 4] = (7).to_bytes(4, "little")
+print(" ".join(str(x) for x in b))')
+# shellcheck disable=SC2086 # split into bytes on purpose
+check "the /24 block's hits written by hand" bpftool map update pinned "$PIN/manual" key $key value $val
+run -c "$CONF" top -n
+check "top -n: exit 0, header and 4 rows (the pass is no offender) ($ERR)" \
+	test "$RC" -eq 0 -a "$(lines)" -eq 5
+check "top -n: ranked by refused SYNs" \
+	test "$(awk 'NR > 1 { printf "%s:%s ", $1, $2 }' <<<"$OUT")" = "12:198.51.100.20 7:192.0.2.0/24 5:198.51.100.21 4:192.0.2.7 "
+check "top -n: the manual block's reason is manual" grep -qE '^ +7 +192\.0\.2\.0/24 +block +manual$' <<<"$OUT"
+run -c "$CONF" top --by prefix -n
+check "top --by prefix -n: the /24s" \
+	test "$(awk 'NR > 1 { printf "%s:%s:%s:%s ", $1, $2, $3, $4 }' <<<"$OUT")" = "17:198.51.100.0/24:2:198.51.100.20 11:192.0.2.0/24:2:192.0.2.0/24 "
 
 # --- forget
 run -c "$CONF" forget 192.0.2.7
@@ -260,6 +283,8 @@ check "... and it is on disk" grep -q '^192\.0\.2\.44 block ' "$TMP/state-old/ma
 run -c "$TMP/old.conf" list --manual
 check "list --manual without a manual map: exit 2, one line ($ERR)" \
 	test "$RC" -eq 2 && one_error
+run -c "$TMP/old.conf" top -n
+check "top works without a manual map" test "$RC" -eq 0 -a "$(lines)" -eq 1
 
 # --- writes need root (the file is root's)
 if id nobody >/dev/null 2>&1; then
