@@ -76,29 +76,36 @@ static const char *missing_map(const char *pin_dir, char *path, size_t len)
 	return path;
 }
 
-/* bpffs_missing - pin_dir is not on a bpf filesystem: the nearest of it
- * and its parents that exists is something else (bpffs not mounted);
- * where to mount one goes to mount_at */
+/* on_bpffs - is path on a bpf filesystem? -1 when it cannot be told */
+static int on_bpffs(const char *path)
+{
+	struct statfs fs;
+
+	if (statfs(path, &fs) != 0)
+		return -1;
+	return fs.f_type == BPF_FS_MAGIC;
+}
+
+/* bpffs_missing - the maps are not there because no bpffs is mounted
+ * where they would be: /sys/fs/bpf is not one (for a pin_dir under it),
+ * or pin_dir is a directory on another filesystem (where mxgated would
+ * mount one). Where to mount goes to mount_at. A pin_dir that does not
+ * exist elsewhere is more likely a wrong one: not said here. */
 static int bpffs_missing(const char *pin_dir, char *mount_at, size_t len)
 {
-	char dir[PATH_MAX];
-	struct statfs fs;
-	char *slash;
+	static const char sys[] = "/sys/fs/bpf";
 
-	snprintf(dir, sizeof(dir), "%s", pin_dir);
-	while (statfs(dir, &fs) != 0) {
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
-			return 0;	/* nothing of it exists: say that instead */
-		*slash = 0;
+	if (strncmp(pin_dir, sys, sizeof(sys) - 1) == 0 &&
+	    (pin_dir[sizeof(sys) - 1] == '/' || !pin_dir[sizeof(sys) - 1]) &&
+	    on_bpffs(sys) == 0) {
+		snprintf(mount_at, len, "%s", sys);
+		return 1;
 	}
-	if (fs.f_type == BPF_FS_MAGIC)
-		return 0;
-	/* The usual place, or else pin_dir itself (mxgated mounts one
-	 * there when it must). */
-	snprintf(mount_at, len, "%s", strncmp(pin_dir, "/sys/fs/bpf/", 12) == 0 ?
-		 "/sys/fs/bpf" : pin_dir);
-	return 1;
+	if (on_bpffs(pin_dir) == 0) {
+		snprintf(mount_at, len, "%s", pin_dir);
+		return 1;
+	}
+	return 0;
 }
 
 /* open_maps - the pinned maps, or a message saying what to check */

@@ -77,11 +77,14 @@ check "check: '_' and a final dot are a host name" test "$RC" -eq 0
 
 # --- bpffs not mounted: the error gives the command
 mkdir -p "$TMP/plain"
-run -p "$TMP/plain/mxgate" lookup 192.0.2.1
-check "pin_dir on a filesystem that is not bpffs: exit 2, one line ($ERR)" \
+run -p "$TMP/plain" lookup 192.0.2.1
+check "pin_dir a directory that is not bpffs: exit 2, one line ($ERR)" \
 	test "$RC" -eq 2 && one_error
 check "... naming the mount command ($ERR)" \
-	test "$ERR" = "mxgatectl: $TMP/plain/mxgate is not on a bpf filesystem (bpffs is not mounted): mount it with 'mount -t bpf bpf $TMP/plain/mxgate', then start mxgated, which pins its maps there"
+	test "$ERR" = "mxgatectl: $TMP/plain is not on a bpf filesystem (bpffs is not mounted): mount it with 'mount -t bpf bpf $TMP/plain', then start mxgated, which pins its maps there"
+run -p "$TMP/plain/typo" lookup 192.0.2.1
+check "a pin_dir that does not exist, not under /sys/fs/bpf: more likely wrong, said so ($ERR)" \
+	test "$ERR" = "mxgatectl: $TMP/plain/typo does not exist: mxgated has never run, or pin_dir is wrong (-p, -c)"
 # The default pin_dir, in a mount namespace of our own without bpffs
 # (the host's mounts are left alone).
 printf 'state_dir = %s\n' "$STATE" > "$TMP/default.conf"
@@ -93,6 +96,5 @@ check "default pin_dir without bpffs: 'mount -t bpf bpf /sys/fs/bpf' ($out)" \
 run -p "$PIN/nowhere" lookup 192.0.2.1
 check "on bpffs, a pin_dir that does not exist: the old message ($ERR)" \
 	test "$ERR" = "mxgatectl: $PIN/nowhere does not exist: mxgated has never run, or pin_dir is wrong (-p, -c)"
-
 
 tally details
