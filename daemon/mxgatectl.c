@@ -13,11 +13,14 @@
  *	Reads the maps pinned by mxgated directly, so it works while the
  *	daemon is down. The configuration is -c FILE, else
  *	/etc/mxgate/mxgate.conf when that exists, else the defaults; -p
- *	overrides its pin_dir. man/mxgatectl.8 is the specification.
- *	Exit status: 0 success (lookup: a live verdict; check: the name is
- *	clean), 1 a negative answer (no or expired verdict, nothing to
- *	forget, check: an S25R rule matches), 2 usage or system error.
- *	Errors are one line on stderr, "mxgatectl: ...".
+ *	overrides its pin_dir. man/mxgatectl.8 is the specification. The
+ *	admin's decisions (allow, block, forget, list --manual) are
+ *	ctl_manual.c's, top is ctl_top.c's; this file parses the command
+ *	line and holds the command table.
+ *	Exit status: 0 success (lookup: a live verdict or decision; check:
+ *	the name is clean), 1 a negative answer (no or expired verdict,
+ *	nothing to forget, check: an S25R rule matches), 2 usage or system
+ *	error. Errors are one line on stderr, "mxgatectl: ...".
  */
 #include <errno.h>
 #include <getopt.h>
