@@ -17,6 +17,8 @@ SHAREDIR ?= $(PREFIX)/share/mxgate
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /etc/systemd/system
+# The version, defined once in daemon/version.h (`make version` prints it).
+VERSION  := $(shell sed -n 's/^\#define MXG_VERSION "\(.*\)"$$/\1/p' daemon/version.h)
 
 PKGS     := libbpf libnetfilter_queue libmnl libcares libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -37,14 +39,15 @@ CORE_SRCS := daemon/config.c daemon/lines.c daemon/log.c daemon/s25r.c daemon/na
 	daemon/envelope.c \
 	daemon/loop.c daemon/resolve.c daemon/dnsbl.c daemon/signals.c daemon/classify.c \
 	daemon/maps.c daemon/store.c daemon/store_lmdb.c daemon/learn.c daemon/providers.c \
-	daemon/spf.c daemon/spf_parse.c daemon/sender.c
+	daemon/spf.c daemon/spf_parse.c daemon/sender.c daemon/manual.c daemon/offenders.c
 # Output both programs share: the JSON writer, the configuration printer
 # (mxgated -p and -d, mxgatectl config).
 CORE_SRCS += daemon/json.c daemon/conf_show.c
 # The daemon's event loop and kernel plumbing.
 DAEMON_SRCS := daemon/mxgated.c daemon/queue.c daemon/bpf_load.c daemon/rules.c \
 	daemon/events.c daemon/preflight.c daemon/nftwatch.c daemon/privs.c
-CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c
+CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c daemon/ctl_manual.c \
+	daemon/ctl_top.c
 # Observability (issue 14): the /metrics text, the resolver's health,
 # sd_notify and the maps' fill are core (unit-tested); the HTTP side,
 # libmicrohttpd on the event loop, is mxgated's alone.
@@ -66,12 +69,15 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/*.c)
 SKEL := $(BUILD)/mxgate.skel.h
 HDRS := $(wildcard bpf/*.h daemon/*.h tests/unit/*.h tests/bpf/*.h)
 
-.PHONY: all clean check bench unit-test bpf-test e2e-test demo install uninstall deps
+.PHONY: all clean check bench unit-test bpf-test e2e-test demo install uninstall deps version
 
 all: $(BUILD)/mxgated $(BUILD)/mxgatectl
 
 deps:
 	scripts/install-deps.sh
+
+version:
+	@echo $(VERSION)
 
 $(BUILD):
 	mkdir -p $@
@@ -249,7 +255,6 @@ uninstall:
 # packaging/deb/build.sh adds the control area and runs dpkg-deb. The
 # version is MXG_VERSION of daemon/version.h, written nowhere else.
 # tests/pkg/test_deb.sh (in `make check`) builds, installs and removes it.
-MXG_VERSION = $(shell sed -n '/^.define MXG_VERSION/s/.*"\([^"]*\)".*/\1/p' daemon/version.h)
 DEB_WORK := $(BUILD)/deb
 
 .PHONY: deb
@@ -257,7 +262,7 @@ deb: all
 	rm -rf $(DEB_WORK)
 	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_WORK))/debian/mxgate \
 		PREFIX=/usr UNITDIR=/lib/systemd/system
-	packaging/deb/build.sh $(MXG_VERSION) $(DEB_WORK) $(BUILD)
+	packaging/deb/build.sh $(VERSION) $(DEB_WORK) $(BUILD)
 # --- end of the packaging block
 
 clean:

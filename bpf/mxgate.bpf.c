@@ -3,7 +3,9 @@
  * mxgate.bpf.c - tc ingress: enforce cached verdicts on new SMTP SYNs.
  *
  * Only a SYN without ACK to a protected port is judged; every other packet
- * passes untouched. A live verdict decides in the kernel: PASS marks the
+ * passes untouched. The admin's decisions (the manual map: allow marks
+ * the SYN PASS, block drops it) come first, then the country table, then
+ * the cached verdicts. A live verdict decides in the kernel: PASS marks the
  * packet so the nftables queue rule lets it by, BLOCK drops it, GREYLIST
  * and TARPIT mark it for the nftables redirect to mxgated's SMTP responder,
  * THROTTLE passes it while the source's token buckets allow. A source
@@ -46,6 +48,17 @@ struct {
 	__type(value, struct mxg_verdict);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } unproven SEC(".maps");
+
+/* manual: the admin's decisions by prefix (mxgatectl allow, block),
+ * asked before anything else; see mxgate.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MXG_MANUAL_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* required of an LPM trie */
+	__type(key, struct mxg_lpm_key);
+	__type(value, struct mxg_manual);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} manual SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -267,12 +280,60 @@ static __always_inline void refuse(const struct mxg_verdict *v)
 	count_reasons(v->reasons);
 }
 
+/* manual_decision - the admin's live decision for the source: the
+ * longest prefix of the manual map that covers it and has not expired
+ * (an expired one sends the lookup on to the shorter prefixes), or NULL */
+static __always_inline struct mxg_manual *manual_decision(const struct mxg_key *src,
+							  __u64 now)
+{
+	struct mxg_lpm_key k = { .prefixlen = 128 };
+	struct mxg_manual *m;
+	int i;
+
+	__builtin_memcpy(k.addr, src->addr, sizeof(k.addr));
+	for (i = 0; i < MXG_MANUAL_SHADOWS; i++) {
+		m = bpf_map_lookup_elem(&manual, &k);
+		if (!m)
+			return NULL;
+		if (!m->expires_ns || now < m->expires_ns)
+			return m;
+		if (m->prefixlen == 0 || m->prefixlen > 128)
+			return NULL;
+		k.prefixlen = m->prefixlen - 1;
+	}
+	return NULL;
+}
+
+/* obey - enforce the admin's decision: allow marks the SYN for the MTA,
+ * block drops it (counted under reason manual); anything else (no
+ * mxgatectl writes it) is left to the rest of the program: -1 */
+static __always_inline int obey(struct __sk_buff *skb, const struct mxg_config *cfg,
+				struct mxg_manual *m)
+{
+	if (m->action == MXG_ACT_PASS) {
+		m->hits++;
+		count(MXG_STAT_ACTION + MXG_ACT_PASS);
+		count(MXG_STAT_ACCEPTED);
+		set_mark(skb, cfg, cfg->mark_pass);
+		return TC_ACT_OK;
+	}
+	if (m->action == MXG_ACT_BLOCK) {
+		m->hits++;
+		count(MXG_STAT_ACTION + MXG_ACT_BLOCK);
+		count(mxg_refusal_stat(MXG_R_MANUAL, MXG_ACT_BLOCK));
+		count_reasons(MXG_R_MANUAL);
+		return TC_ACT_SHOT;
+	}
+	return -1;
+}
+
 SEC("tc")
 int mxgate_ingress(struct __sk_buff *skb)
 {
 	const __u8 *data = (const __u8 *)(long)skb->data;
 	const __u8 *end = (const __u8 *)(long)skb->data_end;
 	struct mxg_verdict *v;
+	struct mxg_manual *m;
 	struct mxg_config *cfg;
 	struct mxg_key key;
 	struct mxg_pkt pkt;
@@ -293,6 +354,12 @@ int mxgate_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 
 	count(MXG_STAT_SYN);
+	/* The admin's word first: no cached verdict or country set
+	 * overrules it. */
+	now = bpf_ktime_get_coarse_ns();
+	m = manual_decision(&pkt.key, now);
+	if (m && (rc = obey(skb, cfg, m)) >= 0)
+		return rc;
 	if (country_blocks(&pkt.key)) {
 		count(MXG_STAT_COUNTRY);
 		count(MXG_STAT_REFUSED_COUNTRY);
@@ -304,7 +371,6 @@ int mxgate_ingress(struct __sk_buff *skb)
 		count(MXG_STAT_UNKNOWN);
 		return unjudged(skb, cfg);
 	}
-	now = bpf_ktime_get_coarse_ns();
 	if (now >= v->expires_ns) {
 		count(MXG_STAT_EXPIRED);
 		if (v->action == MXG_ACT_GREYLIST)

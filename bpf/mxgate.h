@@ -29,6 +29,7 @@
 #define MXG_MAP_THROTTLE	"throttle"
 #define MXG_MAP_EVENTS		"events"
 #define MXG_MAP_UNPROVEN	"unproven"	/* verdicts reached by timeout only */
+#define MXG_MAP_MANUAL		"manual"	/* the admin's decisions, by prefix */
 #define MXG_DEFAULT_MAX_UNPROVEN 32768	/* unproven map entries */
 #define MXG_THROTTLE_ENTRIES	65536	/* token buckets: sources and prefixes */
 #define MXG_EVENTS_BYTES	(256 * 1024)	/* ring buffer size */
@@ -149,11 +150,37 @@ struct mxg_verdict {
 
 /*
  * A prefix of a country file, as the daemon reads it (struct country_set)
- * and as the country table is built from it.
+ * and as the country table is built from it; and the key of the manual
+ * map.
  */
 struct mxg_lpm_key {
 	__u32 prefixlen;	/* over the 128-bit form (IPv4: 96 + len) */
 	__u8 addr[16];		/* IPv4-mapped for IPv4, network byte order */
+};
+
+/*
+ * manual map: the admin's own decisions (mxgatectl allow, block), an LPM
+ * trie keyed by struct mxg_lpm_key, so that one entry covers a prefix of
+ * any length, IPv4 (mapped, 96 + len) or IPv6. The tc program asks it
+ * before anything else: a live decision beats the country table and
+ * every cached verdict, and the classifier never writes here. The
+ * longest live prefix wins: an expired entry sends the lookup on to the
+ * next shorter prefix (that is what prefixlen is kept for), at most
+ * MXG_MANUAL_SHADOWS times. mxgatectl writes the map and its copy on disk
+ * (state_dir, daemon/manual.h), which mxgated puts back at start.
+ */
+#define MXG_MANUAL_ENTRIES	65536	/* decisions the map holds */
+#define MXG_MANUAL_COMMENT	64	/* bytes of a comment, NUL included */
+#define MXG_MANUAL_SHADOWS	4	/* expired entries a lookup steps over */
+
+struct mxg_manual {
+	__u64 decided_ns;	/* when the admin said it */
+	__u64 expires_ns;	/* from then on ignored; 0 = until forgotten */
+	__u32 action;		/* MXG_ACT_PASS (allow) or MXG_ACT_BLOCK */
+	__u32 hits;		/* SYNs the tc program judged by it */
+	__u32 prefixlen;	/* the entry's key's, for the lookup to step on */
+	__u32 pad;		/* zero */
+	char comment[MXG_MANUAL_COMMENT]; /* the admin's note, NUL-terminated */
 };
 
 struct mxg_country {

@@ -3,9 +3,13 @@
  * NAME
  *	mxgatectl - inspect and edit mxgate's verdicts
  * SYNOPSIS
- *	mxgatectl [-c FILE] [-p PIN_DIR] [-j] lookup ADDR | list [--action ACTION] |
- *		  stats | forget ADDR | check HOSTNAME | check ADDR | reload |
- *		  status | config [-n | -d] [KEY...]
+ *	mxgatectl [-c FILE] [-p PIN_DIR] [-j] lookup ADDR |
+ *		  list [--action ACTION] [--manual] | stats |
+ *		  allow ADDR|CIDR [TTL] [COMMENT] | block ADDR|CIDR [TTL] [COMMENT] |
+ *		  forget ADDR|CIDR | top [N] [--by hits|prefix] [-n] |
+ *		  check HOSTNAME | check ADDR | reload | status |
+ *		  config [-n | -d] [KEY...]
+ *	mxgatectl --version
  * DESCRIPTION
  *	Reads the maps pinned by mxgated directly, so it works while the
  *	daemon is down. The configuration is -c FILE, else
@@ -13,15 +17,18 @@
  *	overrides its pin_dir. -j (--json) makes a command that has a JSON
  *	form (OUT_JSON in the command table) print one JSON document
  *	instead of its text (json.h, ctl_json.h). man/mxgatectl.8 is the
- *	specification.
+ *	specification. The admin's decisions (allow, block, forget, list
+ *	--manual) are ctl_manual.c's, top is ctl_top.c's, status and config
+ *	ctl_status.c's and ctl_config.c's; this file parses the command
+ *	line and holds the command table.
  *	Commands that only read work for root and for members of the group
  *	of mxgated's user (the pins are root:group, group-readable); those
- *	that change something (forget, reload) are refused to anyone but
- *	root up front, with one line saying so.
- *	Exit status: 0 success (lookup: a live verdict; check: the name is
- *	clean), 1 a negative answer (no or expired verdict, nothing to
- *	forget, check: an S25R rule matches), 2 usage or system error.
- *	Errors are one line on stderr, "mxgatectl: ...".
+ *	that change something (allow, block, forget, reload) are refused to
+ *	anyone but root up front, with one line saying so.
+ *	Exit status: 0 success (lookup: a live verdict or decision; check:
+ *	the name is clean), 1 a negative answer (no or expired verdict,
+ *	nothing to forget, check: an S25R rule matches), 2 usage or system
+ *	error. Errors are one line on stderr, "mxgatectl: ...".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,13 +36,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "addr.h"
 #include "config.h"
 #include "ctl_config.h"
 #include "ctl_json.h"
 #include "ctl_status.h"
+#include "ctl_manual.h"
+#include "ctl_top.h"
 #include "dryrun.h"
 #include "json.h"
 #include "providers.h"
@@ -45,6 +56,8 @@
 #include "s25r.h"
 #include "store.h"
 #include "maps.h"
+#include "resolve.h"
+#include "version.h"
 
 #define EXIT_NO		1
 #define EXIT_ERROR	2
@@ -79,13 +92,49 @@ static const char *missing_map(const char *pin_dir, char *path, size_t len)
 	return path;
 }
 
+/* on_bpffs - is path on a bpf filesystem? -1 when it cannot be told */
+static int on_bpffs(const char *path)
+{
+	struct statfs fs;
+
+	if (statfs(path, &fs) != 0)
+		return -1;
+	return fs.f_type == BPF_FS_MAGIC;
+}
+
+/* bpffs_missing - the maps are not there because no bpffs is mounted
+ * where they would be: /sys/fs/bpf is not one (for a pin_dir under it),
+ * or pin_dir is a directory on another filesystem (where mxgated would
+ * mount one). Where to mount goes to mount_at. A pin_dir that does not
+ * exist elsewhere is more likely a wrong one: not said here. */
+static int bpffs_missing(const char *pin_dir, char *mount_at, size_t len)
+{
+	static const char sys[] = "/sys/fs/bpf";
+
+	if (strncmp(pin_dir, sys, sizeof(sys) - 1) == 0 &&
+	    (pin_dir[sizeof(sys) - 1] == '/' || !pin_dir[sizeof(sys) - 1]) &&
+	    on_bpffs(sys) == 0) {
+		snprintf(mount_at, len, "%s", sys);
+		return 1;
+	}
+	if (on_bpffs(pin_dir) == 0) {
+		snprintf(mount_at, len, "%s", pin_dir);
+		return 1;
+	}
+	return 0;
+}
+
 /* open_maps - the pinned maps, or a message saying what to check */
 static int open_maps(struct pinned_maps *m, const char *pin_dir, int write)
 {
 	char path[PATH_MAX + 32];
 	int err = write ? maps_open(m, pin_dir) : maps_open_ro(m, pin_dir);
 
-	if (err == -ENOENT)
+	if (err == -ENOENT && bpffs_missing(pin_dir, path, sizeof(path)))
+		fprintf(stderr, "mxgatectl: %s is not on a bpf filesystem (bpffs is "
+			"not mounted): mount it with 'mount -t bpf bpf %s', then start "
+			"mxgated, which pins its maps there\n", pin_dir, path);
+	else if (err == -ENOENT)
 		fprintf(stderr, "mxgatectl: %s does not exist: mxgated has never "
 			"run, or pin_dir is wrong (-p, -c)\n",
 			missing_map(pin_dir, path, sizeof(path)));
@@ -208,15 +257,19 @@ static int json_lookup(const struct mxg_key *k, const struct mxg_verdict *v,
 	return live ? 0 : EXIT_NO;
 }
 
-/* cmd_lookup - one client's verdict */
+static const char *pin_dir;	/* the maps' directory, for the manual map */
+
+/* cmd_lookup - one client's verdict, after the admin's decision about
+ * it if there is one (which the tc program obeys first) */
 static int cmd_lookup(struct pinned_maps *m, const char *text)
 {
 	struct mxg_verdict v;
 	struct mxg_key k;
-	int err, unproven = 0;
+	int err, unproven = 0, manual;
 
 	if (parse_addr(text, &k) < 0)
 		return EXIT_ERROR;
+	manual = ctl_lookup_manual(pin_dir, &k);
 	err = verdict_get(m, &k, &v);
 	if (err == -ENOENT && unproven_get(m, &k, &v) == 0) {
 		err = 0;
@@ -229,7 +282,7 @@ static int cmd_lookup(struct pinned_maps *m, const char *text)
 
 		addr_format(&k, addr, sizeof(addr));
 		printf("%s none\n", addr);
-		return EXIT_NO;
+		return manual ? 0 : EXIT_NO;
 	}
 	if (err) {
 		fprintf(stderr, "mxgatectl: lookup %s: %s\n", text, strerror(-err));
@@ -237,7 +290,7 @@ static int cmd_lookup(struct pinned_maps *m, const char *text)
 	}
 	if (jw)
 		return json_lookup(&k, &v, unproven);
-	return print_verdict(&k, &v, now_ns(), unproven) ? 0 : EXIT_NO;
+	return print_verdict(&k, &v, now_ns(), unproven) || manual ? 0 : EXIT_NO;
 }
 
 /* map_size - max_entries of a map, or a generous guess when unknown */
@@ -253,6 +306,7 @@ static __u32 map_size(int fd)
 }
 
 static int list_action = -1;	/* list --action: only these; -1 = all */
+static int list_manual;		/* list --manual: the admin's decisions */
 
 /* list_map - every verdict of one map (fd), or those with list_action;
  * 0 or an errno */
@@ -297,6 +351,8 @@ static int cmd_list(struct pinned_maps *m, const char *unused)
 	int err;
 
 	(void)unused;
+	if (list_manual)
+		return ctl_list_manual(pin_dir, list_action);
 	ctl_clock_now(&now);
 	if (jw) {
 		json_object(jw, NULL);
@@ -419,47 +475,19 @@ static int cmd_stats(struct pinned_maps *m, const char *unused)
 	return 0;
 }
 
-static const char *state_dir;	/* for forget: learned state on disk */
-
-/* forget_stored - the on-disk record too, so a reboot does not bring it
- * back; where mxgated never kept one, nothing is created */
-static void forget_stored(const struct mxg_key *k)
-{
-	struct store s;
-
-	if (!state_dir || store_open(&s, &store_lmdb_ops, state_dir, 0) != 0)
-		return;
-	store_delete(&s, k);
-	store_close(&s);
-}
-
-/* cmd_forget - delete one verdict, in the kernel and on disk */
-static int cmd_forget(struct pinned_maps *m, const char *text)
-{
-	struct mxg_key k;
-	int err;
-
-	if (parse_addr(text, &k) < 0)
-		return EXIT_ERROR;
-	forget_stored(&k);
-	err = verdict_forget(m, &k);
-	if (err == -ENOENT) {
-		fprintf(stderr, "mxgatectl: %s has no verdict\n", text);
-		return EXIT_NO;
-	}
-	if (err) {
-		fprintf(stderr, "mxgatectl: forget %s: %s\n", text, strerror(-err));
-		return EXIT_ERROR;
-	}
-	printf("%s forgotten\n", text);
-	return 0;
-}
-
-/* cmd_check - the S25R rule a name trips, without daemon or maps */
+/* cmd_check - the S25R rule a name trips, without daemon or maps; a
+ * word that is no host name (as mxgated would take a PTR name) is an
+ * error, not "clean" */
 static int cmd_check(const char *hostname)
 {
 	int rule;
 
+	if (!hostname_valid(hostname)) {
+		fprintf(stderr, "mxgatectl: check: \"%s\" is neither an IPv4 or IPv6 "
+			"address nor a host name (letters, digits, '-' and '_' in "
+			"dot-separated labels)\n", hostname);
+		return EXIT_ERROR;
+	}
 	if (s25r_init() < 0)
 		return EXIT_ERROR;
 	rule = s25r_match(hostname);
@@ -548,9 +576,22 @@ struct ctl {
  * mxgated's user reads, see privs.h) */
 enum { NEED_CONF = 1, NEED_MAPS = 2, NEED_WRITE = 4, NEED_ROOT = 8 };
 enum { OUT_JSON = 16 };			/* in needs: it has a -j form */
+/* Commands with optional arguments: one may follow n_args (top [N]), or
+ * any number up to ARGS_MAX (a comment's words); n_args -1: any number. */
+enum { ARGS_OPT = 32, ARGS_REST = 64 };
+#define ARGS_MAX 64
 
 static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
-static int run_forget(struct ctl *c, char **args) { return cmd_forget(&c->maps, args[0]); }
+static int run_forget(struct ctl *c, char **args) { return ctl_forget(&c->conf, &c->maps, args[0]); }
+static int run_allow(struct ctl *c, char **args) { return ctl_decide(&c->conf, MXG_ACT_PASS, args); }
+static int run_block(struct ctl *c, char **args) { return ctl_decide(&c->conf, MXG_ACT_BLOCK, args); }
+
+static int top_by_prefix;	/* top --by prefix */
+static int top_numeric;		/* top -n: no names */
+static int run_top(struct ctl *c, char **args)
+{
+	return ctl_top(&c->conf, &c->maps, args[0], top_by_prefix, !top_numeric);
+}
 static int run_list(struct ctl *c, char **args) { return cmd_list(&c->maps, args[0]); }
 static int run_stats(struct ctl *c, char **args) { return cmd_stats(&c->maps, args[0]); }
 static int run_reload(struct ctl *c, char **args) { (void)args; return cmd_reload(&c->conf); }
@@ -584,19 +625,28 @@ static const struct command {
 	const char *name;
 	const char *args;		/* the usage's argument words */
 	const char *help;		/* one line */
-	int n_args;			/* exactly this many; -1: any */
-	unsigned needs;			/* NEED_CONF, NEED_MAPS, NEED_WRITE, OUT_JSON */
-	int (*run)(struct ctl *c, char **args);
+	int n_args;			/* exactly this many, but see ARGS_*; -1: any */
+	unsigned needs;			/* NEED_*, OUT_JSON, ARGS_* */
+	int (*run)(struct ctl *c, char **args);	/* args: NULL-terminated */
 } commands[] = {
 	{ "lookup", "ADDR", "the verdict for one client", 1,
 	  NEED_CONF | NEED_MAPS | OUT_JSON, run_lookup },
-	{ "list", "[--action ACTION]", "every verdict, or those with ACTION (pass, "
-	  "block,\n\t\t\tgreylist, tarpit, throttle)", 0,
-	  NEED_CONF | NEED_MAPS | OUT_JSON, run_list },
+	{ "list", "[--action ACTION] [--manual]", "every verdict, or those with ACTION "
+	  "(pass, block,\n\t\t\tgreylist, tarpit, throttle); --manual: the admin's "
+	  "decisions", 0, NEED_CONF | NEED_MAPS | OUT_JSON, run_list },
 	{ "stats", "", "SYNs accepted and refused by cause, then every counter", 0,
 	  NEED_CONF | NEED_MAPS | OUT_JSON, run_stats },
-	{ "forget", "ADDR", "drop a verdict; the next SYN is judged anew", 1,
+	{ "allow", "ADDR|CIDR [TTL] [COMMENT]", "the admin's pass, in the kernel at "
+	  "once, kept on disk;\n\t\t\tTTL: 90m, 12h, 7d, 2w, forever (default)", 1,
+	  NEED_CONF | NEED_ROOT | ARGS_REST, run_allow },
+	{ "block", "ADDR|CIDR [TTL] [COMMENT]", "the admin's block, likewise", 1,
+	  NEED_CONF | NEED_ROOT | ARGS_REST, run_block },
+	{ "forget", "ADDR|CIDR", "drop the manual decision and the verdicts of it "
+	  "(or under it);\n\t\t\tthe next SYN is judged anew", 1,
 	  NEED_CONF | NEED_MAPS | NEED_WRITE, run_forget },
+	{ "top", "[N] [--by hits|prefix] [-n]", "the N (10) sources, or /24 and /64 "
+	  "networks, refused most,\n\t\t\twith their PTR names (-n: none)", 0,
+	  NEED_CONF | NEED_MAPS | ARGS_OPT, run_top },
 	{ "check", "ADDR|HOSTNAME", "ADDR: the whole classifier, dry run, stage by "
 	  "stage;\n\t\t\tHOSTNAME: which S25R rule a reverse name trips", 1, OUT_JSON,
 	  run_check },
@@ -615,6 +665,7 @@ static const struct command {
 static int usage(void)
 {
 	fprintf(stderr, "usage: mxgatectl [-c FILE] [-p PIN_DIR] [-j] COMMAND\n"
+		"       mxgatectl --version\n"
 		"  -c FILE         configuration (default " MXG_DEFAULT_CONF ")\n"
 		"  -p PIN_DIR      where mxgated pinned its maps (default: pin_dir)\n"
 		"  -j, --json      one JSON document (lookup, list, stats, check, "
@@ -635,8 +686,8 @@ static int output_options(const char *name, int has_json, int json_opt,
 
 	if (json_opt && !has_json)
 		what = "-j goes with lookup, list, stats, check, status and config";
-	else if ((c->changed_only || c->defaults_only) && strcmp(name, "config") != 0)
-		what = "-n and -d go with config only";
+	else if (c->defaults_only && strcmp(name, "config") != 0)
+		what = "-d goes with config only";
 	else if (c->changed_only && c->defaults_only)
 		what = "config: -n and -d exclude each other";
 	if (!what)
@@ -651,13 +702,16 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "action", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "manual", no_argument, NULL, 'm' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *action_opt = NULL;
+	const char *action_opt = NULL, *by_opt = NULL;
 	const struct command *cmd = NULL;
 	struct ctl c = { 0 };
 	struct json doc;
-	int opt, rc, json_opt = 0;
+	int opt, rc, n_args, json_opt = 0, n_opt = 0;
 
 	log_open("mxgatectl", 1);
 	/* Leading ':': we say what is missing, as one "mxgatectl: " line. */
@@ -666,8 +720,13 @@ int main(int argc, char **argv)
 		case 'c': c.conf_path = optarg; break;
 		case 'p': c.pin_opt = optarg; break;
 		case 'j': json_opt = 1; break;
-		case 'n': c.changed_only = 1; break;
+		case 'n': n_opt = 1; break;	/* config: changed; top: no names */
 		case 'd': c.defaults_only = 1; break;
+		case 'm': list_manual = 1; break;
+		case 'b': by_opt = optarg; break;
+		case 'V':
+			printf("mxgatectl %s\n", MXG_VERSION);
+			return 0;
 		case 'a':
 			if (action_opt) {
 				fprintf(stderr, "mxgatectl: --action given twice\n");
@@ -677,7 +736,8 @@ int main(int argc, char **argv)
 			break;
 		case ':':
 			fprintf(stderr, "mxgatectl: %s needs an argument\n",
-				optopt == 'c' ? "-c" : optopt == 'p' ? "-p" : "--action");
+				optopt == 'c' ? "-c" : optopt == 'p' ? "-p" :
+				optopt == 'b' ? "--by" : "--action");
 			return EXIT_ERROR;
 		default: return usage();
 		}
@@ -687,8 +747,29 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];
-	if (!cmd || (cmd->n_args >= 0 && argc - optind - 1 != cmd->n_args))
+	n_args = argc - optind - 1;
+	if (!cmd || (cmd->n_args >= 0 && (n_args < cmd->n_args ||
+	    n_args > cmd->n_args + (cmd->needs & ARGS_REST ? ARGS_MAX :
+				    cmd->needs & ARGS_OPT ? 1 : 0))))
 		return usage();
+	if ((list_manual && cmd->run != run_list) ||
+	    (by_opt && cmd->run != run_top) ||
+	    (n_opt && cmd->run != run_top && cmd->run != run_config)) {
+		fprintf(stderr, "mxgatectl: %s goes with %s only\n",
+			list_manual && cmd->run != run_list ? "--manual" :
+			by_opt && cmd->run != run_top ? "--by" : "-n",
+			list_manual && cmd->run != run_list ? "list" :
+			by_opt && cmd->run != run_top ? "top" : "top and config");
+		return EXIT_ERROR;
+	}
+	if (by_opt && strcmp(by_opt, "hits") != 0 && strcmp(by_opt, "prefix") != 0) {
+		fprintf(stderr, "mxgatectl: --by: \"%s\" is neither hits nor prefix\n",
+			by_opt);
+		return EXIT_ERROR;
+	}
+	top_by_prefix = by_opt && strcmp(by_opt, "prefix") == 0;
+	top_numeric = n_opt;
+	c.changed_only = n_opt && cmd->run == run_config;
 	if (output_options(cmd->name, !!(cmd->needs & OUT_JSON), json_opt, &c) < 0)
 		return EXIT_ERROR;
 	if (json_opt) {
@@ -718,7 +799,7 @@ int main(int argc, char **argv)
 	if (cmd->needs & NEED_MAPS) {
 		if (open_maps(&c.maps, c.conf.pin_dir, !!(cmd->needs & NEED_WRITE)) < 0)
 			return EXIT_ERROR;
-		state_dir = c.conf.state_dir;
+		pin_dir = c.conf.pin_dir;
 		load_greylist_delay(c.conf.pin_dir);
 	}
 	rc = cmd->run(&c, argv + optind + 1);

@@ -4,6 +4,7 @@
  *	mxgated - classify new SMTP clients and teach the kernel the verdict
  * SYNOPSIS
  *	mxgated [-f] [-c FILE] [-t | -u | -p | -d]
+ *	mxgated --version
  * DESCRIPTION
  *	Start-up: read the configuration, load the tc program and its pinned
  *	maps, attach it to the configured interfaces, bind NFQUEUE, load the
@@ -23,9 +24,11 @@
  *	-t checks the configuration and exits. -p prints the configuration
  *	in force, every key as "key = value" (like postconf); -d prints the
  *	defaults. nftables/mxgate-rules reads its defaults from them.
+ *	--version prints "mxgated VERSION" (version.h).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,11 +57,13 @@
 #include "log.h"
 #include "loop.h"
 #include "mapfill.h"
+#include "manual.h"
 #include "maps.h"
 #include "metrics.h"
 #include "names.h"
 #include "nftwatch.h"
 #include "notify.h"
+#include "offenders.h"
 #include "preflight.h"
 #include "privs.h"
 #include "providers.h"
@@ -186,12 +191,37 @@ static void release_packet(void *ctx, __u32 id, __u32 mark, enum mxg_action acti
 	}
 }
 
+/* manual_says - the admin's live decision about client (mxgatectl allow
+ * or block since the tc program let its SYN by): 1 with its action and
+ * lifetime left (s, 0: until forgotten), else 0 */
+static int manual_says(struct daemon *d, const struct mxg_key *client,
+		       __u32 *action, unsigned *ttl_s)
+{
+	struct mxg_manual m;
+	__u64 now = now_ns();
+
+	if (manual_find(bpf_map__fd(d->kernel->maps.manual), client, now, NULL, &m) != 1 ||
+	    (m.action != MXG_ACT_PASS && m.action != MXG_ACT_BLOCK))
+		return 0;
+	*action = m.action;
+	*ttl_s = m.expires_ns ? (unsigned)((m.expires_ns - now) / NS_PER_S) : 0;
+	return 1;
+}
+
 /* cached_verdict - a live verdict written since the tc program let this
- * SYN by */
+ * SYN by: the admin's first, as the tc program has it */
 static int cached_verdict(void *ctx, const struct mxg_key *key, struct mxg_verdict *v)
 {
 	struct daemon *d = ctx;
+	unsigned ttl_s;
+	__u32 action;
 
+	if (manual_says(d, key, &action, &ttl_s)) {
+		memset(v, 0, sizeof(*v));
+		v->action = (enum mxg_action)action;
+		v->reasons = MXG_R_MANUAL;
+		return 1;
+	}
 	return verdict_get(&d->maps, key, v) == 0 && v->expires_ns > now_ns();
 }
 
@@ -227,12 +257,20 @@ static int smart_key(const struct daemon *d, const struct pending *p,
 	       !(addr_is_v4(&p->key) ? conf->greylist_prefix_v4 : conf->greylist_prefix_v6);
 }
 
-/* record_decision - the verdict into the kernel and the store */
+/* record_decision - the verdict into the kernel and the store; but an
+ * admin's decision made while the client was being judged wins, and the
+ * held SYNs go by it (nothing is written: the manual map has it) */
 static void record_decision(void *ctx, const struct pending *p, struct decision *dec)
 {
 	struct daemon *d = ctx;
 	struct mxg_key key = p->key;
+	__u32 action;
 
+	if (manual_says(d, &p->key, &action, &dec->ttl_s)) {
+		*dec = (struct decision){ .action = (enum mxg_action)action,
+			.reasons = MXG_R_MANUAL, .rule = -1, .ttl_s = dec->ttl_s };
+		return;
+	}
 	if (unproven(p, dec)) {
 		d->unproven++;
 		learn_unproven(&d->learner, &p->key, dec->action, dec->reasons,
@@ -725,6 +763,24 @@ static void restore_state(struct daemon *d)
 			 d->restored, d->store.where, expired);
 }
 
+/* restore_manual - the admin's decisions (mxgatectl allow, block) back
+ * into the kernel from their file: after a reboot the map is empty */
+static void restore_manual(struct daemon *d)
+{
+	struct manual_synced r;
+	char path[PATH_MAX];
+
+	manual_path(d->conf.state_dir, path, sizeof(path));
+	if (manual_sync(bpf_map__fd(d->kernel->maps.manual), d->conf.state_dir,
+			report_conf_error, &r) < 0) {
+		msg_warn("%s cannot be read: the manual decisions in the kernel "
+			 "stay as they are", path);
+		return;
+	}
+	msg_info("manual: %u decision(s) in force from %s, %u expired, %u dropped "
+		 "(not in the file)", r.written, path, r.expired, r.dropped);
+}
+
 /* start_classifier - DNS, the DNS lists and the pipeline on the loop */
 static void start_classifier(struct daemon *d)
 {
@@ -905,6 +961,19 @@ static void write_pid_file(struct daemon *d)
 			 d->conf.pid_file, strerror(errno));
 }
 
+/* saved_hits - the SYNs each live verdict judged go to disk with it, so
+ * that mxgatectl top knows them after a reboot */
+static void saved_hits(struct daemon *d)
+{
+	int n = offenders_save(d->maps.verdicts_fd, &d->store, now_ns());
+
+	if (n < 0)
+		msg_warn("state: cannot walk the verdicts to save their hits: %s",
+			 strerror(-n));
+	else if (n > 0)
+		msg_info("state: hits of %d verdict(s) written to %s", n, d->store.where);
+}
+
 /* shutdown_daemon - release held SYNs, then everything in reverse order */
 static void shutdown_daemon(struct daemon *d)
 {
@@ -923,6 +992,7 @@ static void shutdown_daemon(struct daemon *d)
 	stats_set(&d->maps, MXG_STAT_STRESS, 0);
 	stats_set(&d->maps, MXG_STAT_PENDING, 0);
 	stats_set(&d->maps, MXG_STAT_DNS_DOWN, 0);	/* nobody asks now */
+	saved_hits(d);
 	msg_info("stopped: queued=%llu joined=%llu cached=%llu tempfail=%llu "
 		 "overload_pass=%llu ignored=%llu pass=%llu block=%llu; tc program "
 		 "and rules stay in place (fail-open)", st->queued, st->joined,
@@ -1059,6 +1129,7 @@ static int print_conf(const struct mxg_conf *c)
 static void usage(void)
 {
 	fprintf(stderr, "usage: mxgated [-f] [-c FILE] [-t | -u | -p | -d]\n"
+		"       mxgated --version\n"
 		"  -f       stay in the foreground, log to stderr\n"
 		"  -c FILE  configuration (default " MXG_DEFAULT_CONF ")\n"
 		"  -t       check the configuration and exit\n"
@@ -1075,9 +1146,16 @@ int main(int argc, char **argv)
 				   .pid_fd = -1 };
 	int foreground = 0, test_only = 0, do_uninstall = 0, opt, nbad;
 	int print = 0, print_defaults = 0;
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
-	while ((opt = getopt(argc, argv, "fc:tupdh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "fc:tupdh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'V':
+			printf("mxgated %s\n", MXG_VERSION);
+			return 0;
 		case 'f': foreground = 1; break;
 		case 'c': d.conf_path = optarg; break;
 		case 't': test_only = 1; break;
@@ -1133,6 +1211,7 @@ int main(int argc, char **argv)
 	setup_kernel(&d);
 	sender_init(&d.senders, &d.learner, NULL);
 	restore_state(&d);
+	restore_manual(&d);
 	d.learner = (struct learner){ .conf = &d.conf, .maps = &d.maps, .store = &d.store,
 		.judge = judge_proven, .judge_ctx = &d, .mail = sender_mail,
 		.mail_ctx = &d.senders };

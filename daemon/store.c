@@ -67,10 +67,11 @@ static void record_of(const struct mxg_verdict *v, const struct clocks *c,
 	r->reasons = v->reasons;
 	r->dnsbl_score = v->dnsbl_score;
 	r->action = (__u32)v->action;
+	r->hits = v->hits;
 }
 
-/* verdict_of - a stored record back on the monotonic clock; hits start
- * at 0 (never stored). reported 0 stays "never". */
+/* verdict_of - a stored record back on the monotonic clock, hits as
+ * they were written. reported 0 stays "never". */
 static void verdict_of(const struct store_record *r, const struct clocks *c,
 		       struct mxg_verdict *v)
 {
@@ -81,6 +82,7 @@ static void verdict_of(const struct store_record *r, const struct clocks *c,
 	v->reasons = r->reasons;
 	v->dnsbl_score = r->dnsbl_score;
 	v->action = (enum mxg_action)r->action;
+	v->hits = r->hits;
 }
 
 /* store_record_decode - a record from its bytes: fields a shorter (older)

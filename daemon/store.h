@@ -47,7 +47,8 @@
  *	first.
  *
  *	store_iterate() calls fn for every unexpired record, with the verdict
- *	converted back to the monotonic clock (hits 0), and drops every
+ *	converted back to the monotonic clock (hits as last written: 0 in a
+ *	record older than the field), and drops every
  *	expired record from the store; it returns how many it dropped. fn
  *	must not call the store. The daemon's fn writes the verdict into the
  *	kernel unless the kernel holds one already (verdict_restore()).
@@ -126,7 +127,8 @@ struct store_record {
 	__u32 reasons;		/* enum mxg_reason bits */
 	__s32 dnsbl_score;
 	__u32 action;		/* enum mxg_action */
-	__u32 pad;		/* zero */
+	__u32 hits;		/* mxg_verdict.hits as last written (before
+				 * issue 14 a pad, always written 0) */
 	/* v1 (mxgate before issue 9) ends here: 32 bytes. */
 	__u64 reported_wall_ns;	/* mxg_verdict.reported_ns; 0 = never */
 };
