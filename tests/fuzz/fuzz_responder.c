@@ -77,7 +77,7 @@ static void on_outcome(void *ctx, const struct mxg_key *client,
 	outcomes[o]++;
 }
 
-static const struct responder_ops ops = { on_classify, on_outcome };
+static const struct responder_ops ops = { .classify = on_classify, .outcome = on_outcome };
 
 /* escaped_ok - a field value as log_escape() writes it, perhaps with
  * "..." (cut): only 0x21-0x7e, delimiters only as \xHH, bounded */
