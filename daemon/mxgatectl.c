@@ -483,9 +483,12 @@ static int cmd_check(const char *hostname)
 	int rule;
 
 	if (!hostname_valid(hostname)) {
+		char shown[4 * 256 + 1];	/* any bytes, made printable */
+
+		log_escape(shown, sizeof(shown), hostname, strlen(hostname));
 		fprintf(stderr, "mxgatectl: check: \"%s\" is neither an IPv4 or IPv6 "
 			"address nor a host name (letters, digits, '-' and '_' in "
-			"dot-separated labels)\n", hostname);
+			"dot-separated labels)\n", shown);
 		return EXIT_ERROR;
 	}
 	if (s25r_init() < 0)

@@ -25,7 +25,10 @@ pid=$MXGATED_PID
 stop_mxgated 15
 check "SIGTERM stops mxgated" not kill -0 "$pid"
 check "SIGTERM: it says the rules stay (fail-open)" log_has "stopped: .*fail-open"
-MXG_DNS=$SILENT_DNS4 MXG_TIMEOUT=5s start_mxgated
+# Sender keys off: the responder's SPF check of the greylisted client's
+# MAIL FROM would be one more query to the silent server, and this counts
+# the FCrDNS lookup's.
+MXG_DNS=$SILENT_DNS4 MXG_TIMEOUT=5s start_mxgated "greylist_spf = no"
 check "restarted with a hanging DNS server" kill -0 "$MXGATED_PID"
 slow=$(v4 $SPARE)
 queued_before=$(queued_total)
