@@ -320,3 +320,15 @@ int config_read(const char *pin_dir, struct mxg_config *c)
 	close(fd);
 	return err;
 }
+
+/* map_walk_bound - max_entries of a map, or a generous guess when unknown */
+__u32 map_walk_bound(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0 || !info.max_entries)
+		return 16777216;	/* config.c's max_sources ceiling */
+	return info.max_entries;
+}

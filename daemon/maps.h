@@ -24,6 +24,7 @@
  *	void stats_set(struct pinned_maps *m, __u32 id, __u64 value);
  *	__u64 stats_kernel(struct pinned_maps *m, __u32 id);
  *	int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
+ *	__u32 map_walk_bound(int fd);
  *	void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
  *	void rule_hit(struct pinned_maps *m, int rule);
  *	int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS]);
@@ -95,6 +96,10 @@ int unproven_prove(struct pinned_maps *m, const struct mxg_key *k,
 void stats_set(struct pinned_maps *m, __u32 id, __u64 value);
 __u64 stats_kernel(struct pinned_maps *m, __u32 id);
 int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
+/* max_entries of the map at fd, or config.c's max_sources ceiling when
+ * unknown: what bounds a walk with get_next_key (an entry evicted under
+ * the walk restarts it from the first key) */
+__u32 map_walk_bound(int fd);
 void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
 void rule_hit(struct pinned_maps *m, int rule);
 int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS]);

@@ -293,18 +293,6 @@ static int cmd_lookup(struct pinned_maps *m, const char *text)
 	return print_verdict(&k, &v, now_ns(), unproven) || manual ? 0 : EXIT_NO;
 }
 
-/* map_size - max_entries of a map, or a generous guess when unknown */
-static __u32 map_size(int fd)
-{
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0 || !info.max_entries)
-		return 16777216;	/* config.c's max_sources ceiling */
-	return info.max_entries;
-}
-
 static int list_action = -1;	/* list --action: only these; -1 = all */
 static int list_manual;		/* list --manual: the admin's decisions */
 
@@ -320,7 +308,7 @@ static int list_map(int fd, int unproven, const struct ctl_clock *now)
 
 	/* When the key we stand on is evicted, the kernel starts over from
 	 * the first key; on a busy map that could go on forever. */
-	limit = 2ULL * map_size(fd);
+	limit = 2ULL * map_walk_bound(fd);
 	while (steps++ < limit) {
 		if (bpf_map_get_next_key(fd, prev, &next) != 0) {
 			err = errno == ENOENT ? 0 : errno;

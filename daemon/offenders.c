@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "addr.h"
 #include "manual.h"
+#include "maps.h"
 #include "offenders.h"
 
 /* offenders_refusing - does every SYN judged by this action get refused
@@ -44,25 +45,13 @@ int offenders_add(struct offenders *o, const struct mxg_key *k, __u32 hits,
 	return 0;
 }
 
-/* map_entries - max_entries of the map at fd, for bounding a walk */
-static __u32 map_entries(int fd)
-{
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0 || !info.max_entries)
-		return 16777216;	/* config.c's max_sources ceiling */
-	return info.max_entries;
-}
-
 /* add_verdicts - every refusing entry of a verdicts-like map. An entry
  * evicted under the walk restarts it from the first key: bounded. */
 static int add_verdicts(struct offenders *o, int fd)
 {
 	struct mxg_key k, next;
 	struct mxg_verdict v;
-	__u64 limit = 2ULL * map_entries(fd);
+	__u64 limit = 2ULL * map_walk_bound(fd);
 	void *prev = NULL;
 
 	for (__u64 steps = 0; steps < limit; steps++) {
@@ -186,7 +175,7 @@ int offenders_save(int verdicts_fd, struct store *s, __u64 now)
 {
 	struct mxg_key k, next;
 	struct mxg_verdict v;
-	__u64 limit = 2ULL * map_entries(verdicts_fd);
+	__u64 limit = 2ULL * map_walk_bound(verdicts_fd);
 	void *prev = NULL;
 	int saved = 0;
 
