@@ -53,6 +53,14 @@ CTL_SRCS := daemon/mxgatectl.c daemon/dryrun.c daemon/rules.c daemon/ctl_manual.
 # libmicrohttpd on the event loop, is mxgated's alone.
 CORE_SRCS += daemon/metrics_text.c daemon/dns_health.c daemon/notify.c daemon/mapfill.c
 DAEMON_SRCS += daemon/metrics.c
+# Sharing between gateways (issue 15): the entries' text and precedence,
+# the server's address and the manual map's changes are core; the Redis
+# links (hiredis on the event loop) are the daemon's, and the unit tests
+# run them against a real redis-server.
+CORE_SRCS += daemon/share_value.c daemon/share_server.c daemon/manual_watch.c
+SHARE_SRCS := daemon/share.c daemon/redis_loop.c
+DAEMON_SRCS += $(SHARE_SRCS) daemon/share_daemon.c
+SHARE_LIBS := -lhiredis
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 # mxgatectl's output (issue 14): the parts that need neither rules.c nor
 # the kernel are linked into the unit tests too.
@@ -104,14 +112,15 @@ $(BUILD)/%.o: daemon/%.c $(HDRS) | $(BUILD)
 $(BUILD)/bpf_load.o $(BUILD)/mxgated.o: $(SKEL)
 
 $(BUILD)/mxgated: $(DAEMON_OBJS) $(CORE_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcap-ng $(MHD_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcap-ng $(MHD_LIBS) $(SHARE_LIBS)
 
 $(BUILD)/mxgatectl: $(CTL_OBJS) $(CORE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests: core sources rebuilt with the sanitizers.
-$(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(PKG_LIBS)
+$(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(SHARE_SRCS) $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(UNIT_SRCS) $(CORE_SRCS) \
+		$(SHARE_SRCS) $(PKG_LIBS) $(SHARE_LIBS)
 
 $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c \

@@ -369,6 +369,16 @@ enum mxg_stat {
 	MXG_STAT_SENDER_PASS,	/* new clients passed on a sender pool's clock */
 	MXG_STAT_DNS_DOWN,	/* (gauge) 1 while every DNS lookup times out
 				 * (daemon/dns_health.h) */
+	MXG_STAT_MANUAL_CHANGES, /* changes of the manual map by mxgatectl:
+				  * mxgated shares them (daemon/share.h) */
+	MXG_STAT_SHARE_UP,	/* (gauge) 1 while both Redis links are up */
+	MXG_STAT_SHARE_QUEUE,	/* (gauge) changes waiting to be written */
+	MXG_STAT_SHARE_LAG_MS,	/* (gauge) age of the last stream entry read */
+	MXG_STAT_SHARE_SENT,	/* changes written to (settled by) Redis */
+	MXG_STAT_SHARE_APPLIED,	/* entries of other gateways applied */
+	MXG_STAT_SHARE_DROPPED,	/* changes lost: queue full, refused */
+	MXG_STAT_SHARE_BAD,	/* entries from Redis skipped as malformed */
+	MXG_STAT_SHARE_RESYNCS,	/* full reads of the shared keys */
 	MXG_STAT_MAX
 };
 _Static_assert(MXG_STAT_MAX <= MXG_STAT_SLOTS,

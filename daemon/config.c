@@ -22,6 +22,7 @@
 #include <string.h>
 #include "addr.h"
 #include "config.h"
+#include "share_server.h"
 #include "log.h"
 #include "lines.h"
 #include "country.h"
@@ -497,6 +498,48 @@ static int check_dnsbl_sites(const char *v, char *why, size_t len)
 	return dnsbl_sites_parse(v, sites, DNSBL_MAX_SITES, why, len) < 0 ? -1 : 0;
 }
 
+/* check_redis_server - HOST:PORT, [IPV6]:PORT, unix:/PATH, or "" (off) */
+static int check_redis_server(const char *v, char *why, size_t len)
+{
+	struct share_server srv;
+
+	return v[0] ? share_server_parse(v, &srv, why, len) : 0;
+}
+
+/* check_redis_word - an ACL user name: printable, no space */
+static int check_redis_word(const char *v, char *why, size_t len)
+{
+	for (const char *p = v; *p; p++)
+		if (*p <= ' ' || *p > '~') {
+			snprintf(why, len, "\"%s\" has a space or a byte that is not "
+				 "printable ASCII", v);
+			return -1;
+		}
+	return 0;
+}
+
+/* check_redis_prefix - 1 to 31 bytes of letters, digits and ":_.-", so
+ * that it is never a glob pattern (SCAN MATCH) */
+static int check_redis_prefix(const char *v, char *why, size_t len)
+{
+	if (!v[0] || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789:_.-") != strlen(v)) {
+		snprintf(why, len, "\"%s\": a prefix is letters, digits and \":_.-\"", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* check_absolute_or_empty - an absolute path, or "" */
+static int check_absolute_or_empty(const char *v, char *why, size_t len)
+{
+	if (v[0] && v[0] != '/') {
+		snprintf(why, len, "\"%s\" is not an absolute path", v);
+		return -1;
+	}
+	return 0;
+}
+
 /* check_responder_hostname - a name for the responder's replies, or ""
  * (the default): the system's host name, found at start-up */
 static int check_responder_hostname(const char *v, char *why, size_t len)
@@ -594,6 +637,22 @@ static const struct key_def keys[] = {
 	/* The listener is opened once, before privileges are given up. */
 	{ KEY("metrics_listen", CONF_RESTART, ""), KEY_TEXT, FIELD(metrics_listen),
 	  .check = check_metrics_listen },
+	/* Sharing with other gateways (share.h): connected once, the
+	 * password read once while root. */
+	{ KEY("redis_server", CONF_RESTART, ""), KEY_TEXT, FIELD(redis_server),
+	  .check = check_redis_server },
+	{ KEY("redis_user", CONF_RESTART, ""), KEY_TEXT, FIELD(redis_user),
+	  .check = check_redis_word },
+	{ KEY("redis_password_file", CONF_RESTART, ""), KEY_TEXT,
+	  FIELD(redis_password_file), .check = check_absolute_or_empty },
+	{ KEY("redis_prefix", CONF_RESTART, "mxg:"), KEY_TEXT, FIELD(redis_prefix),
+	  .check = check_redis_prefix },
+	{ KEY("redis_queue_max", CONF_RESTART, "100000"), KEY_UINT, FIELD(redis_queue_max),
+	  100, 10000000 },
+	{ KEY("redis_stream_max", CONF_RESTART, "100000"), KEY_UINT,
+	  FIELD(redis_stream_max), 100, 100000000 },
+	{ KEY("redis_cleartext_auth", CONF_RESTART, "no"), KEY_BOOL,
+	  FIELD(redis_cleartext_auth) },
 
 	/* Who is judged, and the admin's firewall: options of the nftables
 	 * loader (rules.c), which a reload runs again. Clients arriving on
@@ -1010,6 +1069,19 @@ static void check_whole(struct parse_ctx *ctx, const struct mxg_conf *c)
 		if (c->ports[i] == c->responder_port)
 			bad(ctx, "responder_port %u is one of the protected ports; "
 			    "choose a port no client connects to", c->responder_port);
+	if (c->redis_server[0] && c->redis_password_file[0] && !c->redis_cleartext_auth) {
+		struct share_server srv;
+		char why[160];
+
+		if (share_server_parse(c->redis_server, &srv, why, sizeof(why)) == 0 &&
+		    !srv.loopback)
+			bad(ctx, "redis_cleartext_auth: redis_server %s is not on this "
+			    "host and the password would cross the network in clear "
+			    "(hiredis here has no TLS): use a Unix socket or loopback "
+			    "address (a TLS tunnel such as stunnel), or set "
+			    "redis_cleartext_auth = yes on a private network",
+			    c->redis_server);
+	}
 	if (c->dnsbl_min_ttl > c->dnsbl_max_ttl)
 		bad(ctx, "dnsbl_min_ttl (%us) must not be longer than dnsbl_max_ttl "
 		    "(%us)", c->dnsbl_min_ttl, c->dnsbl_max_ttl);

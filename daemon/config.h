@@ -116,6 +116,13 @@ struct mxg_conf {
 	char pid_file[PATH_MAX];	/* for mxgatectl reload */
 	char user[64];			/* run as this user after setup */
 	char metrics_listen[64];	/* "ADDR:PORT" of /metrics; "" = off */
+	char redis_server[128];		/* shared memory of the gateways; "" = off */
+	char redis_user[64];		/* ACL user; "" = AUTH with a password only */
+	char redis_password_file[PATH_MAX]; /* the password's file; "" = no AUTH */
+	char redis_prefix[32];		/* of every key and of the stream */
+	unsigned redis_queue_max;	/* changes kept while Redis is away */
+	unsigned redis_stream_max;	/* MAXLEN ~ of the stream */
+	int redis_cleartext_auth;	/* the password may cross a network */
 	unsigned decision_timeout_ms;	/* decide with what is known then */
 	unsigned verdict_ttl_pass;	/* seconds */
 	unsigned verdict_ttl_block;	/* seconds */

@@ -289,6 +289,76 @@ static void print_fill(const struct map_fill *f, const char *sep)
 	       (double)f->max_entries : 0.0);
 }
 
+/* sharing_state - "off", "up", "down", or "unknown" (mxgated not running:
+ * the gauges are stale) */
+static const char *sharing_state(const struct status *st)
+{
+	if (!st->conf->redis_server[0])
+		return "off";
+	if (!st->running || !st->maps_ok)
+		return "unknown";
+	return st->totals[MXG_STAT_SHARE_UP] ? "up" : "down";
+}
+
+/* print_sharing - "sharing: redis 192.0.2.1:6379 up, lag 2 ms, ..." */
+static void print_sharing(const struct status *st)
+{
+	const __u64 *t = st->totals;
+	const char *state = sharing_state(st);
+
+	if (strcmp(state, "off") == 0) {
+		printf("sharing: off (redis_server is not set: this gateway learns alone)\n");
+		return;
+	}
+	printf("sharing: redis %s %s, prefix %s; lag %llu ms, queue %llu; sent %llu, "
+	       "applied %llu, dropped %llu, bad %llu, full reads %llu\n",
+	       st->conf->redis_server, state, st->conf->redis_prefix,
+	       (unsigned long long)t[MXG_STAT_SHARE_LAG_MS],
+	       (unsigned long long)t[MXG_STAT_SHARE_QUEUE],
+	       (unsigned long long)t[MXG_STAT_SHARE_SENT],
+	       (unsigned long long)t[MXG_STAT_SHARE_APPLIED],
+	       (unsigned long long)t[MXG_STAT_SHARE_DROPPED],
+	       (unsigned long long)t[MXG_STAT_SHARE_BAD],
+	       (unsigned long long)t[MXG_STAT_SHARE_RESYNCS]);
+}
+
+/* json_sharing - the sharing object */
+static void json_sharing(struct json *j, const struct status *st)
+{
+	const __u64 *t = st->totals;
+	const char *state = sharing_state(st);
+
+	json_object(j, "sharing");
+	json_string(j, "state", state);
+	if (strcmp(state, "off") == 0) {
+		json_null(j, "server");
+		json_null(j, "prefix");
+	} else {
+		json_string(j, "server", st->conf->redis_server);
+		json_string(j, "prefix", st->conf->redis_prefix);
+	}
+	if (strcmp(state, "up") == 0 || strcmp(state, "down") == 0) {
+		json_bool(j, "up", t[MXG_STAT_SHARE_UP] != 0);
+		json_uint(j, "lag_ms", t[MXG_STAT_SHARE_LAG_MS]);
+		json_uint(j, "queue", t[MXG_STAT_SHARE_QUEUE]);
+		json_uint(j, "sent", t[MXG_STAT_SHARE_SENT]);
+		json_uint(j, "applied", t[MXG_STAT_SHARE_APPLIED]);
+		json_uint(j, "dropped", t[MXG_STAT_SHARE_DROPPED]);
+		json_uint(j, "bad", t[MXG_STAT_SHARE_BAD]);
+		json_uint(j, "resyncs", t[MXG_STAT_SHARE_RESYNCS]);
+	} else {
+		json_null(j, "up");
+		json_null(j, "lag_ms");
+		json_null(j, "queue");
+		json_null(j, "sent");
+		json_null(j, "applied");
+		json_null(j, "dropped");
+		json_null(j, "bad");
+		json_null(j, "resyncs");
+	}
+	json_end(j);
+}
+
 /* print_text - one line a topic */
 static void print_text(const struct status *st)
 {
@@ -329,6 +399,7 @@ static void print_text(const struct status *st)
 	       "running)\n", (unsigned long long)t[MXG_STAT_STORE_RECORDS],
 	       (unsigned long long)t[MXG_STAT_STORE_BYTES] / 1024,
 	       (unsigned long long)t[MXG_STAT_STORE_PRUNED]);
+	print_sharing(st);
 }
 
 /* json_mxgated - the daemon's object */
@@ -460,6 +531,7 @@ static void print_json(struct json *j, const struct status *st)
 	} else {
 		json_null(j, "store");
 	}
+	json_sharing(j, st);
 	json_end(j);
 }
 

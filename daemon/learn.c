@@ -31,6 +31,13 @@ static void put_failed(const struct mxg_key *key, int err)
 		 "line)", addr, strerror(-err), more);
 }
 
+/* shared - a verdict learned here, for the other gateways */
+static void shared(struct learner *l, const struct mxg_key *key, const struct mxg_verdict *v)
+{
+	if (l->shared)
+		l->shared(l->shared_ctx, key, v);
+}
+
 /* learn_greylist_key - the key a greylist clock for client is kept under: the
  * client itself, or its /len pool when greylist_prefix_v4/_v6 is set */
 struct mxg_key learn_greylist_key(const struct learner *l, const struct mxg_key *client)
@@ -53,17 +60,15 @@ int learn_verdict(struct learner *l, const struct mxg_key *key, enum mxg_action 
 {
 	__u64 now = now_ns();
 	int err = verdict_put(l->maps, key, action, reasons, score, ttl_ns);
+	struct mxg_verdict v = { .decided_ns = now, .reasons = reasons,
+		.expires_ns = now + ttl_ns, .action = action, .dnsbl_score = score };
 
 	if (err)
 		put_failed(key, err);
 	/* Bots are cheap to learn again; senders are not. */
-	if (action == MXG_ACT_PASS || action == MXG_ACT_GREYLIST) {
-		struct mxg_verdict v = { .decided_ns = now, .reasons = reasons,
-			.expires_ns = now + ttl_ns, .action = action,
-			.dnsbl_score = score };
-
+	if (action == MXG_ACT_PASS || action == MXG_ACT_GREYLIST)
 		store_put(l->store, key, &v);
-	}
+	shared(l, key, &v);
 	if (action == MXG_ACT_GREYLIST)
 		stats_add(l->maps, MXG_STAT_GREYLIST_FIRST, 1);
 	return err;
@@ -93,6 +98,7 @@ static int prove(struct learner *l, const struct mxg_key *client)
 	l->proved++;
 	if (v.action == MXG_ACT_PASS || v.action == MXG_ACT_GREYLIST)
 		store_put(l->store, client, &v);
+	shared(l, client, &v);
 	return 1;
 }
 
@@ -105,6 +111,7 @@ void learn_keep(struct learner *l, const struct mxg_key *key, const struct mxg_v
 	if (err)
 		put_failed(key, err);
 	store_put(l->store, key, v);
+	shared(l, key, v);
 }
 
 /* learn_pool_key - the network whose clock a client with a confirmed,
@@ -229,6 +236,7 @@ void learn_kernel_event(void *learner, const struct mxg_event *e)
 
 	if (e->type == MXG_EV_RENEWED) {	/* quietly: once a day a client */
 		store_put(l->store, &e->key, &e->verdict);
+		shared(l, &e->key, &e->verdict);
 		return;
 	}
 	if (e->type != MXG_EV_PROMOTED)
@@ -239,6 +247,7 @@ void learn_kernel_event(void *learner, const struct mxg_event *e)
 	n.ttl_s = e->verdict.expires_ns > now ? (e->verdict.expires_ns - now) / NS_PER_S : 0;
 	learn_log(&n);
 	store_put(l->store, &e->key, &e->verdict);
+	shared(l, &e->key, &e->verdict);
 }
 
 /* learn_responder_classify - greylist or tarpit, by the verdict that sent the

@@ -60,6 +60,11 @@
  *	learn_keep() writes v under key as it is (a clock shared, a pass
  *	earned elsewhere): into the kernel and to the store.
  *
+ *	Every verdict learned here, whatever wrote it (learn_verdict(),
+ *	learn_keep(), a proof, the tc program's promotions and renewals),
+ *	also goes to the shared hook, for the other gateways; unproven
+ *	verdicts never do (a spoofed source's).
+ *
  *	learn_unproven() writes a verdict reached by timeout only about a
  *	client that never proved its address (a spoofed source, as likely
  *	as not) into the unproven map (maps.h), never to disk. When the
@@ -105,6 +110,10 @@ struct learner {
 	void (*mail)(void *ctx, const struct mxg_key *client, const char *sender,
 		     const char *helo);
 	void *mail_ctx;
+	/* A verdict was learned here (not one from another gateway): share
+	 * it (share.h). May be NULL. */
+	void (*shared)(void *ctx, const struct mxg_key *key, const struct mxg_verdict *v);
+	void *shared_ctx;
 	unsigned long long proved;	/* unproven verdicts proved since start */
 };
 

@@ -276,6 +276,17 @@ void stats_set(struct pinned_maps *m, __u32 id, __u64 value)
 		bpf_map_update_elem(m->decisions_fd, &id, &value, BPF_ANY);
 }
 
+/* stats_daemon - one of the daemon's counters or gauges (the decisions
+ * map); 0 when it cannot be read */
+__u64 stats_daemon(struct pinned_maps *m, __u32 id)
+{
+	__u64 v = 0;
+
+	if (id >= MXG_STAT_MAX || bpf_map_lookup_elem(m->decisions_fd, &id, &v))
+		return 0;
+	return v;
+}
+
 /* stats_kernel - counter id of the tc program alone, summed over the
  * CPUs; 0 when it cannot be read */
 __u64 stats_kernel(struct pinned_maps *m, __u32 id)

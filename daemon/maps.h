@@ -23,6 +23,7 @@
  *			   struct mxg_verdict *v);
  *	void stats_set(struct pinned_maps *m, __u32 id, __u64 value);
  *	__u64 stats_kernel(struct pinned_maps *m, __u32 id);
+ *	__u64 stats_daemon(struct pinned_maps *m, __u32 id);
  *	int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
  *	__u32 map_walk_bound(int fd);
  *	void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
@@ -53,7 +54,8 @@
  *	counts one decision in which S25R rule `rule` fired (the daemon is
  *	the only writer); rule_hits_read() reads those counters. now_ns()
  *	(clock.h) is the clock of the tc program. stats_set() sets one of
- *	the daemon's gauges; stats_kernel() reads one counter of the tc
+ *	the daemon's gauges (stats_daemon() reads one back); stats_kernel()
+ *	reads one counter of the tc
  *	program alone (0 when unreadable). config_read() reads
  *	the pinned config map on its own (mxgatectl: the greylist clock); it
  *	returns -ENOENT when the map is not pinned and -EINVAL when the
@@ -95,6 +97,7 @@ int unproven_prove(struct pinned_maps *m, const struct mxg_key *k,
 		   struct mxg_verdict *v);
 void stats_set(struct pinned_maps *m, __u32 id, __u64 value);
 __u64 stats_kernel(struct pinned_maps *m, __u32 id);
+__u64 stats_daemon(struct pinned_maps *m, __u32 id);
 int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
 /* max_entries of the map at fd, or config.c's max_sources ceiling when
  * unknown: what bounds a walk with get_next_key (an entry evicted under

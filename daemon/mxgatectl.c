@@ -572,10 +572,37 @@ enum { OUT_JSON = 16 };			/* in needs: it has a -j form */
 enum { ARGS_OPT = 32, ARGS_REST = 64 };
 #define ARGS_MAX 64
 
+/* manual_changed - the manual map changed: counted, so that mxgated,
+ * which shares the admin's decisions with other gateways, finds which */
+static void manual_changed(const char *pin_dir)
+{
+	struct pinned_maps m;
+
+	if (maps_open(&m, pin_dir) == 0) {
+		stats_add(&m, MXG_STAT_MANUAL_CHANGES, 1);
+		maps_close(&m);
+	}
+}
+
 static int run_lookup(struct ctl *c, char **args) { return cmd_lookup(&c->maps, args[0]); }
-static int run_forget(struct ctl *c, char **args) { return ctl_forget(&c->conf, &c->maps, args[0]); }
-static int run_allow(struct ctl *c, char **args) { return ctl_decide(&c->conf, MXG_ACT_PASS, args); }
-static int run_block(struct ctl *c, char **args) { return ctl_decide(&c->conf, MXG_ACT_BLOCK, args); }
+static int run_forget(struct ctl *c, char **args)
+{
+	int rc = ctl_forget(&c->conf, &c->maps, args[0]);
+
+	if (rc == 0)
+		stats_add(&c->maps, MXG_STAT_MANUAL_CHANGES, 1);
+	return rc;
+}
+static int run_decide(struct ctl *c, __u32 action, char **args)
+{
+	int rc = ctl_decide(&c->conf, action, args);
+
+	if (rc == 0)
+		manual_changed(c->conf.pin_dir);
+	return rc;
+}
+static int run_allow(struct ctl *c, char **args) { return run_decide(c, MXG_ACT_PASS, args); }
+static int run_block(struct ctl *c, char **args) { return run_decide(c, MXG_ACT_BLOCK, args); }
 
 static int top_by_prefix;	/* top --by prefix */
 static int top_numeric;		/* top -n: no names */

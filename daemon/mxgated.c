@@ -73,6 +73,8 @@
 #include "rules.h"
 #include "s25r.h"
 #include "sender.h"
+#include "share_daemon.h"
+#include "share_server.h"
 #include "spf.h"
 #include "store.h"
 #include "table.h"
@@ -143,6 +145,8 @@ struct daemon {
 	struct metrics_map census[METRICS_MAPS]; /* the maps' fill ... */
 	int n_census;			/* ... of so many maps ... */
 	__u64 census_ns;		/* ... counted then */
+	struct share_daemon shared;	/* with other gateways (redis_server) */
+	char redis_password[SHARE_PASSWORD_MAX]; /* read while root; "" none */
 };
 
 static void write_kernel_config(struct daemon *d);
@@ -781,6 +785,38 @@ static void restore_manual(struct daemon *d)
 		 "(not in the file)", r.written, path, r.expired, r.dropped);
 }
 
+/* read_redis_password - redis_password_file, read while we are root */
+static void read_redis_password(struct daemon *d)
+{
+	char why[PATH_MAX + 160];
+
+	if (!d->conf.redis_server[0] || !d->conf.redis_password_file[0])
+		return;
+	if (share_password_read(d->conf.redis_password_file, d->redis_password,
+				sizeof(d->redis_password), why, sizeof(why)) < 0)
+		msg_fatal("redis_password_file: %s; not starting", why);
+}
+
+/* start_sharing - with the other gateways of redis_server, if set: what
+ * this gateway learns goes out, what they learn comes in */
+static void start_sharing(struct daemon *d)
+{
+	struct share_daemon *sd = &d->shared;
+
+	if (!d->conf.redis_server[0])
+		return;
+	sd->maps = &d->maps;
+	sd->store = &d->store;
+	sd->senders = &d->senders;
+	sd->manual_fd = bpf_map__fd(d->kernel->maps.manual);
+	if (share_daemon_start(sd, d->loop, &d->conf,
+			       d->redis_password[0] ? d->redis_password : NULL) == 0) {
+		d->learner.shared = share_daemon_learned;
+		d->learner.shared_ctx = sd;
+	}
+	explicit_bzero(d->redis_password, sizeof(d->redis_password));
+}
+
 /* start_classifier - DNS, the DNS lists and the pipeline on the loop */
 static void start_classifier(struct daemon *d)
 {
@@ -896,6 +932,7 @@ static void housekeep(void *ctx)
 	if (d->stress_flags)
 		write_kernel_config(d);	/* renew the lease (mxgate.h) */
 	stats_set(&d->maps, MXG_STAT_PENDING, d->classifier.pending.count);
+	share_daemon_tick(&d->shared);
 	loop_timer_set(d->loop, &d->housekeeping, now_ns() + HOUSEKEEPING_NS);
 }
 
@@ -998,6 +1035,7 @@ static void shutdown_daemon(struct daemon *d)
 		 "and rules stay in place (fail-open)", st->queued, st->joined,
 		 st->cached, st->overload_tempfail, st->overload_pass, st->ignored,
 		 st->decided[MXG_ACT_PASS], st->decided[MXG_ACT_BLOCK]);
+	share_daemon_stop(&d->shared);
 	metrics_close(d->metrics);
 	nftwatch_close(d->nftwatch);
 	events_process(d->kernel_events);
@@ -1216,6 +1254,8 @@ int main(int argc, char **argv)
 		.judge = judge_proven, .judge_ctx = &d, .mail = sender_mail,
 		.mail_ctx = &d.senders };
 	open_signals(&d);
+	read_redis_password(&d);
+	start_sharing(&d);
 	start_classifier(&d);
 	load_countries(&d);
 	watch_countries(&d);

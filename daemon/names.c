@@ -71,6 +71,15 @@ static const char *const late_stat_names[MXG_STAT_MAX - MXG_STAT_OVERLOAD_TEMPFA
 	LATE(MXG_STAT_SPF_PASS) = "spf_pass",
 	LATE(MXG_STAT_SENDER_PASS) = "sender_pass",
 	LATE(MXG_STAT_DNS_DOWN) = "dns_down",
+	LATE(MXG_STAT_MANUAL_CHANGES) = "manual_changes",
+	LATE(MXG_STAT_SHARE_UP) = "share_up",
+	LATE(MXG_STAT_SHARE_QUEUE) = "share_queue",
+	LATE(MXG_STAT_SHARE_LAG_MS) = "share_lag_ms",
+	LATE(MXG_STAT_SHARE_SENT) = "share_sent",
+	LATE(MXG_STAT_SHARE_APPLIED) = "share_applied",
+	LATE(MXG_STAT_SHARE_DROPPED) = "share_dropped",
+	LATE(MXG_STAT_SHARE_BAD) = "share_bad",
+	LATE(MXG_STAT_SHARE_RESYNCS) = "share_resyncs",
 };
 #undef LATE
 

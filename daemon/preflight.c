@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include "preflight.h"
+#include "share_server.h"
 #include "responder.h"
 
 struct checker {
@@ -119,6 +120,19 @@ static void check_hostname(struct checker *ck, const char *configured)
 		"cannot go into SMTP replies: %s; set responder_hostname", name, why);
 }
 
+/* check_redis_password - the password file of redis_server: there,
+ * readable by root alone, a password on its first line */
+static void check_redis_password(struct checker *ck, const struct mxg_conf *c)
+{
+	char pw[SHARE_PASSWORD_MAX], why[PATH_MAX + 160];
+
+	if (!c->redis_server[0] || !c->redis_password_file[0])
+		return;
+	if (share_password_read(c->redis_password_file, pw, sizeof(pw), why, sizeof(why)) < 0)
+		problem(ck, "redis_password_file: %s", why);
+	explicit_bzero(pw, sizeof(pw));
+}
+
 /* preflight - every check; the number of problems reported */
 int preflight(const struct mxg_conf *c, const char *conf_path,
 	      void (*report)(const char *msg))
@@ -137,5 +151,6 @@ int preflight(const struct mxg_conf *c, const char *conf_path,
 	check_tables(&ck, c->client_access);
 	check_pin_dir(&ck, c->pin_dir);
 	check_hostname(&ck, c->responder_hostname);
+	check_redis_password(&ck, c);
 	return ck.problems;
 }

@@ -12,7 +12,6 @@
 #include "store.h"
 #include "maps.h"
 
-#define NS_PER_S	1000000000ULL
 #define STORE_FULL_PCT	90	/* pages in use that make prune make room, % */
 #define STORE_ROOM_PCT	80	/* what it makes room down to, % */
 #define ROOM_BUCKETS	4096	/* expiries told apart in one census walk */
@@ -22,48 +21,15 @@
 #define ROOM_SLICE	128	/* making room, a call visits this many times
 				 * max_records: most visits only read */
 
-/* Both clocks, read together: one conversion uses one pair. */
-struct clocks {
-	__u64 wall;		/* CLOCK_REALTIME, ns */
-	__u64 mono;		/* now_ns(): the tc program's clock */
-};
-
-/* clocks_now - the two clocks, now */
-static struct clocks clocks_now(void)
-{
-	struct clocks c;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	c.wall = (__u64)ts.tv_sec * NS_PER_S + (__u64)ts.tv_nsec;
-	c.mono = now_ns();
-	return c;
-}
-
-/* to_wall - a monotonic time as wall-clock time */
-static __u64 to_wall(__u64 mono, const struct clocks *c)
-{
-	return mono <= c->mono ? c->wall - (c->mono - mono) : c->wall + (mono - c->mono);
-}
-
-/* to_mono - a wall-clock time as monotonic time; a time before boot
- * becomes 0, the boot (the monotonic clock cannot say earlier) */
-static __u64 to_mono(__u64 wall, const struct clocks *c)
-{
-	if (wall >= c->wall)
-		return c->mono + (wall - c->wall);
-	return c->wall - wall < c->mono ? c->mono - (c->wall - wall) : 0;
-}
-
 /* record_of - v as a store keeps it. A past decision or report stays in
  * the past; an expiry already over is "now", so the next iterate drops it. */
-static void record_of(const struct mxg_verdict *v, const struct clocks *c,
+static void record_of(const struct mxg_verdict *v, const struct clock_pair *c,
 		      struct store_record *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->decided_wall_ns = to_wall(v->decided_ns < c->mono ? v->decided_ns : c->mono, c);
-	r->expires_wall_ns = to_wall(v->expires_ns > c->mono ? v->expires_ns : c->mono, c);
-	r->reported_wall_ns = v->reported_ns ? to_wall(v->reported_ns, c) : 0;
+	r->decided_wall_ns = clock_to_wall(v->decided_ns < c->mono ? v->decided_ns : c->mono, c);
+	r->expires_wall_ns = clock_to_wall(v->expires_ns > c->mono ? v->expires_ns : c->mono, c);
+	r->reported_wall_ns = v->reported_ns ? clock_to_wall(v->reported_ns, c) : 0;
 	r->reasons = v->reasons;
 	r->dnsbl_score = v->dnsbl_score;
 	r->action = (__u32)v->action;
@@ -72,13 +38,13 @@ static void record_of(const struct mxg_verdict *v, const struct clocks *c,
 
 /* verdict_of - a stored record back on the monotonic clock, hits as
  * they were written. reported 0 stays "never". */
-static void verdict_of(const struct store_record *r, const struct clocks *c,
+static void verdict_of(const struct store_record *r, const struct clock_pair *c,
 		       struct mxg_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->decided_ns = to_mono(r->decided_wall_ns < c->wall ? r->decided_wall_ns : c->wall, c);
-	v->expires_ns = to_mono(r->expires_wall_ns, c);
-	v->reported_ns = r->reported_wall_ns ? to_mono(r->reported_wall_ns, c) : 0;
+	v->decided_ns = clock_to_mono(r->decided_wall_ns < c->wall ? r->decided_wall_ns : c->wall, c);
+	v->expires_ns = clock_to_mono(r->expires_wall_ns, c);
+	v->reported_ns = r->reported_wall_ns ? clock_to_mono(r->reported_wall_ns, c) : 0;
 	v->reasons = r->reasons;
 	v->dnsbl_score = r->dnsbl_score;
 	v->action = (enum mxg_action)r->action;
@@ -112,7 +78,7 @@ int store_open(struct store *s, const struct store_ops *ops,
 /* store_put - record v under k, times on the wall clock */
 int store_put(struct store *s, const struct mxg_key *k, const struct mxg_verdict *v)
 {
-	struct clocks c = clocks_now();
+	struct clock_pair c = clock_pair_now();
 	struct store_record r;
 
 	if (!s->ops)
@@ -131,7 +97,7 @@ int store_delete(struct store *s, const struct mxg_key *k)
 struct visit {
 	store_verdict_fn fn;		/* the caller's */
 	void *ctx;			/* its context */
-	struct clocks now;		/* one reading for the whole walk */
+	struct clock_pair now;		/* one reading for the whole walk */
 	int expired;			/* records dropped */
 };
 
@@ -155,7 +121,7 @@ static int visit_record(void *ctx, const struct mxg_key *k,
  * records were dropped, or -1 */
 int store_iterate(struct store *s, store_verdict_fn fn, void *ctx)
 {
-	struct visit vi = { fn, ctx, clocks_now(), 0 };
+	struct visit vi = { fn, ctx, clock_pair_now(), 0 };
 
 	if (!s->ops || s->ops->iterate(s->impl, visit_record, &vi) < 0)
 		return -1;
@@ -480,8 +446,8 @@ static int room_due(struct store *s, long long records, long long used, long lon
  * deleted, or -1 */
 int store_prune(struct store *s, __u64 now, unsigned max_records)
 {
-	struct clocks c = clocks_now();
-	struct sweep sw = { to_wall(now, &c), 0 };
+	struct clock_pair c = clock_pair_now();
+	struct sweep sw = { clock_to_wall(now, &c), 0 };
 	long long records, used, cap;
 	int room;
 

@@ -796,6 +796,15 @@ static const struct {
 	{ "max_pending", "10", "10", CONF_RESTART },
 	{ "user", "mail", "mail", CONF_RESTART },
 	{ "metrics_listen", "[::1]:9464", "[::1]:9464", CONF_RESTART },
+	{ "redis_server", "unix:/run/redis/redis.sock", "unix:/run/redis/redis.sock",
+	  CONF_RESTART },
+	{ "redis_user", "mxgate", "mxgate", CONF_RESTART },
+	{ "redis_password_file", "/etc/mxgate/redis.pw", "/etc/mxgate/redis.pw",
+	  CONF_RESTART },
+	{ "redis_prefix", "mx1:", "mx1:", CONF_RESTART },
+	{ "redis_queue_max", "5000", "5000", CONF_RESTART },
+	{ "redis_stream_max", "2000", "2000", CONF_RESTART },
+	{ "redis_cleartext_auth", "yes", "yes", CONF_RESTART },
 	{ "greylist_smart", "no", "no", CONF_LIVE },
 	{ "greylist_spf", "no", "no", CONF_LIVE },
 	{ "greylist_spf_widest_v4", "24", "24", CONF_RESTART },
@@ -1064,4 +1073,34 @@ TEST(config_dnsbl_zone_errors_name_the_line)
 	CHECK(has_msg(path, 2, "dnsbl_sites: \"bl..example\" is not a DNS zone: "
 		      "empty label"));
 	CHECK_EQ_STR(c.dnsbl_sites, "");
+}
+
+TEST(config_redis_keys_are_checked)
+{
+	struct mxg_conf c;
+	char path[64];
+
+	conf_defaults(&c);
+	CHECK_EQ_STR(c.redis_server, "");
+	CHECK_EQ_STR(c.redis_prefix, "mxg:");
+	CHECK_EQ_INT(c.redis_queue_max, 100000);
+	CHECK_EQ_INT(load_text(&c, "redis_server = redis.example:6379\n", path,
+			       sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "redis_server: \"redis.example:6379\": the host must be an address"));
+	CHECK_EQ_INT(load_text(&c, "redis_prefix = mx*\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "a prefix is letters, digits"));
+	CHECK_EQ_INT(load_text(&c, "redis_password_file = pw\n", path, sizeof(path)), 1);
+	/* A password to another host in clear: only when the admin says so. */
+	CHECK_EQ_INT(load_text(&c, "redis_server = 192.0.2.6:6379\n"
+			       "redis_password_file = /etc/mxgate/redis.pw\n", path,
+			       sizeof(path)), 1);
+	CHECK(has_file_msg(path, "redis_cleartext_auth: redis_server 192.0.2.6:6379 "
+			   "is not on this host"));
+	CHECK_EQ_INT(load_text(&c, "redis_server = 192.0.2.6:6379\n"
+			       "redis_password_file = /etc/mxgate/redis.pw\n"
+			       "redis_cleartext_auth = yes\n", path, sizeof(path)), 0);
+	CHECK_EQ_INT(load_text(&c, "redis_server = 127.0.0.1:6379\n"
+			       "redis_password_file = /etc/mxgate/redis.pw\n", path,
+			       sizeof(path)), 0);
+	CHECK_EQ_INT(load_text(&c, "redis_server = 192.0.2.6:6379\n", path, sizeof(path)), 0);
 }
