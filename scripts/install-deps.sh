@@ -6,16 +6,18 @@ set -eu
 
 BUILD="clang llvm make gcc pkg-config libbpf-dev bpftool linux-libc-dev
 libnetfilter-queue-dev libmnl-dev libc-ares-dev libpcre2-dev liblmdb-dev
-libcap-ng-dev libspf2-dev libmicrohttpd-dev"
+libcap-ng-dev libspf2-dev libmicrohttpd-dev libhiredis-dev"
 # The fuzz targets (tests/fuzz/): libFuzzer and the sanitizer runtimes.
 FUZZ="libclang-rt-14-dev"
 RUNTIME="nftables iptables iproute2"
 # make deb and its test: dpkg-shlibdeps computes the package's Depends,
 # adduser makes its user.
 PKG="dpkg-dev adduser"
-# Test and demo only: a real DNS server, a real MTA, an SMTP client, dig.
+# Test and demo only: a real DNS server, a real MTA, an SMTP client, dig,
+# and a real Redis (the tests start their own; a system-wide one, if the
+# package starts it, is never used).
 TEST="nsd postfix swaks libio-socket-inet6-perl bind9-dnsutils procps python3
-curl"
+curl redis-server"
 
 missing=""
 for p in $BUILD $FUZZ $RUNTIME $PKG $TEST; do
