@@ -153,6 +153,35 @@ static void format_daemon(FILE *out, const __u64 *t)
 	       t[MXG_STAT_RULES_RESTORED]);
 }
 
+/* format_sharing - the link to the other gateways' Redis (share.h) */
+static void format_sharing(FILE *out, const __u64 *t)
+{
+	single(out, "mxgate_share_up", "gauge",
+	       "1 while both links to the gateways' Redis are up.", t[MXG_STAT_SHARE_UP]);
+	single(out, "mxgate_share_queue", "gauge",
+	       "Changes waiting to be written to Redis.", t[MXG_STAT_SHARE_QUEUE]);
+	family(out, "mxgate_share_lag_seconds", "gauge",
+	       "Age of the last stream entry read when it was read (0 when idle).");
+	fprintf(out, "mxgate_share_lag_seconds %llu.%03llu\n",
+		(unsigned long long)(t[MXG_STAT_SHARE_LAG_MS] / 1000),
+		(unsigned long long)(t[MXG_STAT_SHARE_LAG_MS] % 1000));
+	family(out, "mxgate_share_entries_total", "counter",
+	       "Entries shared: written to Redis (sent), of other gateways applied "
+	       "here (applied), lost (dropped: queue full or refused), skipped as "
+	       "malformed (bad).");
+	fprintf(out, "mxgate_share_entries_total{outcome=\"sent\"} %llu\n"
+		"mxgate_share_entries_total{outcome=\"applied\"} %llu\n"
+		"mxgate_share_entries_total{outcome=\"dropped\"} %llu\n"
+		"mxgate_share_entries_total{outcome=\"bad\"} %llu\n",
+		(unsigned long long)t[MXG_STAT_SHARE_SENT],
+		(unsigned long long)t[MXG_STAT_SHARE_APPLIED],
+		(unsigned long long)t[MXG_STAT_SHARE_DROPPED],
+		(unsigned long long)t[MXG_STAT_SHARE_BAD]);
+	single(out, "mxgate_share_resyncs_total", "counter",
+	       "Full reads of the shared keys (first start, trimmed stream, lost data).",
+	       t[MXG_STAT_SHARE_RESYNCS]);
+}
+
 /* format_decisions - mxgated's verdicts and their time, since it started */
 static void format_decisions(FILE *out, const struct metrics_decisions *m)
 {
@@ -215,6 +244,8 @@ int metrics_format(FILE *out, const struct metrics_snapshot *s)
 	if (s->stats_ok) {
 		format_syns(out, s->stats);
 		format_daemon(out, s->stats);
+		if (s->sharing)
+			format_sharing(out, s->stats);
 	}
 	format_decisions(out, s->decisions);
 	format_maps(out, s);

@@ -76,6 +76,7 @@ struct metrics_snapshot {
 	int n_maps;
 	int rules_loaded;		/* 1 in place, 0 not, -1 not ours */
 	int resolver_up;		/* 0 while every lookup times out */
+	int sharing;			/* redis_server is set: share_* too */
 };
 
 void metrics_count_decision(struct metrics_decisions *m, unsigned action, int rule,

@@ -1106,6 +1106,7 @@ static void fill_metrics(void *ctx, struct metrics_snapshot *s)
 	s->n_maps = d->n_census;
 	s->rules_loaded = d->conf.rules_cmd[0] ? d->rules_ok : -1;
 	s->resolver_up = !d->dns_health.down;
+	s->sharing = d->conf.redis_server[0] != 0;
 }
 
 /* open_metrics - metrics_listen: the listener is opened before anything

@@ -170,6 +170,36 @@ TEST(metrics_text_counters_from_the_maps)
 	free(text);
 }
 
+TEST(metrics_text_sharing_only_when_configured)
+{
+	struct metrics_snapshot s;
+	struct metrics_decisions d;
+	char *text;
+
+	sample(&s, &d);
+	text = render(&s);
+	if (!text)
+		return;
+	CHECK(!strstr(text, "mxgate_share_"));	/* a single gateway */
+	free(text);
+	s.sharing = 1;
+	s.stats[MXG_STAT_SHARE_UP] = 1;
+	s.stats[MXG_STAT_SHARE_LAG_MS] = 1234;
+	s.stats[MXG_STAT_SHARE_SENT] = 40;
+	s.stats[MXG_STAT_SHARE_BAD] = 2;
+	text = render(&s);
+	if (!text)
+		return;
+	check_structure(text);
+	CHECK(has_line(text, "mxgate_share_up 1"));
+	CHECK(has_line(text, "mxgate_share_queue 0"));
+	CHECK(has_line(text, "mxgate_share_lag_seconds 1.234"));
+	CHECK(has_line(text, "mxgate_share_entries_total{outcome=\"sent\"} 40"));
+	CHECK(has_line(text, "mxgate_share_entries_total{outcome=\"bad\"} 2"));
+	CHECK(has_line(text, "# TYPE mxgate_share_resyncs_total counter"));
+	free(text);
+}
+
 TEST(metrics_text_decisions_and_their_histogram)
 {
 	struct metrics_snapshot s;
