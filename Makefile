@@ -186,7 +186,7 @@ bench: $(BUILD)/regex_bench
 # coverage. `make fuzz` runs each for FUZZ_SECONDS; `make check` builds
 # them and tests/run-all.sh runs each for a few seconds and every saved
 # regression input once (tests/fuzz/run.sh).
-FUZZ_TARGETS := config table country dnsbl_sites parse names responder resolve dnsbl spf
+FUZZ_TARGETS := config table country dnsbl_sites parse names responder resolve dnsbl spf share
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_OBJS := $(CORE_SRCS:daemon/%.c=$(BUILD)/fuzz/%.o)
 FUZZ_CFLAGS := -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Idaemon -Itests/fuzz \

@@ -326,11 +326,21 @@ def dictionaries():
                 f.write('"%s"\n' % esc)
 
 
+def share():
+    """fuzz_share: byte 0 even a value, odd a key suffix (see fuzz_share.c)."""
+    put("share", "verdict", b"\0" + b"1 v 3 81 -3 1764600000123 1764600900123")
+    put("share", "manual", b"\0" + b'1 m 2 1764600000000 0 "spam \\"run\\" 42"')
+    put("share", "forgotten", b"\0" + b'1 m 0 1764600000000 1765204800000 ""')
+    put("share", "key_v4_prefix", b"\1" + b"v:192.0.2.0/24")
+    put("share", "key_v6_prefix", b"\1" + b"m:2001:db8::/48")
+    put("share", "key_address", b"\1" + b"v:198.51.100.7")
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     for make in (config, table, country, dnsbl_sites, parse, names, responder,
-                 resolve, dnsbl, spf, dictionaries):
+                 resolve, dnsbl, spf, share, dictionaries):
         make()
 
 

@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 mode=${1:-check}
 shift
-TARGETS="config table country dnsbl_sites parse names responder resolve dnsbl spf"
+TARGETS="config table country dnsbl_sites parse names responder resolve dnsbl spf share"
 [ $# -gt 0 ] && TARGETS="$*"
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 passed=0 failed=0
