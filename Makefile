@@ -124,7 +124,8 @@ $(BUILD)/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(SHARE_SRCS) $(HDRS) | $(BUILD)
 
 $(BUILD)/bpf_tests: $(BPF_TEST_SRCS) $(SKEL) $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SANITIZE) -Itests/unit -o $@ $(BPF_TEST_SRCS) tests/unit/test.c \
-		daemon/bpf_load.c $(CORE_SRCS) $(PKG_LIBS)
+		daemon/bpf_load.c $(CORE_SRCS) $(SHARE_SRCS) daemon/share_daemon.c \
+		$(PKG_LIBS) $(SHARE_LIBS)
 
 # Benchmarks print numbers; they never pass or fail.
 # Benchmark-only BPF objects, built like mxgate.bpf.o: the baselines the

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "loop.h"
+#include "redis_proc.h"
 #include "share.h"
 #include "share_server.h"
 #include "share_value.h"
@@ -310,95 +311,6 @@ static void gw_republish(void *ctx)
 		share_verdict(g->share, &g->vk[i], &g->vv[i]);
 }
 
-struct redis_proc {
-	char dir[64];
-	char sock[96];
-	pid_t pid;
-};
-
-/* redis_start - a redis-server on a Unix socket in r->dir (made on first
- * start); 0 once it answers PING, -1 */
-static int redis_start(struct redis_proc *r)
-{
-	char conf[128];
-	FILE *f;
-
-	if (!r->dir[0]) {
-		snprintf(r->dir, sizeof(r->dir), "/tmp/mxg-redis-XXXXXX");
-		if (!mkdtemp(r->dir))
-			return -1;
-		snprintf(r->sock, sizeof(r->sock), "%s/redis.sock", r->dir);
-	}
-	snprintf(conf, sizeof(conf), "%s/redis.conf", r->dir);
-	f = fopen(conf, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "port 0\nunixsocket %s\nunixsocketperm 700\nsave \"\"\nappendonly no\n"
-		"dir %s\nlogfile %s/redis.log\ndaemonize no\n", r->sock, r->dir, r->dir);
-	fclose(f);
-	r->pid = fork();
-	if (r->pid == 0) {
-		execlp("redis-server", "redis-server", conf, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100; i++) {
-		redisContext *c = redisConnectUnix(r->sock);
-		redisReply *rep = c && !c->err ? redisCommand(c, "PING") : NULL;
-		int ok = rep && rep->type == REDIS_REPLY_STATUS;
-
-		if (rep)
-			freeReplyObject(rep);
-		if (c)
-			redisFree(c);
-		if (ok)
-			return 0;
-		usleep(50000);
-	}
-	return -1;
-}
-
-static void redis_stop(struct redis_proc *r)
-{
-	if (r->pid > 0) {
-		kill(r->pid, SIGKILL);
-		waitpid(r->pid, NULL, 0);
-		r->pid = 0;
-	}
-	unlink(r->sock);
-}
-
-static void redis_remove(struct redis_proc *r)
-{
-	char path[128];
-
-	redis_stop(r);
-	snprintf(path, sizeof(path), "%s/redis.conf", r->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/redis.log", r->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/share.last_id", r->dir);
-	unlink(path);
-	rmdir(r->dir);
-}
-
-/* redis_do - one command on a fresh synchronous connection; the reply
- * (caller frees) or NULL */
-static redisReply *redis_do(const struct redis_proc *r, const char *fmt, ...)
-{
-	redisContext *c = redisConnectUnix(r->sock);
-	redisReply *rep = NULL;
-	va_list ap;
-
-	if (c && !c->err) {
-		va_start(ap, fmt);
-		rep = redisvCommand(c, fmt, ap);
-		va_end(ap);
-	}
-	if (c)
-		redisFree(c);
-	return rep;
-}
-
 static long long redis_int(const struct redis_proc *r, const char *cmd)
 {
 	redisReply *rep = redis_do(r, cmd);
@@ -429,7 +341,7 @@ static struct share *gw_share(struct loop *l, struct fake_gw *g, const struct re
 		.manual_apply = gw_manual_apply, .republish = gw_republish };
 	char text[128], why[128];
 
-	snprintf(text, sizeof(text), "unix:%s", r->sock);
+	redis_server_text(r, text, sizeof(text));
 	if (share_server_parse(text, &p.server, why, sizeof(why)) < 0)
 		return NULL;
 	g->share = share_new(l, &p, &sink);
