@@ -1069,6 +1069,9 @@ static void check_whole(struct parse_ctx *ctx, const struct mxg_conf *c)
 		if (c->ports[i] == c->responder_port)
 			bad(ctx, "responder_port %u is one of the protected ports; "
 			    "choose a port no client connects to", c->responder_port);
+	if (c->redis_server[0] && c->redis_user[0] && !c->redis_password_file[0])
+		bad(ctx, "redis_user %s needs redis_password_file: an ACL user logs in "
+		    "with a password", c->redis_user);
 	if (c->redis_server[0] && c->redis_password_file[0] && !c->redis_cleartext_auth) {
 		struct share_server srv;
 		char why[160];

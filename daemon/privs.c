@@ -52,12 +52,13 @@ int privs_drop(const char *user, const char *run_dir, char *why, size_t len)
 		return -1;
 	}
 	/* The bounding set first, while CAP_SETPCAP is still ours; then
-	 * setresgid, no supplementary groups, setresuid keeping the
+	 * setresgid, the user's own supplementary groups (none unless the
+	 * admin added some: a Redis socket's group), setresuid keeping the
 	 * permitted set, and the sets above. */
 	rc = capng_apply(CAPNG_SELECT_BOUNDS);
 	if (rc == 0 && pw->pw_uid != 0)
 		rc = capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
-				     CAPNG_DROP_SUPP_GRP);
+				     CAPNG_INIT_SUPP_GRP);
 	if (rc == 0 && pw->pw_uid != 0)
 		rc = capng_apply(CAPNG_SELECT_AMBIENT);
 	if (rc != 0) {

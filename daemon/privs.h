@@ -12,7 +12,10 @@
  *	Once mxgated has set everything up (maps pinned, the tc program
  *	attached, rules loaded, NFQUEUE bound, the responder listening, the
  *	store open), privs_drop() makes it user (its uid, its primary gid,
- *	no supplementary groups) holding only PRIVS_KEEP, in the effective,
+ *	and only the supplementary groups the admin gave that user, as
+ *	initgroups() finds them: none for the user make install creates;
+ *	adduser mxgate redis lets mxgated reach a local Redis's socket
+ *	after a reconnection, share.h) holding only PRIVS_KEEP, in the effective,
  *	permitted, inheritable, ambient and bounding sets, and sets
  *	no_new_privs; run_dir (mxgate-rules' state, NULL: none) becomes
  *	the user's. What the capabilities are for, measured:

@@ -90,6 +90,8 @@ struct share {
 
 	__u64 bad_logged_ns;		/* rate limit of bad-entry lines */
 	unsigned long long bad_unlogged;
+	__u64 refused_logged_ns;	/* ... and of refused changes */
+	unsigned long long refused_unlogged;
 	struct share_stats st;
 };
 
@@ -196,6 +198,22 @@ static void bad(struct share *s, const char *where, const char *what, size_t wha
 		 what_len > n ? "..." : "", why, s->bad_unlogged);
 	s->bad_logged_ns = now;
 	s->bad_unlogged = 0;
+}
+
+/* refused - a change Redis refused (an ACL, out of memory): counted as
+ * dropped, said at most once every SHARE_BAD_LOG_S seconds */
+static void refused(struct share *s, const char *why)
+{
+	__u64 now = now_ns();
+
+	if (s->refused_logged_ns && now - s->refused_logged_ns < SHARE_BAD_LOG_S * NS_PER_S) {
+		s->refused_unlogged++;
+		return;
+	}
+	msg_warn("share: redis %s: a change was refused and dropped: %.200s (%llu more "
+		 "since the last line)", s->server_text, why, s->refused_unlogged);
+	s->refused_logged_ns = now;
+	s->refused_unlogged = 0;
 }
 
 /* ---- applying what others learned ---- */
@@ -508,10 +526,16 @@ static void on_time(redisAsyncContext *ac, void *r, void *priv)
 	struct clock_pair c = clock_pair_now();
 	long long redis_ms, skew;
 
-	if (answered(l, ac, reply) < 0 || reply->type != REDIS_REPLY_ARRAY ||
-	    reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
-	    reply->element[1]->type != REDIS_REPLY_STRING)
+	if (answered(l, ac, reply) < 0)
 		return;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING ||
+	    reply->element[1]->type != REDIS_REPLY_STRING) {
+		msg_warn("share: redis %s: TIME %s: this host's clock is not compared "
+			 "with redis's", l->s->server_text, reply->type == REDIS_REPLY_ERROR ?
+			 reply->str : "answered out of shape");
+		return;
+	}
 	redis_ms = atoll(reply->element[0]->str) * 1000 + atoll(reply->element[1]->str) / 1000;
 	skew = (long long)(c.wall / NS_PER_MS) - redis_ms;
 	if (skew > SHARE_SKEW_WARN_MS || skew < -SHARE_SKEW_WARN_MS)
@@ -585,8 +609,7 @@ static void on_written(redisAsyncContext *ac, void *r, void *priv)
 			}
 		} else {
 			s->st.dropped++;
-			msg_warn("share: redis %s: a change was refused: %.200s", s->server_text,
-				 reply->str);
+			refused(s, reply->str);
 		}
 	} else if (reply->type == REDIS_REPLY_STRING) {
 		char suffix[SHARE_KEY_MAX];
@@ -908,10 +931,15 @@ static void on_xinfo(redisAsyncContext *ac, void *r, void *priv)
 		lost = lost || (s->last_id[0] && id_cmp(top, s->last_id) < 0);
 		/* Trimmed past what was read: the keys are the truth. */
 		all = !s->last_id[0] || lost || s->read_all || behind(s, reply);
-	} else {
-		/* No stream (an error: no such key): a new or emptied redis. */
+	} else if (reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "no such key")) {
+		/* No stream: a new or emptied redis. */
 		lost = lost || s->last_id[0] != 0;
 		all = 1;
+	} else {
+		/* Refused (an ACL without XINFO): not a loss of data. */
+		link_drop(&s->r, reply->type == REDIS_REPLY_ERROR ? reply->str
+				 : "XINFO answered out of shape");
+		return;
 	}
 	all = all || lost || first;
 	if (lost)

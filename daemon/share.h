@@ -85,7 +85,7 @@
 #include "share_server.h"
 
 #define SHARE_LAST_ID_FILE	"share.last_id"	/* under state_dir */
-#define SHARE_TOMBSTONE_MS	(7ULL * 86400 * 1000)
+#define SHARE_TOMBSTONE_MS	(366ULL * 86400 * 1000)	/* a forget is kept a year */
 #define SHARE_STALL_S		15
 #define SHARE_BACKOFF_MAX_S	30
 #define SHARE_SKEW_WARN_MS	2000

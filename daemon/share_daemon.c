@@ -125,6 +125,10 @@ int share_daemon_start(struct share_daemon *sd, struct loop *l,
 		msg_warn("share: out of memory: not sharing");
 		return -1;
 	}
+	/* Decisions the admin made while mxgated was stopped are in the map
+	 * now (restored from the file) but were never shared: offer every
+	 * live one (the precedence keeps what is newer elsewhere). */
+	manual_walk(sd->manual_fd, offer_manual, sd);
 	msg_info("share: sharing with the gateways of redis %s (prefix %s)",
 		 conf->redis_server, conf->redis_prefix);
 	return 0;

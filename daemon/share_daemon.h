@@ -12,9 +12,11 @@
  * DESCRIPTION
  *	The glue between share.h and the daemon's state. The caller fills
  *	maps, store, senders and manual_fd, then share_daemon_start()
- *	connects to conf->redis_server (password: NULL for none) and takes
- *	a copy of the manual map; 0, or -1 (logged) when sharing cannot be
- *	set up: mxgated then runs alone, as without redis_server.
+ *	connects to conf->redis_server (password: NULL for none), takes a
+ *	copy of the manual map and offers its live decisions (those made
+ *	while mxgated was stopped were never shared); 0, or -1 (logged)
+ *	when sharing cannot be set up: mxgated then runs alone, as without
+ *	redis_server.
  *
  *	What other gateways learned is written here as the daemon's own
  *	restore does: the verdict into the kernel (keeping its hits) and,

@@ -13,7 +13,10 @@
  *	(share_value.h), on what the key holds (Redis expires keys, so what
  *	it holds is live); a value it cannot read, or a key of another type,
  *	counts as nothing held. Returns 1 when the entry was written, else
- *	the value that won.
+ *	the value that won. The stream is written before the key: Redis
+ *	does not undo a script's writes when a later call fails (an ACL
+ *	without XADD, out of memory), and a key no gateway heard of would
+ *	be worse than an entry whose key is missing.
  */
 #ifndef MXG_SHARE_SCRIPT_H
 #define MXG_SHARE_SCRIPT_H
@@ -43,14 +46,14 @@
 "else wins = n.action == h.action and h.expires ~= 0 and\n"		\
 "  (n.expires == 0 or n.expires > h.expires) end\n"			\
 "if not wins then return cur end\n"					\
+"local seq = redis.call('INCR', KEYS[3])\n"				\
+"redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',\n"		\
+"  'k', ARGV[2], 'v', ARGV[1], 'o', ARGV[3], 'n', seq)\n"		\
 "if ARGV[5] ~= '0' then\n"						\
 "  redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[5])\n"		\
 "else\n"								\
 "  redis.call('SET', KEYS[1], ARGV[1])\n"				\
 "end\n"									\
-"local seq = redis.call('INCR', KEYS[3])\n"				\
-"redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',\n"		\
-"  'k', ARGV[2], 'v', ARGV[1], 'o', ARGV[3], 'n', seq)\n"		\
 "return 1\n"
 
 #endif /* MXG_SHARE_SCRIPT_H */

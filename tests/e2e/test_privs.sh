@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test_privs.sh - least privilege (issue 12): after setup mxgated runs as
 # user mxgate with CAP_NET_ADMIN and CAP_BPF only (effective, permitted,
-# ambient and bounding sets, read from /proc), no supplementary group,
+# ambient and bounding sets, read from /proc), no supplementary group
+# (the user has none: mxgated takes only those the admin gives it),
 # no_new_privs; and its work still works unprivileged: a clean sender
 # delivered, a greylisted client's 450 from the responder, a reload, a
 # country file loaded (a new BPF map), rules removed by someone put back

@@ -1103,4 +1103,8 @@ TEST(config_redis_keys_are_checked)
 			       "redis_password_file = /etc/mxgate/redis.pw\n", path,
 			       sizeof(path)), 0);
 	CHECK_EQ_INT(load_text(&c, "redis_server = 192.0.2.6:6379\n", path, sizeof(path)), 0);
+	conf_defaults(&c);
+	CHECK_EQ_INT(load_text(&c, "redis_server = 127.0.0.1:6379\nredis_user = mxgate\n",
+			       path, sizeof(path)), 1);
+	CHECK(has_file_msg(path, "redis_user mxgate needs redis_password_file"));
 }
