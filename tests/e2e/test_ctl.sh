@@ -838,7 +838,9 @@ check "status: the overload line" out_has_line "overload: no (2 episode(s) so fa
 check "status: resolver unknown while mxgated is not running" \
 	out_has_line "resolver: unknown (mxgated is not running)"
 check "status: one line per topic, in order" \
-	test "$(cut -d: -f1 <<<"$OUT" | paste -sd ' ')" = "version mxgated rules rules restored interfaces resolver overload maps store"
+	test "$(cut -d: -f1 <<<"$OUT" | paste -sd ' ')" = "version mxgated rules rules restored interfaces resolver overload maps store sharing"
+check "status: sharing off on a single gateway" \
+	out_has_line "sharing: off (redis_server is not set: this gateway learns alone)"
 
 # A stand-in mxgated: a process of that name, its pid in pid_file.
 cp "$(command -v sleep)" "$TMP/mxgated"
@@ -854,7 +856,8 @@ check "status: resolver ok from the gauge (dns_down)" out_has_line "resolver: ok
 jrun -c "$TMP/status.conf" -j status
 check "status -j: exit 0, one document" rc_json 0
 check "status -j: its members" \
-	jis '" ".join(d.keys())' "version mxgated rules interfaces resolver overload maps store"
+	jis '" ".join(d.keys())' "version mxgated rules interfaces resolver overload maps store sharing"
+check "status -j: sharing off, no server" jis 'd["sharing"]["state"], d["sharing"]["server"], d["sharing"]["up"]' '["off", null, null]'
 check "status -j: version" jis 'd["version"]' "$VERSION"
 check "status -j: mxgated running, pid, uptime, start ($(jget 'd["mxgated"]') at $(date +%s))" \
 	jis "d[\"mxgated\"][\"running\"], d[\"mxgated\"][\"pid\"], 1 <= d[\"mxgated\"][\"uptime_s\"] <= 9, abs(d[\"mxgated\"][\"started_unix\"] + d[\"mxgated\"][\"uptime_s\"] - $(date +%s)) <= 10, d[\"mxgated\"][\"why_not\"]" \
