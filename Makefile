@@ -173,6 +173,14 @@ $(BUILD)/country_bench: tests/bench/country_bench.c $(COUNTRY_BENCH_BPF) $(HDRS)
 bench: all $(BUILD)/tc_bench $(BUILD)/syn_flood $(BUILD)/mem_fill $(BUILD)/country_bench
 	BUILD=$(BUILD) tests/bench/run.sh
 
+# Sharing between gateways (issue 15): two and three gateway processes
+# with the daemon's sharing engine and real BPF maps, against a
+# redis-server the bench starts (tests/bench/share_bench.c).
+$(BUILD)/share_bench: tests/bench/share_bench.c $(CORE_SRCS) $(SHARE_SRCS) $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tests/bench/share_bench.c $(CORE_SRCS) $(SHARE_SRCS) \
+		$(PKG_LIBS) $(SHARE_LIBS)
+bench: $(BUILD)/share_bench
+
 # --- Parsers under hostile input (issue 12): the regex cost bench, and
 # the fuzz targets (tests/fuzz/). Kept in one block.
 # What one hostile reverse name costs per pcre rule and for S25R.
