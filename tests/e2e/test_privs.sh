@@ -35,7 +35,11 @@ check "uid: real, effective, saved, fs all $MXG_USER ($uid)" \
 	test "$(status Uid)" = "$(all4 "$uid")"
 check "gid: all $MXG_USER's group ($gid)" \
 	test "$(status Gid)" = "$(all4 "$gid")"
-check "no supplementary groups" test -z "$(status Groups)"
+# sorted_ids - whitespace-separated numbers, sorted, on one line
+sorted_ids() { tr ' \t' '\n\n' | grep . | sort -n | paste -sd ' '; }
+own_groups=$(id -G "$MXG_USER" | sorted_ids)
+check "supplementary groups: the user's own alone ($own_groups: none added)" \
+	test "$(status Groups | sorted_ids)" = "$own_groups"
 for set in CapEff CapPrm CapAmb CapBnd; do
 	check "$set is CAP_NET_ADMIN + CAP_BPF only ($(status $set))" test "$(status $set)" = "$WANT"
 done
