@@ -64,6 +64,7 @@ struct share {
 	char stream[80];		/* prefix + "stream" */
 	char seq[80];			/* prefix + "seq": the stream's counter */
 	char id_path[PATH_MAX];		/* "" : the last id is not kept */
+	int id_fd;			/* ... open on it, or -1 */
 	unsigned queue_max, stream_max;
 	char origin[20];		/* this run's: skipped in the stream */
 	char sha[48];			/* the loaded script; "" until loaded */
@@ -130,17 +131,31 @@ static int id_cmp(const char *a, const char *b)
 	return as < bs ? -1 : as > bs;
 }
 
+/* open_last_id - the file of the last entry read, opened once at start:
+ * mxgated is still root then, and state_dir may be root's (systemd's
+ * StateDirectory=); the fd keeps working after it gives root up */
+static void open_last_id(struct share *s)
+{
+	if (!s->id_path[0])
+		return;
+	s->id_fd = open(s->id_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (s->id_fd < 0)
+		msg_warn("share: %s: %s: a restart will read every key again instead of "
+			 "the stream from where it was", s->id_path, strerror(errno));
+}
+
 /* load_last_id - the last entry read and the epoch of Redis's data then,
  * if kept for this server and prefix */
 static void load_last_id(struct share *s)
 {
 	char line[512], want[300], id[ID_MAX], epoch[24];
-	FILE *f;
+	ssize_t n;
 
-	if (!s->id_path[0] || !(f = fopen(s->id_path, "r")))
+	if (s->id_fd < 0 || (n = pread(s->id_fd, line, sizeof(line) - 1, 0)) <= 0)
 		return;
+	line[n] = 0;
 	snprintf(want, sizeof(want), "%s %s ", s->server_text, s->prefix);
-	if (fgets(line, sizeof(line), f) && strncmp(line, want, strlen(want)) == 0 &&
+	if (strncmp(line, want, strlen(want)) == 0 &&
 	    sscanf(line + strlen(want), "%47s %23s", id, epoch) == 2) {
 		__u64 ms, seq;
 
@@ -150,27 +165,24 @@ static void load_last_id(struct share *s)
 			snprintf(s->epoch, sizeof(s->epoch), "%s", epoch);
 		}
 	}
-	fclose(f);
 }
 
-/* save_last_id - keep the last entry read (new file renamed over) */
+/* save_last_id - keep the last entry read: one short line written in
+ * one go over the old one */
 static void save_last_id(struct share *s)
 {
-	char tmp[PATH_MAX + 8];
-	FILE *f;
+	char line[512];
+	int n;
 
-	if (!s->id_path[0] || !s->last_id[0] || !s->epoch[0] ||
+	if (s->id_fd < 0 || !s->last_id[0] || !s->epoch[0] ||
 	    strcmp(s->last_id, s->saved_id) == 0)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.new", s->id_path);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%s %s %s %s\n", s->server_text, s->prefix, s->last_id,
-			  s->epoch) < 0 ||
-	    fclose(f) != 0 || rename(tmp, s->id_path) != 0) {
+	n = snprintf(line, sizeof(line), "%s %s %s %s\n", s->server_text, s->prefix,
+		     s->last_id, s->epoch);
+	if (n < 0 || (size_t)n >= sizeof(line) || pwrite(s->id_fd, line, (size_t)n, 0) != n ||
+	    ftruncate(s->id_fd, n) < 0)
 		msg_warn("share: cannot keep the last stream entry read in %s: %s",
 			 s->id_path, strerror(errno));
-		unlink(tmp);
-	}
 	snprintf(s->saved_id, sizeof(s->saved_id), "%s", s->last_id);
 }
 
@@ -769,6 +781,41 @@ static void scan_done(struct share *s)
 	read_stream(s);
 }
 
+/* A key MGET found no string under: its name, for TYPE. */
+struct typed {
+	struct share *s;
+	char key[SHARE_KEY_MAX];	/* the suffix */
+};
+
+static void on_type(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct typed *t = priv;
+	redisReply *reply = r;
+
+	if (answered(&t->s->r, ac, reply) == 0 && reply->type == REDIS_REPLY_STATUS &&
+	    strcmp(reply->str, "none") != 0 && strcmp(reply->str, "string") != 0) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "a %.20s, not a string", reply->str);
+		bad(t->s, "key", t->key, strlen(t->key), why);
+	}
+	free(t);
+}
+
+/* ask_type - what is under key (a suffix), if not expired: a key of our
+ * prefix that is not a string is bad input, counted */
+static void ask_type(struct share *s, const char *key)
+{
+	struct typed *t = malloc(sizeof(*t));
+
+	if (!t)
+		return;
+	t->s = s;
+	snprintf(t->key, sizeof(t->key), "%s", key);
+	redisAsyncCommand(s->r.ac, on_type, t, "TYPE %s%s", s->prefix, key);
+	sent(&s->r);
+}
+
 static void on_mget(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct batch *b = priv;
@@ -785,9 +832,11 @@ static void on_mget(redisAsyncContext *ac, void *r, void *priv)
 	for (size_t i = 0; i < b->n; i++) {
 		redisReply *v = reply->element[i];
 
-		/* nil: expired since the SCAN, or not a string (not ours) */
-		if (v->type != REDIS_REPLY_STRING)
+		/* nil: expired since the SCAN, or not a string: asked */
+		if (v->type != REDIS_REPLY_STRING) {
+			ask_type(s, b->key[i]);
 			continue;
+		}
 		s->scan_keys++;
 		if (apply_text(s, "under a key", b->key[i], strlen(b->key[i]), v->str,
 			       (size_t)v->len) > 0)
@@ -1145,6 +1194,8 @@ struct share *share_new(struct loop *l, const struct share_params *p,
 	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		r = fine_ns() ^ (__u64)getpid() << 32;
 	snprintf(s->origin, sizeof(s->origin), "%016llx", (unsigned long long)r);
+	s->id_fd = -1;
+	open_last_id(s);
 	load_last_id(s);
 	s->w = (struct link){ .s = s, .role = "writer" };
 	s->r = (struct link){ .s = s, .role = "reader" };
@@ -1168,6 +1219,8 @@ void share_free(struct share *s)
 	if (s->q_len)
 		msg_warn("share: redis %s: %zu change(s) not written at stop: the "
 			 "other gateways learn them on their own", s->server_text, s->q_len);
+	if (s->id_fd >= 0)
+		close(s->id_fd);
 	if (s->password)
 		explicit_bzero(s->password, strlen(s->password));
 	free(s->password);

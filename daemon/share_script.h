@@ -21,6 +21,10 @@
 #ifndef MXG_SHARE_SCRIPT_H
 #define MXG_SHARE_SCRIPT_H
 
+#include "share_value.h"
+
+_Static_assert(SHARE_SAME_MS == 1000, "the script's same is SHARE_SAME_MS");
+
 #define SHARE_SCRIPT							\
 "local function parse(v)\n"						\
 "  local kind, a, d, e\n"						\
@@ -38,13 +42,14 @@
 "if type(cur) ~= 'string' then cur = nil end\n"			\
 "local h = cur and parse(cur)\n"					\
 "local wins\n"								\
+"local same = 1000\n"							\
 "if not h or h.kind ~= n.kind then wins = true\n"			\
 "elseif n.kind == 'v' and n.action == 3 then\n"			\
-"  wins = h.action == 3 and n.decided < h.decided\n"			\
+"  wins = h.action == 3 and n.decided + same < h.decided\n"		\
+"elseif n.action == h.action and math.abs(n.decided - h.decided) <= same then\n" \
+"  wins = h.expires ~= 0 and (n.expires == 0 or n.expires > h.expires + same)\n" \
 "elseif n.decided ~= h.decided then wins = n.decided > h.decided\n"	\
-"elseif n.kind == 'm' and n.action == 0 then wins = h.action ~= 0\n"	\
-"else wins = n.action == h.action and h.expires ~= 0 and\n"		\
-"  (n.expires == 0 or n.expires > h.expires) end\n"			\
+"else wins = n.kind == 'm' and n.action == 0 end\n"			\
 "if not wins then return cur end\n"					\
 "local seq = redis.call('INCR', KEYS[3])\n"				\
 "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',\n"		\

@@ -147,20 +147,26 @@ int share_value_parse(const char *text, size_t len, struct share_entry *e,
 	return 0;
 }
 
+/* near - two times within SHARE_SAME_MS of each other */
+static int near(__u64 a, __u64 b)
+{
+	return (a > b ? a - b : b - a) <= SHARE_SAME_MS;
+}
+
 /* share_wins - does n replace h (NULL: nothing held)? See share_value.h. */
 int share_wins(const struct share_entry *n, const struct share_entry *h, __u64 now_ms)
 {
 	if (!h || (h->expires_ms && h->expires_ms <= now_ms))
 		return 1;
 	if (n->kind == 'v' && n->action == MXG_ACT_GREYLIST)
-		return h->action == MXG_ACT_GREYLIST && n->decided_ms < h->decided_ms;
+		return h->action == MXG_ACT_GREYLIST && n->decided_ms + SHARE_SAME_MS < h->decided_ms;
+	if (n->action == h->action && near(n->decided_ms, h->decided_ms))
+		return h->expires_ms &&
+		       (!n->expires_ms || n->expires_ms > h->expires_ms + SHARE_SAME_MS);
 	if (n->decided_ms != h->decided_ms)
 		return n->decided_ms > h->decided_ms;
 	/* Forgotten in the ms it was decided: forgetting comes after. */
-	if (n->kind == 'm' && n->action == 0)
-		return h->action != 0;
-	return n->action == h->action && h->expires_ms &&
-	       (!n->expires_ms || n->expires_ms > h->expires_ms);
+	return n->kind == 'm' && n->action == 0;
 }
 
 /* ms - wall ns to ms */

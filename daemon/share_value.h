@@ -54,16 +54,20 @@
  *
  *	share_wins() is the precedence, the same rules as the Redis script
  *	(share_script.h) applies, so that Redis and every gateway keep the
- *	same winner: does n replace h (h NULL: nothing held)?
+ *	same winner: does n replace h (h NULL: nothing held)? Times within
+ *	SHARE_SAME_MS of each other are the same time: a time goes through
+ *	the kernel's coarse monotonic clock and back on its way between
+ *	gateways (a few ms of jitter), and without this a gateway would
+ *	take its own decision, come back from another, for a newer one.
  *	  - anything replaces nothing, or an entry expired by now_ms;
  *	  - a greylist first contact (action greylist) never replaces a
  *	    live entry, except an entry with a later first contact: the
  *	    earliest contact wins, so a clock started at two gateways
  *	    runs from the first;
+ *	  - the same decision (same action, same DECIDED) wins only with a
+ *	    later expiry: a renewed pass;
  *	  - otherwise the later decision wins (a promotion, a block, a
  *	    manual decision or its forgetting after what was held);
- *	  - the same decision (same action and DECIDED) wins only with a
- *	    later expiry: a renewed pass;
  *	  - a manual decision forgotten in the ms it was made is forgotten.
  *
  *	The conversions move an entry between a map's value (monotonic
@@ -80,6 +84,7 @@
 
 #define SHARE_VALUE_MAX	384	/* bytes of a value, NUL included */
 #define SHARE_KEY_MAX	64	/* bytes of a key suffix, NUL included */
+#define SHARE_SAME_MS	1000	/* times this close are the same time */
 
 struct share_entry {
 	char kind;		/* 'v' verdict, 'm' manual */

@@ -104,10 +104,12 @@ TEST(share_keys_name_addresses_and_prefixes)
 TEST(share_precedence_earliest_contact_then_latest_decision)
 {
 	struct share_entry grey_early = verdict_entry(MXG_ACT_GREYLIST, 1000, 900000);
-	struct share_entry grey_late = verdict_entry(MXG_ACT_GREYLIST, 2000, 900000);
-	struct share_entry pass = verdict_entry(MXG_ACT_PASS, 3000, 9000000);
-	struct share_entry renewed = verdict_entry(MXG_ACT_PASS, 3000, 9500000);
-	struct share_entry block = verdict_entry(MXG_ACT_BLOCK, 4000, 90000);
+	struct share_entry grey_late = verdict_entry(MXG_ACT_GREYLIST, 5000, 900000);
+	struct share_entry grey_jitter = verdict_entry(MXG_ACT_GREYLIST, 1004, 900003);
+	struct share_entry pass = verdict_entry(MXG_ACT_PASS, 6000, 9000000);
+	struct share_entry pass_jitter = verdict_entry(MXG_ACT_PASS, 6003, 9000002);
+	struct share_entry renewed = verdict_entry(MXG_ACT_PASS, 6000, 9500000);
+	struct share_entry block = verdict_entry(MXG_ACT_BLOCK, 8000, 90000);
 	struct share_entry expired = verdict_entry(MXG_ACT_BLOCK, 500, 600);
 
 	CHECK(share_wins(&grey_late, NULL, 100));
@@ -115,6 +117,11 @@ TEST(share_precedence_earliest_contact_then_latest_decision)
 	CHECK(share_wins(&grey_early, &grey_late, 100));
 	CHECK(!share_wins(&grey_late, &grey_early, 100));
 	CHECK(!share_wins(&grey_early, &grey_early, 100));
+	/* the same clock, gone through another gateway's coarse clock */
+	CHECK(!share_wins(&grey_jitter, &grey_early, 100));
+	CHECK(!share_wins(&grey_early, &grey_jitter, 100));
+	CHECK(!share_wins(&pass_jitter, &pass, 100));
+	CHECK(!share_wins(&pass, &pass_jitter, 100));
 	/* a first contact never replaces a live pass or block */
 	CHECK(!share_wins(&grey_early, &pass, 100));
 	CHECK(!share_wins(&grey_late, &block, 100));
@@ -518,11 +525,16 @@ TEST(share_two_gateways_through_a_real_redis)
 	CHECK(run_until(l, 5000, b.nv >= a.nv));
 	rep = redis_do(&r, "XTRIM t:stream MAXLEN 10");
 	freeReplyObject(rep);
+	/* a key of ours that is not a string: bad input, counted */
+	rep = redis_do(&r, "HSET t:v:198.51.100.250 a b");
+	freeReplyObject(rep);
 	CHECK(gw_share(l, &c, &r, NULL) != NULL);
 	CHECK(run_until(l, 5000, c.nv >= a.nv));
 	CHECK_EQ_INT(c.nv, a.nv);
 	CHECK(share_stats(c.share)->resyncs >= 1);
-	CHECK_EQ_INT(redis_int(&r, "DBSIZE"), a.nv + 3 /* the stream, its counter, the epoch */);
+	CHECK(run_until(l, 2000, share_stats(c.share)->bad == 1));
+	CHECK_EQ_INT(redis_int(&r, "DBSIZE"), a.nv + 4 /* the stream, its counter, the
+							   epoch, the hash */);
 
 	share_free(a.share);
 	share_free(b.share);
