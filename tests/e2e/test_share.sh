@@ -273,8 +273,14 @@ sleep_until() { sleep "$(awk -v t="$1" -v now="$(now_s)" 'BEGIN { s = t - now; p
 # "ADDR ACTION REASONS" a line, sorted
 list_of() { on "$1" ctl list | awk -v p="$2" '$1 ~ p { print $1, $2, $3 }' | sort; }
 
+# section NAME - "# NAME" and the seconds since the suite started
+T_START=$(now_s)
+section() { echo "# $1 ($(awk -v a="$T_START" -v b="$(now_s)" 'BEGIN { printf "%.0f", b - a }') s in)"; }
+
 summary_share() {
+	section "done"
 	if [ "$E2E_FAILED" -ne 0 ]; then
+		echo "--- mxgated a log, share: lines"; grep 'share:' "$DAEMON_LOG" 2>/dev/null | tail -n 40
 		for g in b c; do
 			echo "--- mxgated $g log (tail)"; tail -n 30 "${G_DIR[$g]}/mxgated.log" 2>/dev/null
 		done
@@ -304,6 +310,7 @@ mctl a -j status > "$TMP/status-a.json" 2>/dev/null
 check "A: status -j has an object \"sharing\", state up" \
 	test "$(python3 "$REPO/tests/e2e/jsonq.py" "$TMP/status-a.json" 'd["sharing"]["state"]')" = up
 
+section "config"
 # --- The configuration: no password in clear unless the admin says so;
 # the password file is the admin's alone.
 mkdir -p "$TMP/t"
@@ -337,10 +344,21 @@ chmod 640 "$TMP/t/open.pass"
 mxgated_t open
 check "-t: ... or its group" test "$RC" -ne 0 -a -n "$(grep "$TMP/t/open.pass" <<<"$OUT")"
 
+section "1. a bot judged at A, refused at B"
 # --- 1. A bot judged at A is refused at B; B's daemon never sees it.
-check "A: the bot $bot (no PTR) is refused" refused a $BOT bot-a
+t1=$(now_s)
+on a send_mail $BOT 4 bot-a 5 &
+pid=$!
+wait_for "the key" rcli_is EXISTS "${PREFIX}v:$bot" 1
+t2=$(now_s)
+wait_for "B's verdict" on b lookup_has "$bot" " block "
+t3=$(now_s)
+wait "$pid"
+check "A: the bot $bot (no PTR) is refused" not mta_saw "$bot"
 check "A: its verdict is a block, S25R rule 0" lookup_has "$bot" " block reasons=s25r0"
-check "Redis holds it: ${PREFIX}v:$bot" wait_for "the key" rcli_is EXISTS "${PREFIX}v:$bot" 1
+check "Redis holds it ($(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s after the bot's first SYN): ${PREFIX}v:$bot" \
+	rcli_is EXISTS "${PREFIX}v:$bot" 1
+echo "# B had it in its map $(awk -v a="$t1" -v b="$t3" 'BEGIN { printf "%.2f", b - a }') s after the bot's first SYN (mxgatectl polled every 0.1 s)"
 check "... its value starts with \"1 \"" grep -q '^1 ' <<<"$(rcli GET "${PREFIX}v:$bot")"
 check "... with a TTL (its expiry)" test "$(rcli PTTL "${PREFIX}v:$bot")" -gt 0
 check "... in the stream" grep -qx "v:$bot" <<<"$(stream_ks)"
@@ -354,6 +372,7 @@ check "B: ... none was left to NFQUEUE (unknown $u -> $(share_stat b unknown))" 
 check "B: ... nor queued to B's daemon (queued $q -> $(on b queued_total))" \
 	test "$(on b queued_total)" -eq "$q"
 
+section "2. greylisted at A, promoted at B"
 # --- 2. A real sender greylisted at A retries at B after the delay:
 # promoted at B at its first retry there, delivered; A sees the pass.
 cf=$TMP/sender-$SENDER/etc
@@ -386,6 +405,7 @@ check "A: sees the promotion (lookup pass, retried)" \
 check "Redis holds the pass" grep -q '^1 v 1 ' <<<"$(rcli GET "${PREFIX}v:$snd")"
 check "A's MTA never saw it" not mta_saw "$snd"
 
+section "3. manual block at A, held at B"
 # --- 3. The admin's block at A holds at B; forget at A lifts it at B.
 on b send_mail $CLEAN 4 clean-b1
 check "B: the clean sender $clean is delivered" on b delivered clean-b1
@@ -415,6 +435,7 @@ check "B: the block is lifted" wait_for "B's manual map empty" not manual_at b
 on b send_mail $CLEAN 4 clean-b3
 check "B: the clean sender is delivered again" on b delivered clean-b3
 
+section "4. Redis killed and restarted"
 # --- 4. Redis killed: both keep filtering and queue what they learn;
 # restarted (empty), each learns the other's verdicts; nothing dropped,
 # nothing written twice.
@@ -488,6 +509,7 @@ check "Redis: every verdict key has its stream entry ($nk keys, $nd in the strea
 	test "$nk" -eq "$nd"
 check "Redis: no verdict written twice (${dups:-none})" test -z "$dups"
 
+section "B away and back"
 # --- B away for a while: back, it catches up from the stream where it
 # left it (state_dir/share.last_id), without reading every key.
 check "B keeps its place in the stream (state_dir/share.last_id)" \
@@ -507,6 +529,7 @@ check "... from the stream, not by reading every key (share_resyncs $r0 -> $(sha
 check "... its log has no full read since its restart" \
 	not grep -q 'share:.* read [0-9]* key(s)' <<<"$(tail -n +"$((lb + 1))" "$TMP/b/mxgated.log")"
 
+section "6. bad input from Redis"
 # --- 6. Bad input from Redis is logged and skipped.
 ba=$(share_stat a share_bad) bb=$(share_stat b share_bad)
 la=$(wc -l < "$DAEMON_LOG") lb=$(wc -l < "$TMP/b/mxgated.log")
@@ -554,6 +577,7 @@ check "B's log: share: ... bad entry" \
 check "A: still connected" share_up a
 check "B: still connected" share_up b
 
+section "5. a third gateway after 1,000 verdicts"
 # --- 5. A third gateway started after 1,000 verdicts, the stream trimmed,
 # converges to the same map contents.
 mac=$(in_ns "$NS_G" cat /sys/class/net/gc/address)
