@@ -226,8 +226,10 @@ unit-test: $(BUILD)/unit_tests
 bpf-test: $(BUILD)/bpf_tests
 	$(BUILD)/bpf_tests
 
+# SUITE=NAME... runs only those suites (tests/e2e/test_NAME.sh), e.g.
+# make e2e-test SUITE="share manual".
 e2e-test: all $(BUILD)/syn_flood
-	tests/e2e/run.sh
+	tests/e2e/run.sh $(SUITE)
 
 # Every suite, then one summary line: "total: N passed, N failed".
 check: all $(BUILD)/unit_tests $(BUILD)/bpf_tests $(BUILD)/syn_flood

@@ -14,8 +14,8 @@ RUNTIME="nftables iptables iproute2"
 # adduser makes its user.
 PKG="dpkg-dev adduser"
 # Test and demo only: a real DNS server, a real MTA, an SMTP client, dig,
-# and a real Redis (the tests start their own; a system-wide one, if the
-# package starts it, is never used).
+# and a real Redis (test_share.sh starts its own; a system-wide one is not
+# left running: below).
 TEST="nsd postfix swaks libio-socket-inet6-perl bind9-dnsutils procps python3
 curl redis-server"
 
@@ -36,6 +36,38 @@ export DEBIAN_FRONTEND=noninteractive
 # their own in a network namespace.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	debconf-set-selections
+# Nor a system-wide Redis: redis-server's maintainer scripts enable it at
+# boot and start it at once (systemd, or its init.d script), listening on
+# 127.0.0.1:6379. While apt runs, a policy-rc.d (Debian's way to keep
+# maintainer scripts from starting services; invoke-rc.d and
+# deb-systemd-invoke obey it) refuses redis-server, unless the host has a
+# policy-rc.d of its own (containers: usually "start nothing"); once it is
+# installed, it is disabled at boot. A Redis that was already installed is
+# the admin's and left alone.
+new_redis=no
+case " $missing " in *" redis-server "*) new_redis=yes;; esac
+policy=/usr/sbin/policy-rc.d
+if [ "$new_redis" = yes ] && [ ! -e "$policy" ]; then
+	trap 'rm -f "$policy"' EXIT
+	trap 'exit 130' INT TERM HUP
+	cat > "$policy" <<-'EOP'
+	#!/bin/sh
+	# written by mxgate's scripts/install-deps.sh for the time it runs apt
+	case " $* " in *" redis-server"*) exit 101;; esac
+	exit 0
+	EOP
+	chmod 755 "$policy"
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
+if [ "$new_redis" = yes ]; then
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now redis-server.service >/dev/null 2>&1 || true
+	else
+		# no systemd running: the init.d links, and systemd's for a later boot
+		update-rc.d redis-server disable >/dev/null 2>&1 || true
+		deb-systemd-helper disable redis-server.service >/dev/null 2>&1 || true
+	fi
+	echo "install-deps: redis-server installed for the tests, not running and disabled at boot"
+fi

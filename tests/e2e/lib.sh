@@ -35,6 +35,10 @@ NS_L=mxg-l-$RUN_ID		# the LAN, only after setup_lan
 TMP=$(mktemp -d /tmp/mxgate-e2e.XXXXXX)
 chmod 755 "$TMP"	# Postfix runs as user postfix in here
 PIN=$TMP/bpf
+# Where start_mxgated and start_postfix keep a gateway's files (its
+# configuration, state_dir, pid file, countries.d; the MTA's directories).
+# test_share.sh runs several gateways, each with a GW_DIR of its own.
+GW_DIR=$TMP
 MAILBOX=$TMP/mail/mbox
 MAILLOG=$TMP/maillog
 DAEMON_LOG=$TMP/mxgated.log
@@ -57,6 +61,9 @@ v6() { echo "2001:db8:c::$1"; }
 
 # cleanup - undo everything; safe to call more than once
 cleanup() {
+	# A suite with more of the world than this file builds (test_share.sh:
+	# more gateways, Redis) undoes its own part first, while $TMP exists.
+	declare -F cleanup_more >/dev/null && cleanup_more
 	if [ -n "$MXGATED_PID" ]; then
 		kill -9 "$MXGATED_PID" 2>/dev/null
 		wait "$MXGATED_PID" 2>/dev/null	# reaped quietly
@@ -232,14 +239,14 @@ start_nsd() {
 
 # start_postfix - a real Postfix, own directories, mail to one mailbox
 start_postfix() {
-	local d=$TMP/postfix
-	mkdir -p "$d" "$TMP/pfq" "$TMP/pfdata" "$TMP/mail"
-	chown postfix "$TMP/pfdata" "$TMP/mail"
+	local d=$GW_DIR/postfix
+	mkdir -p "$d" "$GW_DIR/pfq" "$GW_DIR/pfdata" "$GW_DIR/mail"
+	chown postfix "$GW_DIR/pfdata" "$GW_DIR/mail"
 	cp /usr/share/postfix/master.cf.dist "$d/master.cf"
 	cat > "$d/main.cf" <<-EOC
 	compatibility_level = 3.6
-	queue_directory = $TMP/pfq
-	data_directory = $TMP/pfdata
+	queue_directory = $GW_DIR/pfq
+	data_directory = $GW_DIR/pfdata
 	mail_owner = postfix
 	setgid_group = postdrop
 	myhostname = mx.example
@@ -255,13 +262,13 @@ start_postfix() {
 	alias_database =
 	smtputf8_enable = no
 	virtual_mailbox_domains = mx.example
-	virtual_mailbox_base = $TMP/mail
+	virtual_mailbox_base = $GW_DIR/mail
 	virtual_mailbox_maps = static:mbox
 	virtual_uid_maps = static:$(id -u postfix)
 	virtual_gid_maps = static:$(id -g postfix)
 	EOC
-	if ! in_ns "$NS_S" postfix -c "$d" start >"$TMP/postfix-start.log" 2>&1; then
-		cat "$TMP/postfix-start.log" >&2
+	if ! in_ns "$NS_S" postfix -c "$d" start >"$GW_DIR/postfix-start.log" 2>&1; then
+		cat "$GW_DIR/postfix-start.log" >&2
 		return 1
 	fi
 	wait_for "postfix listens" in_ns "$NS_S" sh -c \
@@ -275,17 +282,17 @@ start_mxgated() {
 	local readies
 	ensure_user "$MXG_USER" || return 1
 	readies=$(grep -cE '(^|[ >])ready' "$DAEMON_LOG" 2>/dev/null)
-	mkdir -p "$PIN" "$TMP/state" "$TMP/countries.d"
+	mkdir -p "$PIN" "$GW_DIR/state" "$GW_DIR/countries.d"
 	mountpoint -q "$PIN" || mount -t bpf bpf "$PIN"
-	cat > "$TMP/mxgate.conf" <<-EOC
+	cat > "$GW_DIR/mxgate.conf" <<-EOC
 	interfaces = gc
 	ports = 25
 	queue = 0
 	dns_servers = ${MXG_DNS:-$DNS4}
 	pin_dir = $PIN
-	state_dir = $TMP/state
-	pid_file = $TMP/mxgated.pid
-	countries_dir = $TMP/countries.d
+	state_dir = $GW_DIR/state
+	pid_file = $GW_DIR/mxgated.pid
+	countries_dir = $GW_DIR/countries.d
 	rules_cmd = $REPO/nftables/mxgate-rules
 	decision_timeout = ${MXG_TIMEOUT:-5s}
 	user = $MXG_USER
@@ -295,7 +302,7 @@ start_mxgated() {
 	EOC
 	# Not through a function: $! must be mxgated itself (ip netns exec
 	# execs it), so that killing it really kills the daemon.
-	ip netns exec "$NS_G" "$BUILD/mxgated" -f -c "$TMP/mxgate.conf" >>"$DAEMON_LOG" 2>&1 &
+	ip netns exec "$NS_G" "$BUILD/mxgated" -f -c "$GW_DIR/mxgate.conf" >>"$DAEMON_LOG" 2>&1 &
 	MXGATED_PID=$!
 	wait_for "mxgated ready" readies_above "${readies:-0}"
 }
