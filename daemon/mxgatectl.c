@@ -578,9 +578,15 @@ static void manual_changed(const char *pin_dir)
 {
 	struct pinned_maps m;
 
-	if (maps_open(&m, pin_dir) == 0) {
+	int err = maps_open(&m, pin_dir);
+
+	if (err == 0) {
 		stats_add(&m, MXG_STAT_MANUAL_CHANGES, 1);
 		maps_close(&m);
+	} else if (err != -ENOENT) {
+		fprintf(stderr, "mxgatectl: note: %s: %s: a running mxgated does not see "
+			"the change to share it with other gateways (it does at its next "
+			"start)\n", pin_dir, strerror(-err));
 	}
 }
 

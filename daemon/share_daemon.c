@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "addr.h"
 #include "clock.h"
 #include "log.h"
 #include "manual.h"
@@ -145,7 +146,11 @@ void share_daemon_learned(void *ctx, const struct mxg_key *k, const struct mxg_v
 static void manual_changed(void *ctx, const struct mxg_key *p, const struct mxg_manual *m)
 {
 	struct share_daemon *sd = ctx;
+	char text[ADDR_STRLEN];
 
+	addr_format(p, text, sizeof(text));
+	msg_info("share: the admin's %s of %s, shared with the other gateways",
+		 m ? manual_action_word(m->action) : "forget", text);
 	share_manual(sd->share, p, m);
 }
 
@@ -165,9 +170,13 @@ void share_daemon_tick(struct share_daemon *sd)
 	if (!sd->share)
 		return;
 	changes = stats_daemon(sd->maps, MXG_STAT_MANUAL_CHANGES);
-	if (changes != sd->manual_changes &&
-	    manual_watch_diff(&sd->seen, sd->manual_fd, manual_changed, sd) == 0)
-		sd->manual_changes = changes;
+	if (changes != sd->manual_changes) {
+		if (manual_watch_diff(&sd->seen, sd->manual_fd, manual_changed, sd) == 0)
+			sd->manual_changes = changes;
+		else
+			msg_warn("share: cannot read the manual map: the admin's change "
+				 "is shared at the next try");
+	}
 	share_tick(sd->share);
 	st = share_stats(sd->share);
 	count(sd, MXG_STAT_SHARE_SENT, st->sent, sd->counted.sent);

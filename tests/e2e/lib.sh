@@ -89,6 +89,8 @@ cleanup() {
 		rm -rf "/etc/netns/$ns"
 	done
 	mountpoint -q "$PIN" 2>/dev/null && umount -l "$PIN"
+	# KEEP_TMP=DIR keeps a copy of the files (logs) for a post-mortem
+	[ -n "${KEEP_TMP:-}" ] && cp -r "$TMP" "$KEEP_TMP" 2>/dev/null
 	rm -rf "$TMP"
 	MXGATED_PID='' NSD_PID=''
 	return 0

@@ -414,8 +414,9 @@ check "A: block 198.51.100.8/29 ($out)" grep -q '^198\.51\.100\.8/29 block reaso
 t1=$(now_s)
 # manual_value - what Redis holds for the /29
 manual_value() { rcli GET "${PREFIX}m:198.51.100.8/29"; }
+manual_is_block() { grep -q '^1 m 2 ' <<<"$(manual_value)"; }
 check "Redis holds it: ${PREFIX}m:198.51.100.8/29, a block" \
-	wait_for "the manual key" grep -q '^1 m 2 ' <<<"$(manual_value)"
+	wait_for "the manual key" manual_is_block
 manual_at() { mctl "$1" list --manual | grep -q "^198\.51\.100\.8/29 block reasons=manual"; }
 wait_for "B's manual block" manual_at b
 t2=$(now_s)
@@ -423,7 +424,8 @@ check "B: the block is in its manual map within 3 s ($(awk -v a="$t1" -v b="$t2"
 	elapsed_ge "$t2" "$t1" -3
 check "B: ... with its comment" grep -q 'comment="shared block"' <<<"$(mctl b list --manual)"
 n=$(on b mta_connects "$clean")
-check "B: the clean sender is refused now" refused b $CLEAN clean-b2
+# (refused() also asks that B's MTA never saw it: it did, before the block)
+check "B: the clean sender is refused now" not on b send_mail $CLEAN 4 clean-b2 5
 check "B: ... it never reached B's MTA again ($n connects)" test "$(on b mta_connects "$clean")" -eq "$n"
 check "A: refused there too" refused a $SPARE spare-a1
 out=$(mctl a forget 198.51.100.8/29 2>&1)
