@@ -79,6 +79,7 @@
 #include "mxgate.h"
 #include "share.h"
 #include "share_server.h"
+#include "../unit/redis_proc.h"
 
 #define LAT_RATE	1000		/* verdicts/s, scenario 1 */
 #define LAT_SECONDS	5
@@ -181,23 +182,18 @@ static void pin(int cpu)
 
 /* ---- redis-server ---- */
 
-static redisReply *redis_do(const char *fmt, ...)
+static redisReply *bench_redis(const char *fmt, ...)
 {
-	redisContext *c = redisConnectUnix(sock_path);
-	redisReply *rep = NULL;
+	redisReply *rep;
 	va_list ap;
 
-	if (c && !c->err) {
-		va_start(ap, fmt);
-		rep = redisvCommand(c, fmt, ap);
-		va_end(ap);
-	}
-	if (c)
-		redisFree(c);
+	va_start(ap, fmt);
+	rep = redis_vdo(sock_path, fmt, ap);
+	va_end(ap);
 	return rep;
 }
 
-static void redis_start(void)
+static void bench_redis_start(void)
 {
 	FILE *f;
 
@@ -224,7 +220,7 @@ static void redis_start(void)
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {
-		redisReply *rep = redis_do("PING");
+		redisReply *rep = bench_redis("PING");
 		int ok = rep && rep->type == REDIS_REPLY_STATUS;
 
 		if (rep)
@@ -238,7 +234,7 @@ static void redis_start(void)
 
 static void redis_simple(const char *cmd)
 {
-	redisReply *rep = redis_do(cmd);
+	redisReply *rep = bench_redis(cmd);
 
 	if (!rep || rep->type == REDIS_REPLY_ERROR)
 		die("redis %s: %s", cmd, rep ? rep->str : "no answer");
@@ -248,7 +244,7 @@ static void redis_simple(const char *cmd)
 /* used_memory - INFO memory's used_memory, bytes */
 static long long used_memory(void)
 {
-	redisReply *rep = redis_do("INFO memory");
+	redisReply *rep = bench_redis("INFO memory");
 	long long v = -1;
 	const char *p;
 
@@ -262,7 +258,7 @@ static long long used_memory(void)
 
 static long long memory_usage(const char *key)
 {
-	redisReply *rep = redis_do("MEMORY USAGE %s SAMPLES 0", key);
+	redisReply *rep = bench_redis("MEMORY USAGE %s SAMPLES 0", key);
 	long long v = rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
 
 	if (rep)
@@ -272,7 +268,7 @@ static long long memory_usage(const char *key)
 
 static long long redis_xlen(void)
 {
-	redisReply *rep = redis_do("XLEN " PREFIX "stream");
+	redisReply *rep = bench_redis("XLEN " PREFIX "stream");
 	long long v = rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
 
 	if (rep)
@@ -804,9 +800,9 @@ int main(void)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	redis_start();
+	bench_redis_start();
 	{
-		redisReply *rep = redis_do("INFO server");
+		redisReply *rep = bench_redis("INFO server");
 		const char *v = rep && rep->type == REDIS_REPLY_STRING ?
 				strstr(rep->str, "redis_version:") : NULL;
 

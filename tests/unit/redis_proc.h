@@ -9,7 +9,8 @@
  *   redis_stop(r)    kill it (the directory stays: start it again)
  *   redis_remove(r)  kill it and remove the directory
  *   redis_do(r, fmt, ...)  one command on a connection of its own: the
- *                    reply (freeReplyObject()) or NULL
+ *                    reply (freeReplyObject()) or NULL; redis_vdo(sock,
+ *                    fmt, ap) the same on any socket (the bench's)
  *   redis_server_text(r, buf, len)  "unix:SOCKET", for redis_server
  */
 #ifndef MXG_REDIS_PROC_H
@@ -96,19 +97,26 @@ static inline void redis_remove(struct redis_proc *r)
 	rmdir(r->dir);
 }
 
-static inline redisReply *redis_do(const struct redis_proc *r, const char *fmt, ...)
+static inline redisReply *redis_vdo(const char *sock, const char *fmt, va_list ap)
 {
-	redisContext *c = redisConnectUnix(r->sock);
+	redisContext *c = redisConnectUnix(sock);
 	redisReply *rep = NULL;
-	va_list ap;
 
-	if (c && !c->err) {
-		va_start(ap, fmt);
+	if (c && !c->err)
 		rep = redisvCommand(c, fmt, ap);
-		va_end(ap);
-	}
 	if (c)
 		redisFree(c);
+	return rep;
+}
+
+static inline redisReply *redis_do(const struct redis_proc *r, const char *fmt, ...)
+{
+	redisReply *rep;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rep = redis_vdo(r->sock, fmt, ap);
+	va_end(ap);
 	return rep;
 }
 
