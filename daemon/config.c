@@ -341,6 +341,28 @@ static int format_overload_action(const struct mxg_conf *c, char *buf, size_t le
 			"pass" : "tempfail");
 }
 
+/* set_repeat_reply - "421" (a greeting-time 421 and close) or "full"
+ * (the whole dialogue again, 220 and 450) for a greylisted repeat */
+static int set_repeat_reply(struct mxg_conf *c, const char *v, char *why, size_t len)
+{
+	if (strcmp(v, "421") == 0)
+		c->greylist_repeat_reply = REPEAT_REPLY_421;
+	else if (strcmp(v, "full") == 0)
+		c->greylist_repeat_reply = REPEAT_REPLY_FULL;
+	else {
+		snprintf(why, len, "\"%s\" is not 421 or full", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* format_repeat_reply - the word set_repeat_reply() reads */
+static int format_repeat_reply(const struct mxg_conf *c, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", c->greylist_repeat_reply == REPEAT_REPLY_FULL ?
+			"full" : "421");
+}
+
 /* appendf - snprintf at offset o of buf; returns the length the whole
  * text would have, as snprintf does, also once buf is full */
 static int appendf(char *buf, size_t len, int o, const char *fmt, ...)
@@ -727,6 +749,10 @@ static const struct key_def keys[] = {
 	  FIELD(greylist_prefix_v4), 8, 32 },
 	{ KEY("greylist_prefix_v6", CONF_KERNEL, "off"), KEY_PREFIX,
 	  FIELD(greylist_prefix_v6), 8, 128 },
+	/* Read per responder connection (learn.c). */
+	{ KEY("greylist_repeat_reply", CONF_LIVE, "421"), KEY_FN,
+	  FIELD(greylist_repeat_reply), .parse = set_repeat_reply,
+	  .format = format_repeat_reply },
 	/* Read per decision (learn.c, mxgated.c). */
 	{ KEY("greylist_smart", CONF_LIVE, "yes"), KEY_BOOL, FIELD(greylist_smart) },
 	/* Sender keys (sender.h): read per session; the widest networks a

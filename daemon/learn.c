@@ -253,12 +253,13 @@ void learn_kernel_event(void *learner, const struct mxg_event *e)
 /* learn_responder_classify - greylist or tarpit, by the verdict that sent the
  * client here (its own, or its pool's) */
 enum responder_mode learn_responder_classify(void *learner, const struct mxg_key *client,
-					     __u32 *reasons)
+					     __u32 *reasons, __u64 *clock_ns)
 {
 	struct learner *l = learner;
 	struct mxg_key pool = learn_greylist_key(l, client);
 	struct mxg_verdict v;
 
+	*clock_ns = 0;
 	if (verdict_get(l->maps, client, &v) != 0 && verdict_get(l->maps, &pool, &v) != 0) {
 		if (unproven_get(l->maps, client, &v) != 0) {
 			/* Told to come back during an overload (or
@@ -272,6 +273,11 @@ enum responder_mode learn_responder_classify(void *learner, const struct mxg_key
 		prove(l, client);	/* a handshake proves the address */
 	}
 	*reasons = v.reasons;
+	/* The start of its greylist clock (its own, or the one it shares):
+	 * a client whose full dialogue came since then is a repeat. */
+	if (v.action == MXG_ACT_GREYLIST &&
+	    l->conf->greylist_repeat_reply == REPEAT_REPLY_421)
+		*clock_ns = v.decided_ns;
 	return v.action == MXG_ACT_TARPIT ? RESPONDER_TARPIT : RESPONDER_GREYLIST;
 }
 

@@ -13,7 +13,8 @@
  *	void learn_log(const struct verdict_note *n);
  *	void learn_kernel_event(void *learner, const struct mxg_event *e);
  *	enum responder_mode learn_responder_classify(void *learner,
- *			const struct mxg_key *client, __u32 *reasons);
+ *			const struct mxg_key *client, __u32 *reasons,
+ *			__u64 *clock_ns);
  *	void learn_responder_outcome(void *learner, const struct mxg_key *client,
  *			enum responder_outcome o);
  *	void learn_responder_mail(void *learner, const struct mxg_key *client,
@@ -79,7 +80,10 @@
  *	responder's callbacks (responder.h): the mode and 450 text come from
  *	the client's verdict; a tarpitted client that pregreets or hangs up
  *	is blocked, one that waits out the banner gets a greylist clock
- *	(taRgrey). A client with no verdict at all (told to come back during
+ *	(taRgrey). A greylisted client's clock start (the decided_ns of
+ *	its verdict, or of the pool's it shares) goes to *clock_ns when
+ *	greylist_repeat_reply is 421, so that the responder answers its
+ *	repeats with a 421; 0 otherwise. A client with no verdict at all (told to come back during
  *	an overload) gets the greylist text and is handed to judge().
  *	learn_responder_mail() is the responder's mail callback: the MAIL
  *	FROM address and HELO name go to the mail hook when they came whole
@@ -156,7 +160,7 @@ void learn_count_released(struct learner *l, const struct decision *d, unsigned 
 void learn_log(const struct verdict_note *n);
 void learn_kernel_event(void *learner, const struct mxg_event *e);
 enum responder_mode learn_responder_classify(void *learner, const struct mxg_key *client,
-					     __u32 *reasons);
+					     __u32 *reasons, __u64 *clock_ns);
 void learn_responder_outcome(void *learner, const struct mxg_key *client,
 			     enum responder_outcome o);
 void learn_responder_mail(void *learner, const struct mxg_key *client,

@@ -27,6 +27,7 @@
 #define REPLY_MAX	(RESPONDER_HOSTNAME_MAX + RESPONDER_TEXT_MAX + 32)
 #define HOSTNAME_VAR	"$hostname"	/* where the banner puts the host */
 #define NS_PER_MS	1000000ULL
+#define SEEN_WAYS	4	/* entries per set of the seen cache */
 
 enum conn_state {
 	CONN_FREE,		/* slot unused, fd -1 */
@@ -63,6 +64,12 @@ struct conn {
 	char line[RESPONDER_LINE_MAX];	/* the command line being read */
 };
 
+/* A client that had its full greylist dialogue, and when it ended. */
+struct seen {
+	struct mxg_key client;		/* plen 0: an empty entry */
+	__u64 at_ns;			/* when its conversation ended */
+};
+
 struct responder {
 	int listen_fd;			/* -1 when not open */
 	struct loop *loop;		/* the daemon's event loop */
@@ -80,10 +87,15 @@ struct responder {
 	char banner[REPLY_MAX];		/* "220 <hostname> ESMTP\r\n", expanded */
 	unsigned banner_len;
 	char replies[RESPONDER_REPLIES][RESPONDER_TEXT_MAX + 1]; /* 450 texts */
+	/* "421 4.7.0 <hostname> <text>\r\n" for repeats, by reply kind */
+	char repeat[RESPONDER_REPLIES][REPLY_MAX];
+	unsigned repeat_len[RESPONDER_REPLIES];
+	struct seen *seen;		/* RESPONDER_SEEN_SLOTS entries */
 	struct responder_stats stats;
 	struct msg_limit reset_log;	/* over-cap resets: a line a second */
 	struct msg_limit outcome_log;	/* tarpit outcomes: a burst a second */
 	struct msg_limit session_log;	/* greylist sessions: likewise */
+	struct msg_limit repeat_log;	/* 421 repeats: likewise */
 };
 
 #define LOG_INTERVAL_NS	(1000 * NS_PER_MS)	/* repeatable lines */
@@ -166,6 +178,49 @@ static int peer_key(const struct sockaddr_storage *ss, struct mxg_key *k)
 		return 0;
 	}
 	return -1;
+}
+
+/* seen_set - the first entry of the cache set a client falls in (FNV-1a
+ * over the address; keys are always plen 128 here) */
+static struct seen *seen_set(struct responder *r, const struct mxg_key *k)
+{
+	__u32 h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ k->addr[i]) * 16777619u;
+	return &r->seen[(h % (RESPONDER_SEEN_SLOTS / SEEN_WAYS)) * SEEN_WAYS];
+}
+
+/* seen_find - when a client's last full dialogue ended, 0: not known */
+static __u64 seen_find(struct responder *r, const struct mxg_key *k)
+{
+	struct seen *set = seen_set(r, k);
+
+	for (int i = 0; i < SEEN_WAYS; i++)
+		if (set[i].client.plen && memcmp(set[i].client.addr, k->addr, 16) == 0)
+			return set[i].at_ns;
+	return 0;
+}
+
+/* seen_note - remember that a client's full dialogue ended at now: its
+ * own entry, else an empty one, else the oldest of its set is replaced */
+static void seen_note(struct responder *r, const struct mxg_key *k, __u64 now)
+{
+	struct seen *set = seen_set(r, k), *e = &set[0];
+
+	for (int i = 0; i < SEEN_WAYS; i++) {
+		if (set[i].client.plen && memcmp(set[i].client.addr, k->addr, 16) == 0) {
+			e = &set[i];
+			break;
+		}
+		if (!set[i].client.plen || set[i].at_ns < e->at_ns)
+			e = &set[i];
+		if (!set[i].client.plen)
+			break;
+	}
+	e->client = *k;
+	e->client.plen = 128;
+	e->at_ns = now ? now : 1;
 }
 
 static void rearm(struct responder *r);
@@ -296,6 +351,7 @@ static void conn_end(struct responder *r, struct conn *c, enum conn_end_why why,
 		     __u64 now)
 {
 	log_session(r, c, why, now);
+	seen_note(r, &c->client, now);	/* it had its full dialogue */
 	if (c->mode == RESPONDER_GREYLIST)
 		report(r, c, RESPONDER_DONE, now);
 	conn_release(r, c);
@@ -558,21 +614,54 @@ static void accept_failed(const char *what, int err, __u64 now)
 			 "line)", what, strerror(err), more);
 }
 
+/* repeat_reply - a greylisted client back inside its delay after its full
+ * dialogue: the 421 greeting, written once, and the socket closed without
+ * waiting for the client (no slot, no epoll watch, no timer) */
+static void repeat_reply(struct responder *r, int fd, const struct mxg_key *k,
+			 enum responder_reply kind, __u64 now)
+{
+	char client[ADDR_STRLEN], more_text[48];
+	long long more;
+
+	/* A full socket buffer cannot happen on a fresh connection; if the
+	 * write fails the client simply sees the close. */
+	(void)send(fd, r->repeat[kind], r->repeat_len[kind], MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+	r->stats.accepted++;
+	r->stats.repeats_421++;
+	r->stats.greylist_done++;
+	r->ops.outcome(r->ctx, k, RESPONDER_DONE);
+	more = msg_limit_burst(&r->repeat_log, now, LOG_INTERVAL_NS, RESPONDER_LOG_BURST);
+	if (more < 0)
+		return;
+	addr_format(k, client, sizeof(client));
+	msg_info("responder: greylist client=%s reply=421 repeat%s", client,
+		 not_logged(more, more_text, sizeof(more_text)));
+}
+
 /* conn_start - take an accepted socket: classify the client, greet it */
 static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 		       __u64 now)
 {
 	struct conn *c;
 	__u32 reasons = 0;
+	__u64 clock_ns = 0, seen_ns;
+	enum responder_mode mode;
 
 	if (r->active >= r->max_conns) {
 		reset_over_cap(r, fd, k);
 		return;
 	}
+	mode = r->ops.classify(r->ctx, k, &reasons, &clock_ns);
+	if (mode == RESPONDER_GREYLIST && clock_ns &&
+	    (seen_ns = seen_find(r, k)) != 0 && seen_ns >= clock_ns) {
+		repeat_reply(r, fd, k, reply_kind(reasons), now);
+		return;
+	}
 	c = free_slot(r);
 	if (loop_watch(r->loop, fd, EPOLLIN, on_conn, c) < 0) {
 		accept_failed("epoll_ctl", errno, now);
-		close(fd);
+		close(fd);	/* not accepted: no outcome, as before */
 		return;
 	}
 	c->fd = fd;
@@ -580,7 +669,7 @@ static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 	c->accepted_ns = now;
 	r->active++;
 	r->stats.accepted++;
-	c->mode = r->ops.classify(r->ctx, k, &reasons);
+	c->mode = mode;
 	c->text = r->replies[reply_kind(reasons)];
 	if (c->mode == RESPONDER_TARPIT) {
 		c->state = CONN_BANNER;
@@ -885,9 +974,18 @@ struct responder *responder_open(const struct responder_params *p,
 					   "220 %s%s\r\n", r->hostname,
 					   (p->banner ? p->banner : RESPONDER_BANNER_DEFAULT) +
 					   strlen(HOSTNAME_VAR));
-	for (int i = 0; i < RESPONDER_REPLIES; i++)
+	for (int i = 0; i < RESPONDER_REPLIES; i++) {
 		snprintf(r->replies[i], sizeof(r->replies[i]), "%s",
 			 p->replies[i] ? p->replies[i] : reply_defaults[i]);
+		r->repeat_len[i] = (unsigned)snprintf(r->repeat[i], sizeof(r->repeat[i]),
+						      "421 4.7.0 %s %s\r\n", r->hostname,
+						      r->replies[i]);
+	}
+	r->seen = calloc(RESPONDER_SEEN_SLOTS, sizeof(*r->seen));
+	if (!r->seen) {
+		snprintf(why, why_len, "responder: out of memory");
+		goto bad;
+	}
 	r->conns = calloc(r->max_conns, sizeof(*r->conns));
 	if (!r->conns) {
 		snprintf(why, why_len, "responder: out of memory for %u connections",
@@ -945,5 +1043,6 @@ void responder_close(struct responder *r)
 	}
 	loop_timer_cancel(r->loop, &r->timer);
 	free(r->conns);
+	free(r->seen);
 	free(r);
 }

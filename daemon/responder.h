@@ -65,6 +65,22 @@ int responder_reply_check(const char *text, char *why, size_t len);
  *	and a client close or a socket error, ends the conversation and
  *	ops->outcome(ctx, client, RESPONDER_DONE) is called once.
  *
+ *	REPEATS: a GREYLIST client that already had its full dialogue
+ *	(any greylist-mode conversation that reached its end, in this
+ *	process) at or after the start of its greylist clock (*clock_ns
+ *	from classify, not 0) is a repeat inside greylist_delay: it is sent
+ *	"421 4.7.0 <hostname> <text>" (the 450 text its reasons choose)
+ *	right after accept, and the socket is closed at once without
+ *	reading anything (RFC 5321 allows a 421 greeting; an MTA retries
+ *	later). No slot, epoll watch or timer is used; ops->outcome() hears
+ *	RESPONDER_DONE, counted in repeats_421 and greylist_done, and the
+ *	line "responder: greylist client=C reply=421 repeat" is logged,
+ *	rate-limited like the session lines. A new client sharing another's
+ *	clock (a pool, a sender or smart key) has no full dialogue of its
+ *	own remembered, so it gets one first. The memory is a bounded cache
+ *	(RESPONDER_SEEN_SLOTS), lost at a restart: an evicted or forgotten
+ *	client gets the full dialogue once more.
+ *
  *	TARPIT: the same banner trickles out one byte at a time, evenly
  *	spaced from accept until tarpit_delay_ms after it. A client that
  *	sends anything before the last byte is reported TARPIT_PREGREET, one
@@ -130,6 +146,10 @@ int responder_reply_check(const char *text, char *why, size_t len);
  * lines (of at most about 1.4 KB) a second. */
 #define RESPONDER_LOG_BURST 20
 #define RESPONDER_HOSTNAME_MAX 255	/* RFC 1035 */
+/* Clients remembered as having had their full greylist dialogue: a
+ * 4-way set-associative cache (so a flood of new clients evicts old ones,
+ * and an evicted client simply gets its full dialogue once more). */
+#define RESPONDER_SEEN_SLOTS 16384
 #define RESPONDER_TEXT_MAX 200		/* banner template, each 450 text */
 
 /* The texts' defaults, also those of mxgate.conf (config.c's key table
@@ -161,9 +181,13 @@ enum responder_outcome {
 
 struct responder_ops {
 	/* The client's mode and verdict reasons (enum mxg_reason bits, used
-	 * to choose the 450 text). Called once per accepted connection. */
+	 * to choose the 450 text), and in *clock_ns (set to 0 before the
+	 * call) when its greylist clock started (its verdict's decided_ns),
+	 * or 0: a client that had its full dialogue since then is answered
+	 * with the short repeat reply; 0 always gets the full dialogue.
+	 * Called once per accepted connection. */
 	enum responder_mode (*classify)(void *ctx, const struct mxg_key *client,
-					__u32 *reasons);
+					__u32 *reasons, __u64 *clock_ns);
 	/* Called exactly once per accepted (not over-cap) connection for a
 	 * tarpit outcome (WAITED is reported when the banner completes, and
 	 * then no further outcome for that connection), or RESPONDER_DONE
@@ -197,6 +221,7 @@ struct responder_stats {
 	unsigned long long tarpit_pregreet; /* RESPONDER_TARPIT_PREGREET */
 	unsigned long long tarpit_hangup; /* RESPONDER_TARPIT_HANGUP */
 	unsigned long long replies_450;	/* 450 replies sent */
+	unsigned long long repeats_421;	/* repeats answered 421 at once */
 };
 
 struct responder;

@@ -14,6 +14,9 @@
 #             greylisted through its responder; the same DNSBL) on the
 #             gateway, in front of the same Postfix without postscreen
 #   block     the same with s25r_action = block
+#   greyfull  greylist with greylist_repeat_reply = full: every repeat gets
+#             the whole dialogue (220 ... 450), as before issue 16; not in
+#             the default list (SCENARIOS="... greyfull" to compare)
 # The world is tests/e2e/lib.sh's (client, gateway, server namespaces, nsd
 # and Postfix in the server namespace, mxgated on the gateway), with 200
 # bot sources 192.0.2.10-209 whose PTRs are forward-confirmed and trip S25R
@@ -275,6 +278,8 @@ dns_max_qps = 1000000
 max_pending_per_prefix = 1000000"
 	[ "$1" = block ] && conf="$conf
 s25r_action = block"
+	[ "$1" = greyfull ] && conf="$conf
+greylist_repeat_reply = full"
 	if [ -n "$MXGATED_PID" ]; then
 		wipe_maps
 	fi
@@ -382,8 +387,8 @@ END {
 			nu, m, fmt(med(F, m)), over[k] ? "  overrun x" over[k] : ""
 	}
 	printf "\nratio mxgate/postscreen (medians):\n"
-	for (s = 1; s <= 2; s++) {
-		sc = s == 1 ? "greylist" : "block"
+	for (s = 1; s <= 3; s++) {
+		sc = s == 1 ? "greylist" : s == 2 ? "block" : "greyfull"
 		for (q = 1; q <= 2; q++) {
 			ph = q == 1 ? "first" : "repeat"
 			a = sc SUBSEP ph; b = "postscreen" SUBSEP ph
@@ -438,7 +443,7 @@ for ((run = 1; run <= RUNS; run++)); do
 			start_pf postscreen || fail "postfix (postscreen)"
 			pf_mode=postscreen
 			load postscreen "$run" --proc "pf=$(master_pid)" --proc "nsd=$NSD_PID";;
-		greylist | block)
+		greylist | block | greyfull)
 			if [ "$pf_mode" != plain ]; then
 				start_pf plain || fail "postfix (plain)"
 				pf_mode=plain
@@ -464,7 +469,8 @@ echo "a bot waits ${CONNECT_TIMEOUT}s for a SYN-ACK. Then (run 1) $NCLEAN clean 
 echo "Scenarios: base = closed port; postscreen = Postfix 3.7 postscreen (pregreet, greet_action"
 echo "enforce, DNSBL*3 enforce, access list, btree cache) + smtpd with the seeds' S25R table"
 echo "(regexp:, rules 0-6 + blocklist, 450) and reject_unknown_client_hostname; greylist ="
-echo "mxgated defaults (+ the same DNSBL) in front of that smtpd; block = s25r_action = block."
+echo "mxgated defaults (+ the same DNSBL) in front of that smtpd; block = s25r_action = block;"
+echo "greyfull = greylist with greylist_repeat_reply = full (every repeat gets 220 ... 450)."
 echo "CPU in microseconds per refused bot connection, median [min-max] over the runs:"
 echo "  procs   = the filter's and MTA's processes: postfix master + all children"
 echo "            (postscreen, smtpd, dnsblog, tlsproxy, anvil, ...) / mxgated + the same"

@@ -633,6 +633,11 @@ smtp_probe() {
 	    out("banner_s", "%.2f" % (time.monotonic() - t0))
 	    if end != "line":
 	        out("end", end); sys.exit(0)
+	    if line.startswith("421 "):
+	        # a greeting-time refusal (the responder's answer to a
+	        # greylisted repeat): the server closes, nothing to say
+	        line, end = readline(s, 5)
+	        out("end", "closed" if end in ("closed", "reset") else end); sys.exit(0)
 	    if mode == "wait":
 	        s.sendall(b"EHLO probe.test.example\r\n")
 	        line, end = reply(s, 15)

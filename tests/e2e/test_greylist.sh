@@ -7,7 +7,12 @@
 # own schedule and the message is delivered once greylist_delay has
 # passed, promoted in the kernel (no SYN queued), logged and kept on disk
 # by mxgated; a second message goes through at once. A bot that never
-# retries only ever gets the 450. The clock survives a restart of
+# retries only ever gets the 450. A retry inside the delay, after that
+# first full dialogue, gets the greeting-time "421 4.7.0 ... S25R check,
+# be patient" and is closed at once (greylist_repeat_reply = 421): the
+# sender defers again and is still delivered after the delay. With
+# greylist_repeat_reply = full every retry gets the 450 again. The clock
+# survives a restart of
 # mxgated mid-greylist, and an allowlisted sender survives a wipe of the
 # kernel maps. The responder's log line names each delayed client's HELO,
 # MAIL FROM and RCPT TO. (Delays shortened to seconds for the test.)
@@ -62,9 +67,15 @@ t1=$(now_s)
 check "Postfix's own retry delivered it to the MTA (sent, and sent by the MTA)" relayed $SENDER a1
 check "... not before greylist_delay ($DELAY s; took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s)" \
 	elapsed_ge "$t0" "$t1" "$DELAY"
-check "... after $(sender_deferrals $SENDER a1) deferral(s), each a 450 from the responder" \
-	test "$(sender_deferrals $SENDER a1)" -ge 1 -a \
-	"$(grep -c " $(queue_id a1): .*status=deferred .*450 4\.7\.1" "$(sender_log $SENDER)")" -eq "$(sender_deferrals $SENDER a1)"
+n450=$(grep -c " $(queue_id a1): .*status=deferred .*450 4\.7\.1" "$(sender_log $SENDER)")
+n421=$(grep -c " $(queue_id a1): .*status=deferred .*refused to talk to me: 421 4\.7\.0 [^ ]* S25R check, be patient" "$(sender_log $SENDER)")
+check "... after $(sender_deferrals $SENDER a1) deferral(s): the first the 450, the $n421 retries inside the delay a greeting-time 421" \
+	test "$(sender_deferrals $SENDER a1)" -ge 2 -a "$n450" -eq 1 -a "$n421" -ge 1 -a \
+	"$((n450 + n421))" -eq "$(sender_deferrals $SENDER a1)"
+check "... the sender logged the 421: $(grep -o 'refused to talk to me: 421 4\.7\.0[^)]*' "$(sender_log $SENDER)" | head -n 1)" \
+	sender_has $SENDER a1 'status=deferred .*refused to talk to me: 421 4\.7\.0 '
+check "log: the repeats were answered 421 (responder: greylist client=$snd reply=421 repeat)" \
+	log_has "responder: greylist client=$snd reply=421 repeat\$"
 check "... the MTA logged the client once it was let in" mta_saw "$snd"
 check "... retries and promotion never woke the daemon (queued $q -> $(queued_total))" \
 	test "$(queued_total)" -eq "$q"
@@ -85,13 +96,15 @@ send_mail $DYNAMIC 4 bot 10
 check "bot (swaks from $dyn) failed" not send_mail $DYNAMIC 4 bot-again 10
 check "bot was answered 450 4.7.1 ... S25R check, be patient" \
 	grep -q '<\*\* *450 4\.7\.1 .*S25R check, be patient' "$TMP/swaks-bot.log"
-check "... also on its immediate second try" \
-	grep -q '<\*\* *450 4\.7\.1 .*S25R check, be patient' "$TMP/swaks-bot-again.log"
+check "... and its immediate second try the greeting-time 421, before it said anything" \
+	grep -Eq '<\*\* +421 4\.7\.0 [^ ]+ S25R check, be patient' "$TMP/swaks-bot-again.log"
+check "... with no EHLO sent on that second try" not grep -q -- '-> EHLO' "$TMP/swaks-bot-again.log"
 check "... after the responder's default banner: 220, this host's name, ESMTP, nothing more" \
 	grep -Eq "<- +220 $(hostname) ESMTP\$" "$TMP/swaks-bot.log"
 check "bot never reached the MTA" not mta_saw "$dyn"
-check "log: the bot's sessions name its HELO, MAIL FROM and RCPT TO (two of them)" \
-	test "$(grep -c "responder: greylist client=$dyn helo=<client$DYNAMIC.test.example> from=<sender@test.example> to=<user@mx.example> rcpts=1 " "$DAEMON_LOG")" -eq 2
+check "log: the bot's session names its HELO, MAIL FROM and RCPT TO (one), its repeat is a 421" \
+	test "$(grep -c "responder: greylist client=$dyn helo=<client$DYNAMIC.test.example> from=<sender@test.example> to=<user@mx.example> rcpts=1 " "$DAEMON_LOG")" -eq 1 -a \
+	"$(grep -c "responder: greylist client=$dyn reply=421 repeat" "$DAEMON_LOG")" -eq 1
 check "bot's mail was not delivered" not grep -q "X-Mxgate-Test: bot" "$MAILBOX"
 check "lookup: the bot is greylisted, S25R rule 1" lookup_has "$dyn" " greylist reasons=s25r1,fcrdns "
 send_mail $NOPTR 4 never 10

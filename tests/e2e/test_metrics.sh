@@ -87,7 +87,8 @@ entries=$(metric 'mxgate_map_entries{map="verdicts"}')
 send_mail $CLEAN 4 clean
 check "a clean sender is delivered" delivered clean
 smtp_probe $DYNAMIC wait > "$TMP/grey.out" 2>&1
-check "a dynamic-looking client gets the responder's 450" grep -Eq '^reply=450 ' "$TMP/grey.out"
+check "a dynamic-looking client is refused by the responder (450, or the repeat's 421)" \
+	grep -Eq '^(reply=450|banner=421) ' "$TMP/grey.out"
 check "decisions_total{pass,none} grew" grew 'mxgate_decisions_total{action="pass",rule="none"}' "$d_pass"
 check "decisions_total{greylist,s25r1} grew" \
 	grew 'mxgate_decisions_total{action="greylist",rule="s25r1"}' "$d_grey"

@@ -49,7 +49,9 @@ check "no_new_privs is set" test "$(status NoNewPrivs)" = 1
 # greylisted - the dynamic-looking client meets the responder's 450
 greylisted() {
 	smtp_probe $DYNAMIC wait > "$TMP/grey.out" 2>&1
-	grep -Eq '^reply=450 4\.7\.1 ' "$TMP/grey.out"
+	# the 450 at RCPT TO, or, once it had that dialogue, the repeat's
+	# greeting-time 421 (greylist_repeat_reply): refused either way
+	grep -Eq '^(reply=450 4\.7\.1|banner=421 4\.7\.0) ' "$TMP/grey.out"
 }
 
 # Its work, unprivileged.

@@ -18,7 +18,9 @@ start_nsd && start_postfix && start_mxgated ||
 # greylisted - the dynamic-looking client meets the responder's 450
 greylisted() {
 	smtp_probe $DYNAMIC wait > "$TMP/grey.out" 2>&1
-	grep -Eq '^reply=450 4\.7\.1 ' "$TMP/grey.out"
+	# the 450 at RCPT TO, or, once it had that dialogue, the repeat's
+	# greeting-time 421 (greylist_repeat_reply): refused either way
+	grep -Eq '^(reply=450 4\.7\.1|banner=421 4\.7\.0) ' "$TMP/grey.out"
 }
 # rules_loaded - mxgate-rules status says the rules are in the kernel
 rules_loaded() { in_ns "$NS_G" "$REPO/nftables/mxgate-rules" status >/dev/null 2>&1; }

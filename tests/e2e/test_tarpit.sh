@@ -96,8 +96,8 @@ check "log: greylist verdict for the patient client" \
 	log_has "verdict action=greylist client=$wtr .*waited"
 check "... never reached the MTA so far" not mta_saw "$wtr"
 send_mail $WAITER 4 early 10
-check "a retry before greylist_delay is answered 450 again" \
-	grep -q '<\*\* *450 4\.7\.1' "$TMP/swaks-early.log"
+check "a retry before greylist_delay, after its dialogue, gets the greeting-time 421" \
+	grep -Eq '<\*\* +421 4\.7\.0 gw\.test\.example dynamic-looking client, come back later' "$TMP/swaks-early.log"
 check "... and does not reach the MTA" not mta_saw "$wtr"
 sleep "$DELAY"
 send_mail $WAITER 4 retry 20

@@ -805,6 +805,7 @@ static const struct {
 	{ "redis_queue_max", "5000", "5000", CONF_RESTART },
 	{ "redis_stream_max", "2000", "2000", CONF_RESTART },
 	{ "redis_cleartext_auth", "yes", "yes", CONF_RESTART },
+	{ "greylist_repeat_reply", "full", "full", CONF_LIVE },
 	{ "greylist_smart", "no", "no", CONF_LIVE },
 	{ "greylist_spf", "no", "no", CONF_LIVE },
 	{ "greylist_spf_widest_v4", "24", "24", CONF_RESTART },

@@ -40,6 +40,7 @@ struct harness {
 	enum responder_mode mode;	/* what classify() answers */
 	__u32 reasons;			/* the reasons it gives */
 	unsigned classified;		/* classify() calls */
+	__u64 clock_ns;			/* what classify() gives; 0: no repeats */
 	unsigned outcomes[RESPONDER_TARPIT_HANGUP + 1]; /* outcome() calls */
 	struct mxg_key last_client;	/* key passed to classify() */
 	unsigned mails;			/* mail() calls */
@@ -77,13 +78,14 @@ static long elapsed_ms(const struct timespec *start)
 
 /* on_classify - the ops callback: answer as the test set up, and count */
 static enum responder_mode on_classify(void *ctx, const struct mxg_key *client,
-				       __u32 *reasons)
+				       __u32 *reasons, __u64 *clock_ns)
 {
 	struct harness *h = ctx;
 
 	h->classified++;
 	h->last_client = *client;
 	*reasons = h->reasons;
+	*clock_ns = h->clock_ns;
 	return h->mode;
 }
 
@@ -1193,5 +1195,120 @@ TEST(responder_session_lines_are_rate_limited)
 	CHECK_EQ_INT(log_lines(more), 1);
 	CHECK_EQ_INT(log_lines("responder: greylist "), RESPONDER_LOG_BURST + 1);
 	CHECK_EQ_INT(responder_stats(h.r)->greylist_done, RESPONDER_LOG_BURST + extra + 1);
+	harness_close(&h);
+}
+
+#define S25R_421 "421 4.7.0 " HOST " S25R check, be patient\r\n"
+
+/* full_session - a client's whole dialogue: banner, EHLO, RCPT (450), QUIT */
+static void full_session(struct harness *h, int family)
+{
+	struct client c;
+
+	client_connect(&c, h, family);
+	if (wait_text(h, &c, BANNER)) {
+		client_send(&c, "EHLO mail.example\r\nRCPT TO:<u@mx.example>\r\n");
+		wait_text(h, &c, S25R_450);
+		client_send(&c, "QUIT\r\n");
+		wait_closed(h, &c);
+	}
+	CHECK_EQ_STR(c.buf, BANNER OK_HELO S25R_450 "221 2.0.0 Bye\r\n");
+	client_close(&c);
+}
+
+/* repeat_session - a client that sends nothing: what it got before the
+ * responder closed */
+static void repeat_session(struct harness *h, int family, struct client *c)
+{
+	client_connect(c, h, family);
+	wait_closed(h, c);
+	client_close(c);
+}
+
+TEST(responder_repeat_after_full_dialogue_gets_421_at_once)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "::", 4, 300) < 0)
+		return;
+	h.fake_now = T0;
+	h.reasons = MXG_R_S25R1 | MXG_R_FCRDNS;
+	h.clock_ns = T0 - 60000 * NS_PER_MS;	/* its clock started a minute ago */
+	full_session(&h, AF_INET);
+	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 0);
+	/* Back inside the delay: the 421 greeting, then the close, without
+	 * the client saying anything; no slot is held. */
+	h.fake_now = T0 + 1000 * NS_PER_MS;
+	repeat_session(&h, AF_INET, &c);
+	CHECK_EQ_STR(c.buf, S25R_421);
+	CHECK(c.eof || c.reset);
+	CHECK_EQ_INT(h.classified, 2);
+	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 2);
+	CHECK_EQ_INT(responder_stats(h.r)->accepted, 2);
+	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 1);
+	CHECK_EQ_INT(responder_stats(h.r)->greylist_done, 2);
+	CHECK_EQ_INT(responder_stats(h.r)->replies_450, 1);
+	CHECK_EQ_INT(responder_active(h.r), 0);
+	CHECK_EQ_INT(log_lines("responder: greylist client=127.0.0.1 reply=421 repeat"), 1);
+	/* And again: every repeat gets the same. */
+	repeat_session(&h, AF_INET, &c);
+	CHECK_EQ_STR(c.buf, S25R_421);
+	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 2);
+	harness_close(&h);
+}
+
+TEST(responder_repeat_needs_its_own_full_dialogue_on_this_clock)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "::", 4, 300) < 0)
+		return;
+	h.fake_now = T0;
+	h.reasons = MXG_R_S25R1;
+	h.clock_ns = T0 - 1000 * NS_PER_MS;
+	full_session(&h, AF_INET);		/* 127.0.0.1 had its dialogue */
+	/* Another client on the same (shared) clock: its first visit is the
+	 * full dialogue, then it too is a repeat. */
+	h.fake_now = T0 + 1000 * NS_PER_MS;
+	full_session(&h, AF_INET6);		/* ::1 */
+	repeat_session(&h, AF_INET6, &c);
+	CHECK_EQ_STR(c.buf, S25R_421);
+	/* A clock started after its dialogue (its verdict expired and it was
+	 * greylisted anew): the full dialogue again. */
+	h.fake_now = T0 + 5000 * NS_PER_MS;
+	h.clock_ns = T0 + 4000 * NS_PER_MS;
+	full_session(&h, AF_INET);
+	repeat_session(&h, AF_INET, &c);
+	CHECK_EQ_STR(c.buf, S25R_421);
+	/* No clock given (greylist_repeat_reply = full, or no verdict):
+	 * always the full dialogue. */
+	h.clock_ns = 0;
+	full_session(&h, AF_INET);
+	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 2);
+	CHECK_EQ_INT(responder_stats(h.r)->replies_450, 4);
+	harness_close(&h);
+}
+
+TEST(responder_repeat_never_skips_a_tarpit)
+{
+	struct harness h;
+	struct client c;
+
+	if (harness_open(&h, "127.0.0.1", 4, 300) < 0)
+		return;
+	h.fake_now = T0;
+	h.reasons = MXG_R_S25R1;
+	h.clock_ns = T0 - 1000 * NS_PER_MS;
+	full_session(&h, AF_INET);
+	h.mode = RESPONDER_TARPIT;
+	client_connect(&c, &h, AF_INET);
+	drive_for(&h, 30);
+	client_pump(&c);
+	CHECK(count_of(c.buf, "421") == 0);	/* the banner trickles instead */
+	CHECK_EQ_INT(responder_active(h.r), 1);
+	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 0);
+	client_close(&c);
 	harness_close(&h);
 }
