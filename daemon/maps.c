@@ -51,6 +51,7 @@ static int open_maps(struct pinned_maps *m, const char *pin_dir, __u32 flags)
 
 	m->verdicts_fd = m->stats_fd = m->rule_hits_fd = m->decisions_fd = -1;
 	m->unproven_fd = -1;
+	m->held = NULL;
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0)
 		return m->ncpus < 0 ? m->ncpus : -EINVAL;
@@ -104,9 +105,12 @@ int maps_open_ro(struct pinned_maps *m, const char *pin_dir)
 	return open_maps(m, pin_dir, BPF_F_RDONLY);
 }
 
-/* maps_close - close whatever is open */
+/* maps_close - close whatever is open, after the counters held */
 void maps_close(struct pinned_maps *m)
 {
+	stats_flush(m);
+	free(m->held);
+	m->held = NULL;
 	if (m->verdicts_fd >= 0)
 		close(m->verdicts_fd);
 	if (m->stats_fd >= 0)
@@ -220,6 +224,27 @@ int verdict_forget(struct pinned_maps *m, const struct mxg_key *k)
 	return -errno;
 }
 
+/* stats_held - the daemon's counters and gauges changed in memory since
+ * the last stats_flush() (stats_hold()) */
+struct stats_held {
+	__u64 add[MXG_STAT_MAX];	/* counts not yet added to decisions */
+	__u64 gauge[MXG_STAT_MAX];	/* gauges set since, when set[id] */
+	unsigned char set[MXG_STAT_MAX];
+	__u64 rule_add[MXG_RULE_SLOTS];	/* rule hits not yet in rule_hits */
+	int dirty;			/* anything above to write */
+};
+
+/* daemon_value - the daemon's own value of id: the decisions map's, with
+ * what is held in memory (a gauge set replaces it, counts add) */
+static __u64 daemon_value(struct pinned_maps *m, __u32 id, __u64 in_map)
+{
+	if (!m->held)
+		return in_map;
+	if (m->held->set[id])
+		return m->held->gauge[id];
+	return in_map + m->held->add[id];
+}
+
 /* stats_read - every counter: the kernel's, summed over the CPUs, plus
  * the daemon's for the same id */
 int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX])
@@ -230,6 +255,8 @@ int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX])
 	if (!percpu)
 		return -ENOMEM;
 	for (__u32 id = 0; id < MXG_STAT_MAX; id++) {
+		__u64 mine = 0;
+
 		totals[id] = 0;
 		if (bpf_map_lookup_elem(m->stats_fd, &id, percpu)) {
 			err = -errno;
@@ -238,14 +265,17 @@ int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX])
 		for (int c = 0; c < m->ncpus; c++)
 			totals[id] += percpu[c];
 		if (bpf_map_lookup_elem(m->decisions_fd, &id, percpu) == 0)
-			totals[id] += percpu[0];
+			mine = percpu[0];
+		totals[id] += daemon_value(m, id, mine);
 	}
 	free(percpu);
 	return err;
 }
 
-/* counter_add - n more in slot key of a counter array only the daemon
- * writes (so no update is lost between the read and the write) */
+/* counter_add - n more in slot key of a counter array (a read and a
+ * write: an update by another writer in between would be lost; only
+ * mxgated writes these but for MXG_STAT_MANUAL_CHANGES, which mxgated
+ * never counts) */
 static void counter_add(int fd, __u32 key, __u64 n)
 {
 	__u64 v = 0;
@@ -258,33 +288,93 @@ static void counter_add(int fd, __u32 key, __u64 n)
 /* rule_hit - one more decision in which rule fired */
 void rule_hit(struct pinned_maps *m, int rule)
 {
-	if (rule >= 0 && rule < MXG_RULE_SLOTS)
-		counter_add(m->rule_hits_fd, (__u32)rule, 1);
+	if (rule < 0 || rule >= MXG_RULE_SLOTS)
+		return;
+	if (m->held) {
+		m->held->rule_add[rule]++;
+		m->held->dirty = 1;
+		return;
+	}
+	counter_add(m->rule_hits_fd, (__u32)rule, 1);
 }
 
 /* stats_add - count n more under counter id, in the daemon's own map */
 void stats_add(struct pinned_maps *m, __u32 id, __u64 n)
 {
-	if (id < MXG_STAT_MAX)
-		counter_add(m->decisions_fd, id, n);
+	if (id >= MXG_STAT_MAX || n == 0)
+		return;
+	if (m->held) {
+		m->held->add[id] += n;
+		m->held->dirty = 1;
+		return;
+	}
+	counter_add(m->decisions_fd, id, n);
 }
 
 /* stats_set - a gauge of the daemon's (mxgate.h): value replaces it */
 void stats_set(struct pinned_maps *m, __u32 id, __u64 value)
 {
-	if (id < MXG_STAT_MAX)
-		bpf_map_update_elem(m->decisions_fd, &id, &value, BPF_ANY);
+	if (id >= MXG_STAT_MAX)
+		return;
+	if (m->held) {
+		m->held->gauge[id] = value;
+		m->held->set[id] = 1;
+		m->held->add[id] = 0;	/* a gauge is set, never added to */
+		m->held->dirty = 1;
+		return;
+	}
+	bpf_map_update_elem(m->decisions_fd, &id, &value, BPF_ANY);
+}
+
+/* stats_hold - from now on, counters and gauges change in memory until
+ * stats_flush(); 0 or -ENOMEM */
+int stats_hold(struct pinned_maps *m)
+{
+	if (m->held)
+		return 0;
+	m->held = calloc(1, sizeof(*m->held));
+	return m->held ? 0 : -ENOMEM;
+}
+
+/* stats_flush - what changed in memory since the last flush into the
+ * maps: counts added to the map's values, gauges set */
+void stats_flush(struct pinned_maps *m)
+{
+	struct stats_held *h = m->held;
+
+	if (!h || !h->dirty)
+		return;
+	if (m->decisions_fd >= 0)
+		for (__u32 id = 0; id < MXG_STAT_MAX; id++) {
+			if (h->set[id])
+				bpf_map_update_elem(m->decisions_fd, &id, &h->gauge[id], BPF_ANY);
+			else if (h->add[id])
+				counter_add(m->decisions_fd, id, h->add[id]);
+			h->set[id] = 0;
+			h->add[id] = 0;
+		}
+	if (m->rule_hits_fd >= 0)
+		for (__u32 r = 0; r < MXG_RULE_SLOTS; r++) {
+			if (h->rule_add[r])
+				counter_add(m->rule_hits_fd, r, h->rule_add[r]);
+			h->rule_add[r] = 0;
+		}
+	h->dirty = 0;
 }
 
 /* stats_daemon - one of the daemon's counters or gauges (the decisions
- * map); 0 when it cannot be read */
+ * map, with what is held); 0 when it cannot be read */
 __u64 stats_daemon(struct pinned_maps *m, __u32 id)
 {
 	__u64 v = 0;
 
-	if (id >= MXG_STAT_MAX || bpf_map_lookup_elem(m->decisions_fd, &id, &v))
+	if (id >= MXG_STAT_MAX)
 		return 0;
-	return v;
+	if (m->held && m->held->set[id])
+		return m->held->gauge[id];
+	if (bpf_map_lookup_elem(m->decisions_fd, &id, &v))
+		return 0;
+	return daemon_value(m, id, v);
 }
 
 /* stats_kernel - counter id of the tc program alone, summed over the
@@ -300,12 +390,15 @@ __u64 stats_kernel(struct pinned_maps *m, __u32 id)
 	return sum;
 }
 
-/* rule_hits_read - every rule's decisions */
+/* rule_hits_read - every rule's decisions (with those held) */
 int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS])
 {
-	for (__u32 k = 0; k < MXG_RULE_SLOTS; k++)
+	for (__u32 k = 0; k < MXG_RULE_SLOTS; k++) {
 		if (bpf_map_lookup_elem(m->rule_hits_fd, &k, &hits[k]))
 			return -errno;
+		if (m->held)
+			hits[k] += m->held->rule_add[k];
+	}
 	return 0;
 }
 

@@ -28,6 +28,8 @@
  *	__u32 map_walk_bound(int fd);
  *	void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
  *	void rule_hit(struct pinned_maps *m, int rule);
+ *	int stats_hold(struct pinned_maps *m);
+ *	void stats_flush(struct pinned_maps *m);
  *	int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS]);
  *	int config_read(const char *pin_dir, struct mxg_config *c);
  * DESCRIPTION
@@ -60,6 +62,16 @@
  *	the pinned config map on its own (mxgatectl: the greylist clock); it
  *	returns -ENOENT when the map is not pinned and -EINVAL when the
  *	pinned map's value is not this build's struct mxg_config.
+ *
+ *	By default stats_add(), stats_set() and rule_hit() write the pinned
+ *	map at once (two bpf syscalls a counter). After stats_hold() (mxgated,
+ *	-ENOMEM or 0) they only change a copy in memory, and stats_flush()
+ *	writes what changed since the last flush: counters as deltas added to
+ *	the map's value (so a counter someone else also adds to, such as
+ *	MXG_STAT_MANUAL_CHANGES from mxgatectl, is never overwritten), gauges
+ *	set. mxgated flushes once a second and at stop; maps_close() flushes
+ *	too. stats_read() and stats_daemon() through the same maps include
+ *	what is held; other readers see it after the next flush.
  */
 #ifndef MXG_MAPS_H
 #define MXG_MAPS_H
@@ -75,6 +87,7 @@ struct pinned_maps {
 	int decisions_fd;	/* pinned array: the daemon's counters */
 	int unproven_fd;	/* pinned LRU hash, -1 when closed or absent */
 	int ncpus;		/* possible CPUs, for per-CPU values */
+	struct stats_held *held; /* counters not yet flushed, or NULL */
 };
 
 int maps_open(struct pinned_maps *m, const char *pin_dir);
@@ -105,6 +118,8 @@ int stats_read(struct pinned_maps *m, __u64 totals[MXG_STAT_MAX]);
 __u32 map_walk_bound(int fd);
 void stats_add(struct pinned_maps *m, __u32 id, __u64 n);
 void rule_hit(struct pinned_maps *m, int rule);
+int stats_hold(struct pinned_maps *m);
+void stats_flush(struct pinned_maps *m);
 int rule_hits_read(struct pinned_maps *m, __u64 hits[MXG_RULE_SLOTS]);
 int config_read(const char *pin_dir, struct mxg_config *c);
 

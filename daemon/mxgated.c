@@ -735,6 +735,10 @@ static void setup_kernel(struct daemon *d)
 	}
 	if (maps_open(&d->maps, conf->pin_dir) < 0)
 		msg_fatal("cannot open the maps pinned under %s", conf->pin_dir);
+	/* Counters in memory, into the maps once a second (housekeep):
+	 * two bpf syscalls a counter a verdict otherwise. */
+	if (stats_hold(&d->maps) < 0)
+		msg_warn("out of memory: counters written to the maps one by one");
 	d->countries_fd = bpf_map__fd(d->kernel->maps.countries);
 }
 
@@ -896,7 +900,8 @@ static void watch_resolver(struct daemon *d, const struct resolve_stats *dns)
 }
 
 /* housekeep - once a second: the overload's course, the daemon's counts
- * and gauges into the decisions map, a slice of the store pruned */
+ * and gauges into the decisions map (all those held in memory since the
+ * last tick: stats_hold()), a slice of the store pruned */
 static void housekeep(void *ctx)
 {
 	struct daemon *d = ctx;
@@ -933,6 +938,7 @@ static void housekeep(void *ctx)
 		write_kernel_config(d);	/* renew the lease (mxgate.h) */
 	stats_set(&d->maps, MXG_STAT_PENDING, d->classifier.pending.count);
 	share_daemon_tick(&d->shared);
+	stats_flush(&d->maps);		/* readers see counters within 1 s */
 	loop_timer_set(d->loop, &d->housekeeping, now_ns() + HOUSEKEEPING_NS);
 }
 
@@ -1029,6 +1035,7 @@ static void shutdown_daemon(struct daemon *d)
 	stats_set(&d->maps, MXG_STAT_STRESS, 0);
 	stats_set(&d->maps, MXG_STAT_PENDING, 0);
 	stats_set(&d->maps, MXG_STAT_DNS_DOWN, 0);	/* nobody asks now */
+	stats_flush(&d->maps);
 	saved_hits(d);
 	msg_info("stopped: queued=%llu joined=%llu cached=%llu tempfail=%llu "
 		 "overload_pass=%llu ignored=%llu pass=%llu block=%llu; tc program "

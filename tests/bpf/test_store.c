@@ -51,7 +51,7 @@ TEST(store_restores_into_the_map_what_it_lacks)
 	struct mxg_verdict v = verdict(MXG_ACT_PASS, MXG_R_FCRDNS, 3600), got;
 	struct mxg_verdict gone = verdict(MXG_ACT_GREYLIST, MXG_R_S25R1, 0);
 	struct mxg_verdict newer = verdict(MXG_ACT_BLOCK, MXG_R_S25R0, 60);
-	struct pinned_maps maps = { -1, -1, -1, -1, -1, 1 };
+	struct pinned_maps maps = { -1, -1, -1, -1, -1, 1, NULL };
 	struct restore_ctx rc = { &maps, 0 };
 	struct store s;
 

@@ -960,3 +960,53 @@ TEST(tc_attach_replace_detach)
 		test_fail(__FILE__, __LINE__, "back to the netns: %s", strerror(errno));
 	close(home);
 }
+
+/* The daemon's counters held in memory (stats_hold): the pinned maps
+ * hear of them at stats_flush() only, as deltas, so an add by another
+ * writer in between (mxgatectl's manual_changes) is kept; gauges are
+ * set; the holder's own reads include what it holds. */
+TEST(tc_daemon_counters_held_until_flushed)
+{
+	struct world w;
+	struct pinned_maps other;
+	__u64 totals[MXG_STAT_MAX], hits[MXG_RULE_SLOTS];
+
+	if (world_up(&w, NULL, 0) != 0)
+		return;
+	CHECK_EQ_INT(maps_open(&other, w.dir), 0);	/* mxgatectl */
+	CHECK_EQ_INT(stats_hold(&w.maps), 0);
+	stats_add(&w.maps, MXG_STAT_GREYLIST_FIRST, 2);
+	stats_add(&w.maps, MXG_STAT_MANUAL_CHANGES, 1);
+	stats_set(&w.maps, MXG_STAT_PENDING, 7);
+	rule_hit(&w.maps, 3);
+	CHECK_EQ_INT(stats_daemon(&other, MXG_STAT_GREYLIST_FIRST), 0);
+	CHECK_EQ_INT(stats_daemon(&other, MXG_STAT_PENDING), 0);
+	CHECK_EQ_INT(rule_hits_read(&other, hits), 0);
+	CHECK_EQ_INT(hits[3], 0);
+	/* the holder sees its own */
+	CHECK_EQ_INT(stats_daemon(&w.maps, MXG_STAT_GREYLIST_FIRST), 2);
+	CHECK_EQ_INT(stats_daemon(&w.maps, MXG_STAT_PENDING), 7);
+	CHECK_EQ_INT(stats_read(&w.maps, totals), 0);
+	CHECK_EQ_INT(totals[MXG_STAT_GREYLIST_FIRST], 2);
+	CHECK_EQ_INT(rule_hits_read(&w.maps, hits), 0);
+	CHECK_EQ_INT(hits[3], 1);
+	/* mxgatectl counts a change meanwhile: both adds survive the flush */
+	stats_add(&other, MXG_STAT_MANUAL_CHANGES, 1);
+	stats_flush(&w.maps);
+	CHECK_EQ_INT(stats_daemon(&other, MXG_STAT_GREYLIST_FIRST), 2);
+	CHECK_EQ_INT(stats_daemon(&other, MXG_STAT_MANUAL_CHANGES), 2);
+	CHECK_EQ_INT(stats_daemon(&other, MXG_STAT_PENDING), 7);
+	CHECK_EQ_INT(rule_hits_read(&other, hits), 0);
+	CHECK_EQ_INT(hits[3], 1);
+	/* a second flush with nothing new writes nothing twice */
+	stats_flush(&w.maps);
+	CHECK_EQ_INT(stats_daemon(&other, MXG_STAT_GREYLIST_FIRST), 2);
+	/* a gauge set lower replaces; counts keep adding; close flushes */
+	stats_set(&w.maps, MXG_STAT_PENDING, 0);
+	stats_add(&w.maps, MXG_STAT_GREYLIST_FIRST, 1);
+	maps_close(&w.maps);
+	CHECK_EQ_INT(stats_daemon(&other, MXG_STAT_PENDING), 0);
+	CHECK_EQ_INT(stats_daemon(&other, MXG_STAT_GREYLIST_FIRST), 3);
+	maps_close(&other);
+	world_down(&w);
+}

@@ -372,6 +372,10 @@ ctl() { in_ns "$NS_G" "$BUILD/mxgatectl" -p "$PIN" "$@"; }
 
 # stat_value NAME - one kernel counter
 stat_value() { ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
+# stat_is NAME OP N - mxgatectl stats' counter NAME compares to N (test
+# OP). mxgated's own counters reach the maps once a second (stats_hold()
+# in daemon/maps.h): check them with wait_for stat_is.
+stat_is() { test "$(stat_value "$1")" "$2" "$3"; }
 
 # silent_dns_queries - queries the hanging DNS server swallowed
 silent_dns_queries() {

@@ -91,8 +91,8 @@ done
 check "stats: reason_s25r1 counted" test "$(stat_value reason_s25r1)" -gt 0
 check "stats: reason_s25r0 counted" test "$(stat_value reason_s25r0)" -gt 0
 check "stats: decisions per rule (rule_s25r1 = 2: one client, two families)" \
-	test "$(stat_value rule_s25r1)" -eq 2
-check "stats: rule_s25r0 counts the four rule-0 clients" test "$(stat_value rule_s25r0)" -eq 4
+	wait_for "rule_s25r1 = 2" stat_is rule_s25r1 -eq 2
+check "stats: rule_s25r0 counts the four rule-0 clients" wait_for "rule_s25r0 = 4" stat_is rule_s25r0 -eq 4
 check "list shows every client seen" test "$(ctl list | wc -l)" -eq 8
 check "forget removes a verdict" ctl forget "$(v4 "$DYNAMIC")"
 check "lookup after forget exits 1" not ctl lookup "$(v4 "$DYNAMIC")"

@@ -87,7 +87,7 @@ for fam in 4 6; do
 		no_answer drop$fam
 done
 check "... although the kernel counts it as sent to the responder (to_responder $r0 -> $(stat_value to_responder))" \
-	test "$(stat_value to_responder)" -gt "${r0:-0}"
+	wait_for "to_responder" stat_is to_responder -gt "${r0:-0}"
 check "... and mxgated judged it: greylist" lookup_has "$noptr4" " greylist "
 
 add=$(sed -n 's/.*; add: //p' "$DAEMON_LOG" | head -n1)

@@ -81,9 +81,9 @@ check "... retries and promotion never woke the daemon (queued $q -> $(queued_to
 	test "$(queued_total)" -eq "$q"
 check "lookup: pass, with the reason retried" lookup_has "$snd" " pass reasons=s25r1,fcrdns,retried "
 check "mxgated logged the promotion (promoted ... client=$snd ... retried)" wait_for "promotion log" promotion_logged "$snd"
-check "stats: one promotion" test "$(stat_value promoted)" -eq 1
-check "stats: greylist clocks started (greylist_first >= 1)" test "$(stat_value greylist_first)" -ge 1
-check "stats: SYNs sent to the responder (to_responder >= 2)" test "$(stat_value to_responder)" -ge 2
+check "stats: one promotion" wait_for "promoted = 1" stat_is promoted -eq 1
+check "stats: greylist clocks started (greylist_first >= 1)" wait_for "greylist_first" stat_is greylist_first -ge 1
+check "stats: SYNs sent to the responder (to_responder >= 2)" wait_for "to_responder" stat_is to_responder -ge 2
 
 q=$(queued_total)
 sender_submit $SENDER a2
@@ -131,7 +131,7 @@ check "... not before greylist_delay (took $(awk -v a="$t0" -v b="$t1" 'BEGIN { 
 check "... promoted: lookup pass, retried" lookup_has "$wtr" " pass reasons=s25r1,fcrdns,retried "
 check "... and the restarted mxgated logged the promotion" \
 	wait_for "promotion log" promotion_logged "$wtr" "$from"
-check "stats: two promotions" test "$(stat_value promoted)" -eq 2
+check "stats: two promotions" wait_for "promoted = 2" stat_is promoted -eq 2
 check "the bot, which never came back, never reached the MTA" not mta_saw "$dyn"
 check "the client without PTR, which never came back, stays greylisted" \
 	lookup_has "$noptr" " greylist reasons=s25r0 "

@@ -18,8 +18,6 @@ metric() {
 	in_ns "$NS_G" curl -sS --max-time 5 "http://127.0.0.1:$PORT/metrics" |
 		awk -v n="$1" '$1 == n { print $2 }'
 }
-# stat_is NAME OP N - mxgatectl stats' counter NAME compares to N (test OP)
-stat_is() { test "$(stat_value "$1")" "$2" "$3"; }
 # warnings - how many times the resolver was reported down
 warnings() { grep -cF "$WARNING" "$DAEMON_LOG"; }
 

@@ -26,6 +26,9 @@ greylisted() {
 rules_loaded() { in_ns "$NS_G" "$REPO/nftables/mxgate-rules" status >/dev/null 2>&1; }
 # restored - mxgatectl status's count of reinstalls
 restored() { ctl status 2>/dev/null | sed -n 's/^rules restored: \([0-9]*\).*/\1/p'; }
+# restored_is OP N - that count compares to N (the daemon's counters
+# reach the maps once a second: wait_for it)
+restored_is() { test "$(restored)" "$1" "$2"; }
 # rules_back T0 WHAT - wait for the rules (10 s at most), say how long
 # it took from T0 (printed: a measurement, not a bound); 1 if never
 rules_back() {
@@ -43,7 +46,7 @@ check "after nft flush ruleset the rules are back (within 10 s)" test "$rc" = 0
 check "... mxgated said why" log_has "rules: changed by someone else (.*); reinstalling them"
 check "... and how long it took" wait_for "the reinstall logged" log_has "rules: reinstalled in [0-9]* ms"
 check "... the greylisted client gets 450 again, not the MTA" greylisted
-check "... mxgatectl status counts it" test "$(restored)" = 1
+check "... mxgatectl status counts it" wait_for "rules restored 1" restored_is = 1
 
 # iptables-nft-restore without --noflush empties the table it restores,
 # mxgate's fallback chain included (this kernel uses the fallback).
@@ -53,7 +56,7 @@ printf '*mangle\nCOMMIT\n' | in_ns "$NS_G" ip6tables-nft-restore
 rules_back "$t0" "iptables-nft-restore"; rc=$?
 check "after an iptables-nft restore the rules are back (within 10 s)" test "$rc" = 0
 check "... the greylisted client gets 450 again" greylisted
-check "... mxgatectl status counts it" test "$(restored)" -ge 2
+check "... mxgatectl status counts it" wait_for "rules restored 2" restored_is -ge 2
 
 # Our own loads are not mistaken for someone else's: quiet when settled.
 n=$(grep -c "reinstalling them" "$DAEMON_LOG")

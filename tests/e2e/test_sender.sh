@@ -89,7 +89,7 @@ check "the bot from a second unauthorised address: refused" not mta_saw "$(v4 $B
 check "... greylisted, not on the domain's clock" \
 	log_has "verdict action=greylist client=$(v4 $BOT2) "
 stats_line() { ctl stats | grep -q "sender keys: SPF checks [2-9][0-9]*, passed [1-9][0-9]*; .* clock [1-9]"; }
-check "mxgatectl stats counts the sender keys" stats_line
+check "mxgatectl stats counts the sender keys" wait_for "sender keys counted" stats_line
 
 stop_sender $CLEAN
 summary sender
