@@ -140,8 +140,9 @@ TEST(share_a_bot_judged_at_a_is_dropped_by_bs_tc_program)
 	CHECK_EQ_INT(stat(&b.w, MXG_STAT_UNKNOWN), 1);
 	/* B applied it all without taking it for its own: nothing went
 	 * back (A's sent counts only its own four changes). */
+	CHECK(spin(l, &a, &b, 2000, share_stats(a.sd.share)->sent == 4));
+	CHECK_EQ_INT(share_stats(a.sd.share)->sent, 4);	/* (B may hear before A) */
 	CHECK_EQ_INT(share_stats(b.sd.share)->sent, 0);
-	CHECK_EQ_INT(share_stats(a.sd.share)->sent, 4);
 out:
 	gateway_down(&a);
 	gateway_down(&b);
