@@ -31,8 +31,14 @@ static void on_event(void *ctx, int fd, __u32 events)
 		free(w);
 }
 
-static void set_events(struct redis_watch *w, __u32 events)
+/* want - hiredis wants bit (EPOLLIN, EPOLLOUT) on or off: tell the loop
+ * when that changes what it watches */
+static void want(struct redis_watch *w, __u32 bit, int on)
 {
+	__u32 events = on ? w->events | bit : w->events & ~bit;
+
+	if (events == w->events)
+		return;
 	w->events = events;
 	if (events)
 		loop_watch(w->loop, w->fd, events, on_event, w);
@@ -40,37 +46,10 @@ static void set_events(struct redis_watch *w, __u32 events)
 		loop_unwatch(w->loop, w->fd);
 }
 
-static void add_read(void *p)
-{
-	struct redis_watch *w = p;
-
-	if (!(w->events & EPOLLIN))
-		set_events(w, w->events | EPOLLIN);
-}
-
-static void del_read(void *p)
-{
-	struct redis_watch *w = p;
-
-	if (w->events & EPOLLIN)
-		set_events(w, w->events & ~(__u32)EPOLLIN);
-}
-
-static void add_write(void *p)
-{
-	struct redis_watch *w = p;
-
-	if (!(w->events & EPOLLOUT))
-		set_events(w, w->events | EPOLLOUT);
-}
-
-static void del_write(void *p)
-{
-	struct redis_watch *w = p;
-
-	if (w->events & EPOLLOUT)
-		set_events(w, w->events & ~(__u32)EPOLLOUT);
-}
+static void add_read(void *p) { want(p, EPOLLIN, 1); }
+static void del_read(void *p) { want(p, EPOLLIN, 0); }
+static void add_write(void *p) { want(p, EPOLLOUT, 1); }
+static void del_write(void *p) { want(p, EPOLLOUT, 0); }
 
 static void cleanup(void *p)
 {

@@ -78,7 +78,6 @@ struct share {
 	unsigned long long q_dropped_outage; /* dropped since the link went */
 
 	char epoch[24];			/* Redis's data as last seen; "" never */
-	char new_epoch[24];		/* offered, in case it has none */
 	char remote_epoch[24];		/* what it has */
 	char last_id[ID_MAX];		/* last stream entry read; "" none */
 	unsigned long long last_n;	/* its number (n); 0: not known */
@@ -186,6 +185,16 @@ static void save_last_id(struct share *s)
 	snprintf(s->saved_id, sizeof(s->saved_id), "%s", s->last_id);
 }
 
+/* random_name - 16 hex digits nobody else picks: an origin, an epoch */
+static void random_name(char *buf, size_t len)
+{
+	__u64 r;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = fine_ns() ^ (__u64)getpid() << 32;
+	snprintf(buf, len, "%016llx", (unsigned long long)r);
+}
+
 /* ---- bad input ---- */
 
 /* bad - an entry from Redis that is skipped: counted, and said at most
@@ -242,27 +251,32 @@ static int apply(struct share *s, char kind, const struct mxg_key *k,
 
 	if (n->expires_ms && n->expires_ms <= now_ms)
 		return 0;
+	/* The gateway's own hits go on counting when the action stays. */
 	if (kind == 'v') {
-		struct mxg_verdict v;
+		struct mxg_verdict v, old;
 
-		has = s->sink.verdict_get(s->sink.ctx, k, &v) == 0;
+		has = s->sink.verdict_get(s->sink.ctx, k, &old) == 0;
 		if (has)
-			share_from_verdict(&held, &v, &c);
+			share_from_verdict(&held, &old, &c);
 		if (!share_wins(n, has ? &held : NULL, now_ms))
 			return 0;
 		share_to_verdict(n, &v, &c);
+		if (has && old.action == v.action)
+			v.hits = old.hits;
 		s->sink.verdict_apply(s->sink.ctx, k, &v);
 	} else {
-		struct mxg_manual m;
+		struct mxg_manual m, old;
 
-		has = s->sink.manual_get(s->sink.ctx, k, &m) == 0;
+		has = s->sink.manual_get(s->sink.ctx, k, &old) == 0;
 		if (has)
-			share_from_manual(&held, &m, &c);
+			share_from_manual(&held, &old, &c);
 		if (!has && n->action == 0)
 			return 0;	/* forgotten, and not held */
 		if (!share_wins(n, has ? &held : NULL, now_ms))
 			return 0;
 		share_to_manual(n, k->plen, &m, &c);
+		if (has && old.action == m.action)
+			m.hits = old.hits;
 		s->sink.manual_apply(s->sink.ctx, k, n->action ? &m : NULL);
 	}
 	s->st.applied++;
@@ -1030,12 +1044,10 @@ static void on_epoch(redisAsyncContext *ac, void *r, void *priv)
 static void reader_start(struct link *l)
 {
 	struct share *s = l->s;
-	__u64 r;
+	char epoch[24];
 
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = fine_ns();
-	snprintf(s->new_epoch, sizeof(s->new_epoch), "%016llx", (unsigned long long)r);
-	redisAsyncCommand(l->ac, on_epoch_set, s, "SET %sepoch %s NX", s->prefix, s->new_epoch);
+	random_name(epoch, sizeof(epoch));
+	redisAsyncCommand(l->ac, on_epoch_set, s, "SET %sepoch %s NX", s->prefix, epoch);
 	sent(l);
 	redisAsyncCommand(l->ac, on_epoch, s, "GET %sepoch", s->prefix);
 	sent(l);
@@ -1170,7 +1182,6 @@ struct share *share_new(struct loop *l, const struct share_params *p,
 			const struct share_sink *sink)
 {
 	struct share *s = calloc(1, sizeof(*s));
-	__u64 r;
 
 	if (!s)
 		return NULL;
@@ -1191,9 +1202,7 @@ struct share *share_new(struct loop *l, const struct share_params *p,
 	if (p->state_dir)
 		snprintf(s->id_path, sizeof(s->id_path), "%s/%s", p->state_dir,
 			 SHARE_LAST_ID_FILE);
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = fine_ns() ^ (__u64)getpid() << 32;
-	snprintf(s->origin, sizeof(s->origin), "%016llx", (unsigned long long)r);
+	random_name(s->origin, sizeof(s->origin));
 	s->id_fd = -1;
 	open_last_id(s);
 	load_last_id(s);

@@ -58,7 +58,8 @@
  *	Applying: an entry that wins over what the gateway holds
  *	(share_wins(); expired ones never do) goes to sink->verdict_apply
  *	or sink->manual_apply (m NULL: forget), which write the kernel and
- *	the store but never share back. Bad input (a malformed value or
+ *	the store but never share back; the entry comes with the hits the
+ *	gateway counted when the action stays the same. Bad input (a malformed value or
  *	key, a stream entry of the wrong shape) is counted, logged at most
  *	once every SHARE_BAD_LOG_S seconds with the entry, and skipped.
  *

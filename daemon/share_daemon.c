@@ -22,19 +22,15 @@ static int sink_verdict_get(void *ctx, const struct mxg_key *k, struct mxg_verdi
 static void sink_verdict_apply(void *ctx, const struct mxg_key *k, const struct mxg_verdict *v)
 {
 	struct share_daemon *sd = ctx;
-	struct mxg_verdict old, nv = *v;
-	int err;
+	int err = verdict_put_as(sd->maps, k, v);
 
-	if (verdict_get(sd->maps, k, &old) == 0 && old.action == v->action)
-		nv.hits = old.hits;	/* the same action goes on counting */
-	err = verdict_put_as(sd->maps, k, &nv);
 	if (err)
 		msg_warn("share: cannot write a verdict from another gateway: %s",
 			 strerror(-err));
-	if (nv.action == MXG_ACT_PASS || nv.action == MXG_ACT_GREYLIST)
-		store_put(sd->store, k, &nv);
+	if (v->action == MXG_ACT_PASS || v->action == MXG_ACT_GREYLIST)
+		store_put(sd->store, k, v);
 	if (sd->senders)
-		sender_restored(sd->senders, k, &nv);
+		sender_restored(sd->senders, k, v);
 }
 
 static int sink_manual_get(void *ctx, const struct mxg_key *p, struct mxg_manual *m)
@@ -47,7 +43,6 @@ static int sink_manual_get(void *ctx, const struct mxg_key *p, struct mxg_manual
 static void sink_manual_apply(void *ctx, const struct mxg_key *p, const struct mxg_manual *m)
 {
 	struct share_daemon *sd = ctx;
-	struct mxg_manual old, nm;
 	int err;
 
 	if (!m) {
@@ -57,13 +52,10 @@ static void sink_manual_apply(void *ctx, const struct mxg_key *p, const struct m
 		manual_watch_set(&sd->seen, p, NULL);
 		return;
 	}
-	nm = *m;
-	if (manual_get(sd->manual_fd, p, &old) == 0 && old.action == m->action)
-		nm.hits = old.hits;
-	err = manual_put(sd->manual_fd, p, &nm);
+	err = manual_put(sd->manual_fd, p, m);
 	if (err)
 		msg_warn("share: cannot write a manual decision: %s", strerror(-err));
-	manual_watch_set(&sd->seen, p, &nm);
+	manual_watch_set(&sd->seen, p, m);
 }
 
 /* offer_manual - manual_walk's visitor: a live decision, shared */

@@ -383,14 +383,11 @@ static int sink_verdict_get(void *ctx, const struct mxg_key *k, struct mxg_verdi
 static void sink_verdict_apply(void *ctx, const struct mxg_key *k, const struct mxg_verdict *v)
 {
 	struct gw *g = ctx;
-	struct mxg_verdict old, nv = *v;
 	long i;
 
-	/* as share_daemon.c: hits kept, out of the unproven map, written */
-	if (sink_verdict_get(g, k, &old) == 0 && old.action == v->action)
-		nv.hits = old.hits;
+	/* as share_daemon.c: out of the unproven map, written */
 	bpf_map_delete_elem(g->unproven_fd, k);
-	if (bpf_map_update_elem(g->verdicts_fd, k, &nv, BPF_ANY))
+	if (bpf_map_update_elem(g->verdicts_fd, k, v, BPF_ANY))
 		die("%s: bpf_map_update_elem: %s", role_name[g->role], strerror(errno));
 	i = index_of(g, k);
 	if (i >= 0 && !sh->app_ns[g->role][i]) {
