@@ -26,6 +26,7 @@
 #include <bpf/bpf_helpers.h>
 #include "mxgate.h"
 #include "parse.h"
+#include "reset.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -388,6 +389,7 @@ int mxgate_ingress(struct __sk_buff *skb)
 			v->action = MXG_ACT_PASS;
 			v->reasons |= MXG_R_RETRIED;
 			v->decided_ns = now;
+			v->reported_ns = 0;	/* was told_ns */
 			v->expires_ns = now + cfg->allowlist_ttl_ns;
 			count(MXG_STAT_PROMOTED);
 			count(MXG_STAT_ACCEPTED);
@@ -395,7 +397,24 @@ int mxgate_ingress(struct __sk_buff *skb)
 			set_mark(skb, cfg, cfg->mark_pass);
 			return TC_ACT_OK;
 		}
-		/* fall through: too early, the responder says 450 again */
+		/* Too early. A client told why on this clock, by its own
+		 * entry (not a pool's: a new member hears why first), may
+		 * get a reset from here; else the responder answers. */
+		if ((cfg->flags & MXG_CFG_REPEAT_RESET) && v->told_ns &&
+		    v->told_ns == v->decided_ns && key.plen == 128) {
+			refuse(v);
+			rc = mxg_reset_reply(skb);
+			if (rc == MXG_RESET_READY) {
+				count(MXG_STAT_REPEAT_RESETS);
+				return bpf_redirect(skb->ifindex, 0);
+			}
+			if (rc == MXG_RESET_SPOILT)
+				return TC_ACT_SHOT;
+			count(MXG_STAT_TO_RESPONDER);
+			set_mark(skb, cfg, cfg->mark_responder);
+			return TC_ACT_OK;
+		}
+		/* fall through: the responder says 421 or 450 again */
 	case MXG_ACT_TARPIT:
 		refuse(v);
 		count(MXG_STAT_TO_RESPONDER);

@@ -145,7 +145,15 @@ struct mxg_verdict {
 	enum mxg_action action;
 	__s32 dnsbl_score;	/* weighted DNSBL/DNSWL score */
 	/* 32 bytes up to here: the layout before issue 9 */
-	__u64 reported_ns;	/* last renewal reported to the daemon; 0 never */
+	union {
+		/* PASS: the last renewal reported to the daemon; 0 never */
+		__u64 reported_ns;
+		/* GREYLIST: the clock (decided_ns) on which the client had
+		 * its whole dialogue with the responder; 0 not yet. While
+		 * equal to decided_ns, and with MXG_CFG_REPEAT_RESET, the tc
+		 * program answers its too-early SYNs with a reset itself. */
+		__u64 told_ns;
+	};
 };
 
 /*
@@ -265,7 +273,7 @@ struct mxg_config {
 	/* Appended for issue 11 (a shorter pinned value migrates, as
 	 * struct mxg_verdict does). */
 	__u32 stress;			/* MXG_STRESS_* flags, set by mxgated */
-	__u32 pad2;
+	__u32 flags;			/* MXG_CFG_* (was padding: 0 = none) */
 	__u64 stress_until_ns;		/* ... in force until then: a lease */
 };
 
@@ -286,6 +294,17 @@ struct mxg_config {
  */
 #define MXG_STRESS_LEASE_NS	(3ULL * 1000000000ULL)
 #define MXG_STRESS_TEMPFAIL	1u
+
+/*
+ * mxg_config.flags. MXG_CFG_REPEAT_RESET (greylist_repeat_reply = reset):
+ * a greylisted client back inside greylist_delay whose own verdict says
+ * it was told why on its current clock (told_ns == decided_ns) gets a
+ * TCP reset from the tc program, sent back out the interface its SYN
+ * came in on, instead of a trip to the responder. Frames the program
+ * cannot answer (VLAN tags, IPv4 options, IPv6 extension headers) and
+ * clients on a pool's clock go to the responder as without the flag.
+ */
+#define MXG_CFG_REPEAT_RESET	1u
 
 /* events ring buffer: what the tc program decided on its own, for the
  * daemon to log and write to the on-disk store. */
@@ -379,6 +398,8 @@ enum mxg_stat {
 	MXG_STAT_SHARE_DROPPED,	/* changes lost: queue full, refused */
 	MXG_STAT_SHARE_BAD,	/* entries from Redis skipped as malformed */
 	MXG_STAT_SHARE_RESYNCS,	/* full reads of the shared keys */
+	MXG_STAT_REPEAT_RESETS,	/* greylisted repeats the tc program answered
+				 * with a reset (MXG_CFG_REPEAT_RESET) */
 	MXG_STAT_MAX
 };
 _Static_assert(MXG_STAT_MAX <= MXG_STAT_SLOTS,

@@ -341,16 +341,19 @@ static int format_overload_action(const struct mxg_conf *c, char *buf, size_t le
 			"pass" : "tempfail");
 }
 
-/* set_repeat_reply - "421" (a greeting-time 421 and close) or "full"
- * (the whole dialogue again, 220 and 450) for a greylisted repeat */
+/* set_repeat_reply - "421" (a greeting-time 421 and close), "full"
+ * (the whole dialogue again, 220 and 450) or "reset" (a TCP reset from
+ * the tc program) for a greylisted repeat */
 static int set_repeat_reply(struct mxg_conf *c, const char *v, char *why, size_t len)
 {
 	if (strcmp(v, "421") == 0)
 		c->greylist_repeat_reply = REPEAT_REPLY_421;
 	else if (strcmp(v, "full") == 0)
 		c->greylist_repeat_reply = REPEAT_REPLY_FULL;
+	else if (strcmp(v, "reset") == 0)
+		c->greylist_repeat_reply = REPEAT_REPLY_RESET;
 	else {
-		snprintf(why, len, "\"%s\" is not 421 or full", v);
+		snprintf(why, len, "\"%s\" is not 421, full or reset", v);
 		return -1;
 	}
 	return 0;
@@ -359,8 +362,12 @@ static int set_repeat_reply(struct mxg_conf *c, const char *v, char *why, size_t
 /* format_repeat_reply - the word set_repeat_reply() reads */
 static int format_repeat_reply(const struct mxg_conf *c, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%s", c->greylist_repeat_reply == REPEAT_REPLY_FULL ?
-			"full" : "421");
+	static const char *const words[] = {
+		[REPEAT_REPLY_421] = "421", [REPEAT_REPLY_FULL] = "full",
+		[REPEAT_REPLY_RESET] = "reset",
+	};
+
+	return snprintf(buf, len, "%s", words[c->greylist_repeat_reply]);
 }
 
 /* appendf - snprintf at offset o of buf; returns the length the whole

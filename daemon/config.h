@@ -102,7 +102,7 @@ enum overload_action { OVERLOAD_TEMPFAIL = 0, OVERLOAD_PASS };
 
 /* greylist_repeat_reply: what a greylisted client that had its full
  * dialogue hears when it comes back inside greylist_delay. */
-enum repeat_reply { REPEAT_REPLY_421 = 0, REPEAT_REPLY_FULL };
+enum repeat_reply { REPEAT_REPLY_421 = 0, REPEAT_REPLY_FULL, REPEAT_REPLY_RESET };
 
 struct mxg_conf {
 	char interfaces[MXG_MAX_IFACES][IF_NAMESIZE];	/* tc ingress here */
@@ -138,7 +138,7 @@ struct mxg_conf {
 	unsigned pending_prefix_v4;	/* that prefix: IPv4 /len */
 	unsigned pending_prefix_v6;	/* ... IPv6 /len */
 	unsigned dns_max_qps;		/* DNS queries a second, at most */
-	unsigned greylist_repeat_reply;	/* REPEAT_REPLY_421 or REPEAT_REPLY_FULL */
+	unsigned greylist_repeat_reply;	/* enum repeat_reply */
 	unsigned greylist_smart;	/* 1: confirmed clean names share a /24 /64 clock */
 	unsigned greylist_spf;		/* 1: an SPF-authorising sender's pool shares a clock */
 	unsigned greylist_spf_widest_v4; /* widest IPv4 prefix a domain's pool may hold */

@@ -276,7 +276,7 @@ enum responder_mode learn_responder_classify(void *learner, const struct mxg_key
 	/* The start of its greylist clock (its own, or the one it shares):
 	 * a client whose full dialogue came since then is a repeat. */
 	if (v.action == MXG_ACT_GREYLIST &&
-	    l->conf->greylist_repeat_reply == REPEAT_REPLY_421)
+	    l->conf->greylist_repeat_reply != REPEAT_REPLY_FULL)
 		*clock_ns = v.decided_ns;
 	return v.action == MXG_ACT_TARPIT ? RESPONDER_TARPIT : RESPONDER_GREYLIST;
 }
@@ -309,6 +309,26 @@ void learn_responder_mail(void *learner, const struct mxg_key *client,
 	if (field_text(&e->helo, helo, sizeof(helo)) < 0)
 		helo[0] = 0;
 	l->mail(l->mail_ctx, client, from, helo);
+}
+
+/* learn_responder_told - a greylisted client heard why on the clock that
+ * started at clock_ns. With greylist_repeat_reply = reset its own
+ * verdict keeps that (told_ns), and the tc program answers its next
+ * too-early SYNs with a reset itself. A verdict that moved on meanwhile
+ * (promoted, a new clock, a pool's) is left alone. */
+void learn_responder_told(void *learner, const struct mxg_key *client,
+			  __u64 clock_ns)
+{
+	struct learner *l = learner;
+	struct mxg_verdict v;
+
+	if (l->conf->greylist_repeat_reply != REPEAT_REPLY_RESET ||
+	    verdict_get(l->maps, client, &v) != 0 ||
+	    v.action != MXG_ACT_GREYLIST || v.decided_ns != clock_ns ||
+	    v.told_ns == clock_ns)
+		return;
+	v.told_ns = clock_ns;
+	(void)verdict_rewrite(l->maps, client, &v);	/* gone: nothing to mark */
 }
 
 /* learn_responder_outcome - taRgrey: a tarpitted client that cannot wait for the

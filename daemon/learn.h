@@ -19,6 +19,8 @@
  *			enum responder_outcome o);
  *	void learn_responder_mail(void *learner, const struct mxg_key *client,
  *			const struct envelope *e);
+ *	void learn_responder_told(void *learner, const struct mxg_key *client,
+ *			__u64 clock_ns);
  *	void learn_keep(struct learner *l, const struct mxg_key *key,
  *			const struct mxg_verdict *v);
  *	int learn_unproven(struct learner *l, const struct mxg_key *key,
@@ -85,6 +87,9 @@
  *	greylist_repeat_reply is 421, so that the responder answers its
  *	repeats with a 421; 0 otherwise. A client with no verdict at all (told to come back during
  *	an overload) gets the greylist text and is handed to judge().
+ *	learn_responder_told() is its told callback: with
+ *	greylist_repeat_reply = reset it sets the told_ns of the client's own
+ *	greylist verdict (mxgate.h) to the clock it heard why on.
  *	learn_responder_mail() is the responder's mail callback: the MAIL
  *	FROM address and HELO name go to the mail hook when they came whole
  *	and printable (a HELO that did not is given as "").
@@ -165,6 +170,8 @@ void learn_responder_outcome(void *learner, const struct mxg_key *client,
 			     enum responder_outcome o);
 void learn_responder_mail(void *learner, const struct mxg_key *client,
 			  const struct envelope *e);
+void learn_responder_told(void *learner, const struct mxg_key *client,
+			  __u64 clock_ns);
 void learn_keep(struct learner *l, const struct mxg_key *key, const struct mxg_verdict *v);
 
 #endif /* MXG_LEARN_H */

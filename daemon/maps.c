@@ -160,6 +160,14 @@ int verdict_put_as(struct pinned_maps *m, const struct mxg_key *k,
 	return bpf_map_update_elem(m->verdicts_fd, k, v, BPF_ANY) ? -errno : 0;
 }
 
+/* verdict_rewrite - write v over k's verdict, only if k still has one
+ * (-ENOENT if it went meanwhile: evicted, forgotten) */
+int verdict_rewrite(struct pinned_maps *m, const struct mxg_key *k,
+		    const struct mxg_verdict *v)
+{
+	return bpf_map_update_elem(m->verdicts_fd, k, v, BPF_EXIST) ? -errno : 0;
+}
+
 /* unproven_put - like verdict_put, into the unproven map (a verdict
  * reached by timeout only); -ENOENT when there is no such map */
 int unproven_put(struct pinned_maps *m, const struct mxg_key *k,

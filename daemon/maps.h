@@ -10,6 +10,8 @@
  *			enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);
  *	int verdict_restore(struct pinned_maps *m, const struct mxg_key *k,
  *			    const struct mxg_verdict *v);
+ *	int verdict_rewrite(struct pinned_maps *m, const struct mxg_key *k,
+ *			    const struct mxg_verdict *v);
  *	int verdict_put_as(struct pinned_maps *m, const struct mxg_key *k,
  *			   const struct mxg_verdict *v);
  *	int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
@@ -42,7 +44,8 @@
  *	mxgate's, not yet migrated by mxgated) reads with the fields it lacks
  *	zero. Functions return 0, -ENOENT when no entry exists, or another
  *	negative errno. verdict_put() writes a verdict decided now, verdict_put_as()
- *	one as given (a shared greylist clock);
+ *	one as given (a shared greylist clock); verdict_rewrite() one as
+ *	given over k's existing verdict only (-ENOENT if it has none);
  *	verdict_restore() writes one kept elsewhere (the on-disk store) only
  *	when the kernel has none for k (-EEXIST otherwise: the kernel's is
  *	newer). The unproven map (mxgate.h) holds verdicts reached by timeout
@@ -101,6 +104,8 @@ int verdict_put_as(struct pinned_maps *m, const struct mxg_key *k,
 		   const struct mxg_verdict *v);
 int verdict_get(struct pinned_maps *m, const struct mxg_key *k,
 		struct mxg_verdict *v);
+int verdict_rewrite(struct pinned_maps *m, const struct mxg_key *k,
+		    const struct mxg_verdict *v);
 int verdict_forget(struct pinned_maps *m, const struct mxg_key *k);
 int unproven_put(struct pinned_maps *m, const struct mxg_key *k,
 		 enum mxg_action a, __u32 reasons, int score, __u64 ttl_ns);

@@ -116,6 +116,10 @@ static void format_syns(FILE *out, const __u64 *t)
 	single(out, "mxgate_greylist_promotions_total", "counter",
 	       "Greylisted clients that retried in time and were allowlisted.",
 	       t[MXG_STAT_PROMOTED]);
+	single(out, "mxgate_greylist_repeat_resets_total", "counter",
+	       "Greylisted clients back too early that the tc program answered "
+	       "with a TCP reset (greylist_repeat_reply = reset).",
+	       t[MXG_STAT_REPEAT_RESETS]);
 }
 
 /* format_daemon - mxgated's own counters and gauges in the pinned maps */

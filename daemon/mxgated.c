@@ -392,7 +392,7 @@ static const char *responder_hostname(const struct mxg_conf *conf)
 static void open_responder(struct daemon *d)
 {
 	static const struct responder_ops ops = { learn_responder_classify,
-		learn_responder_outcome, learn_responder_mail };
+		learn_responder_outcome, learn_responder_mail, learn_responder_told };
 	const struct mxg_conf *conf = &d->conf;
 	struct responder_params rp = {
 		.port = conf->responder_port,
@@ -499,6 +499,7 @@ static void kernel_config(const struct mxg_conf *conf, __u32 stress_flags,
 	kc->greylist_plen_v4 = conf->greylist_prefix_v4 ? 96 + conf->greylist_prefix_v4 : 0;
 	kc->greylist_plen_v6 = conf->greylist_prefix_v6;
 	kc->stress = stress_flags;
+	kc->flags = conf->greylist_repeat_reply == REPEAT_REPLY_RESET ? MXG_CFG_REPEAT_RESET : 0;
 	kc->stress_until_ns = stress_flags ? now_ns() + MXG_STRESS_LEASE_NS : 0;
 	/* Rates are per minute; the bucket keeps time in ns (mxgate.h). */
 	kc->throttle_interval_ns = 60 * NS_PER_S / conf->throttle_rate;

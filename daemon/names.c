@@ -80,6 +80,7 @@ static const char *const late_stat_names[MXG_STAT_MAX - MXG_STAT_OVERLOAD_TEMPFA
 	LATE(MXG_STAT_SHARE_DROPPED) = "share_dropped",
 	LATE(MXG_STAT_SHARE_BAD) = "share_bad",
 	LATE(MXG_STAT_SHARE_RESYNCS) = "share_resyncs",
+	LATE(MXG_STAT_REPEAT_RESETS) = "repeat_resets",
 };
 #undef LATE
 

@@ -51,6 +51,7 @@ struct conn {
 	enum conn_state state;
 	enum responder_mode mode;	/* what classify() said */
 	struct mxg_key client;		/* peer address, IPv4-mapped for IPv4 */
+	__u64 clock_ns;			/* its greylist clock (classify), 0: none */
 	const char *text;		/* 450 reply text, from the reasons */
 	__u64 accepted_ns;		/* when the connection was accepted */
 	__u64 due_ns;			/* next banner byte, or idle timeout */
@@ -352,6 +353,8 @@ static void conn_end(struct responder *r, struct conn *c, enum conn_end_why why,
 {
 	log_session(r, c, why, now);
 	seen_note(r, &c->client, now);	/* it had its full dialogue */
+	if (c->mode == RESPONDER_GREYLIST && c->clock_ns && r->ops.told)
+		r->ops.told(r->ctx, &c->client, c->clock_ns);
 	if (c->mode == RESPONDER_GREYLIST)
 		report(r, c, RESPONDER_DONE, now);
 	conn_release(r, c);
@@ -618,7 +621,7 @@ static void accept_failed(const char *what, int err, __u64 now)
  * dialogue: the 421 greeting, written once, and the socket closed without
  * waiting for the client (no slot, no epoll watch, no timer) */
 static void repeat_reply(struct responder *r, int fd, const struct mxg_key *k,
-			 enum responder_reply kind, __u64 now)
+			 enum responder_reply kind, __u64 clock_ns, __u64 now)
 {
 	char client[ADDR_STRLEN], more_text[48];
 	long long more;
@@ -630,6 +633,8 @@ static void repeat_reply(struct responder *r, int fd, const struct mxg_key *k,
 	r->stats.accepted++;
 	r->stats.repeats_421++;
 	r->stats.greylist_done++;
+	if (r->ops.told)
+		r->ops.told(r->ctx, k, clock_ns);
 	r->ops.outcome(r->ctx, k, RESPONDER_DONE);
 	more = msg_limit_burst(&r->repeat_log, now, LOG_INTERVAL_NS, RESPONDER_LOG_BURST);
 	if (more < 0)
@@ -655,7 +660,7 @@ static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 	mode = r->ops.classify(r->ctx, k, &reasons, &clock_ns);
 	if (mode == RESPONDER_GREYLIST && clock_ns &&
 	    (seen_ns = seen_find(r, k)) != 0 && seen_ns >= clock_ns) {
-		repeat_reply(r, fd, k, reply_kind(reasons), now);
+		repeat_reply(r, fd, k, reply_kind(reasons), clock_ns, now);
 		return;
 	}
 	c = free_slot(r);
@@ -666,6 +671,7 @@ static void conn_start(struct responder *r, int fd, const struct mxg_key *k,
 	}
 	c->fd = fd;
 	c->client = *k;
+	c->clock_ns = mode == RESPONDER_GREYLIST ? clock_ns : 0;
 	c->accepted_ns = now;
 	r->active++;
 	r->stats.accepted++;

@@ -199,6 +199,10 @@ struct responder_ops {
 	 * FROM is answered, with the envelope so far (envelope.h). */
 	void (*mail)(void *ctx, const struct mxg_key *client,
 		     const struct envelope *e);
+	/* Optional (may be NULL): a GREYLIST client whose classify() gave
+	 * a clock heard why on it: its full dialogue ended, or it was
+	 * answered as a repeat. Called once per such connection. */
+	void (*told)(void *ctx, const struct mxg_key *client, __u64 clock_ns);
 };
 
 struct responder_params {
