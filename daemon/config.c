@@ -757,7 +757,7 @@ static const struct key_def keys[] = {
 	{ KEY("greylist_prefix_v6", CONF_KERNEL, "off"), KEY_PREFIX,
 	  FIELD(greylist_prefix_v6), 8, 128 },
 	/* Read per responder connection (learn.c). */
-	{ KEY("greylist_repeat_reply", CONF_LIVE, "421"), KEY_FN,
+	{ KEY("greylist_repeat_reply", CONF_KERNEL, "421"), KEY_FN,
 	  FIELD(greylist_repeat_reply), .parse = set_repeat_reply,
 	  .format = format_repeat_reply },
 	/* Read per decision (learn.c, mxgated.c). */

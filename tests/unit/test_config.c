@@ -450,6 +450,8 @@ TEST(config_trusted_networks)
 	CHECK(has_msg(path, 1, "trusted_networks: \",\" names no network"));
 	CHECK_EQ_INT(load_text(&c, "firewall_accept = 1\n", path, sizeof(path)), 1);
 	CHECK(has_msg(path, 1, "firewall_accept: \"1\" is not yes or no"));
+	CHECK_EQ_INT(load_text(&c, "greylist_repeat_reply = drop\n", path, sizeof(path)), 1);
+	CHECK(has_msg(path, 1, "greylist_repeat_reply: \"drop\" is not 421, full or reset"));
 	CHECK_EQ_INT(load_text(&c, "firewall_accept = YES\n", path, sizeof(path)), 1);
 	o = snprintf(line, sizeof(line), "trusted_networks =");
 	for (int n = 0; n <= MXG_MAX_TRUSTED; n++)
@@ -805,7 +807,8 @@ static const struct {
 	{ "redis_queue_max", "5000", "5000", CONF_RESTART },
 	{ "redis_stream_max", "2000", "2000", CONF_RESTART },
 	{ "redis_cleartext_auth", "yes", "yes", CONF_RESTART },
-	{ "greylist_repeat_reply", "full", "full", CONF_LIVE },
+	{ "greylist_repeat_reply", "full", "full", CONF_KERNEL },
+	{ "greylist_repeat_reply", "reset", "reset", CONF_KERNEL },
 	{ "greylist_smart", "no", "no", CONF_LIVE },
 	{ "greylist_spf", "no", "no", CONF_LIVE },
 	{ "greylist_spf_widest_v4", "24", "24", CONF_RESTART },

@@ -44,6 +44,8 @@ struct harness {
 	unsigned outcomes[RESPONDER_TARPIT_HANGUP + 1]; /* outcome() calls */
 	struct mxg_key last_client;	/* key passed to classify() */
 	unsigned mails;			/* mail() calls */
+	unsigned told;			/* told() calls */
+	__u64 told_clock;		/* the clock the last one gave */
 	char mail_from[ENVELOPE_FIELD_MAX + 1]; /* the sender mail() saw */
 	__u64 fake_now;			/* the clock it sees; 0: the real one */
 };
@@ -109,7 +111,17 @@ static void on_mail(void *ctx, const struct mxg_key *client, const struct envelo
 	snprintf(h->mail_from, sizeof(h->mail_from), "%.*s", e->from.len, e->from.text);
 }
 
-static const struct responder_ops ops = { on_classify, on_outcome, on_mail };
+/* on_told - the ops callback: count, and keep the clock */
+static void on_told(void *ctx, const struct mxg_key *client, __u64 clock_ns)
+{
+	struct harness *h = ctx;
+
+	(void)client;
+	h->told++;
+	h->told_clock = clock_ns;
+}
+
+static const struct responder_ops ops = { on_classify, on_outcome, on_mail, on_told };
 
 /* The lines logged since harness_open(), '\n' after each. */
 static char logged[65536];
@@ -1237,6 +1249,10 @@ TEST(responder_repeat_after_full_dialogue_gets_421_at_once)
 	h.clock_ns = T0 - 60000 * NS_PER_MS;	/* its clock started a minute ago */
 	full_session(&h, AF_INET);
 	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 0);
+	/* told() hears the clock its dialogue was on (greylist_repeat_reply
+	 * = reset marks the verdict with it). */
+	CHECK_EQ_INT(h.told, 1);
+	CHECK_EQ_INT(h.told_clock, T0 - 60000 * NS_PER_MS);
 	/* Back inside the delay: the 421 greeting, then the close, without
 	 * the client saying anything; no slot is held. */
 	h.fake_now = T0 + 1000 * NS_PER_MS;
@@ -1244,6 +1260,7 @@ TEST(responder_repeat_after_full_dialogue_gets_421_at_once)
 	CHECK_EQ_STR(c.buf, S25R_421);
 	CHECK(c.eof || c.reset);
 	CHECK_EQ_INT(h.classified, 2);
+	CHECK_EQ_INT(h.told, 2);		/* a repeat is told again */
 	CHECK_EQ_INT(h.outcomes[RESPONDER_DONE], 2);
 	CHECK_EQ_INT(responder_stats(h.r)->accepted, 2);
 	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 1);
@@ -1283,9 +1300,11 @@ TEST(responder_repeat_needs_its_own_full_dialogue_on_this_clock)
 	repeat_session(&h, AF_INET, &c);
 	CHECK_EQ_STR(c.buf, S25R_421);
 	/* No clock given (greylist_repeat_reply = full, or no verdict):
-	 * always the full dialogue. */
+	 * always the full dialogue, and no told(). */
 	h.clock_ns = 0;
+	h.told = 0;
 	full_session(&h, AF_INET);
+	CHECK_EQ_INT(h.told, 0);
 	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 2);
 	CHECK_EQ_INT(responder_stats(h.r)->replies_450, 4);
 	harness_close(&h);
@@ -1307,6 +1326,7 @@ TEST(responder_repeat_never_skips_a_tarpit)
 	drive_for(&h, 30);
 	client_pump(&c);
 	CHECK(count_of(c.buf, "421") == 0);	/* the banner trickles instead */
+	CHECK_EQ_INT(h.told, 1);		/* the greylist dialogue only */
 	CHECK_EQ_INT(responder_active(h.r), 1);
 	CHECK_EQ_INT(responder_stats(h.r)->repeats_421, 0);
 	client_close(&c);
