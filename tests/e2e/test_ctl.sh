@@ -15,47 +15,16 @@ set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/e2e/tap.sh
 . "$REPO/tests/e2e/tap.sh"
-BUILD=${BUILD:-$REPO/build}
-CTL=$BUILD/mxgatectl
-TMP=$(mktemp -d /tmp/mxgate-ctl.XXXXXX)
-PIN=$TMP/bpf
-CONF=$TMP/mxgate.conf
+# shellcheck source=tests/e2e/pinned.sh
+. "$REPO/tests/e2e/pinned.sh"
+pinned_setup ctl
 NS=1000000000
-
-# cleanup - unmount what we mounted, remove the directory (on EXIT)
-cleanup() {
-	mountpoint -q "$PIN" && umount -l "$PIN"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# fail_early WHAT - the suite cannot run at all
-fail_early() {
-	not_ok "$1"
-	tally ctl
-	exit 1
-}
-
-[ -x "$CTL" ] || fail_early "$CTL is built (make build/mxgatectl)"
-if ! { mkdir -p "$PIN" && mount -t bpf bpf "$PIN"; }; then
-	fail_early "bpffs mounted on $PIN"
-fi
 
 # Sizes, offsets, counter ids, actions and reason bits as mxgatectl has
 # them: from the shared header, never copied here, so that a renumbering
-# cannot leave this test writing the wrong slot. The probe prints shell
-# assignments (NAME=number) that are sourced below.
-cat > "$TMP/ids.c" <<'EOF'
-#include <stddef.h>
-#include <stdio.h>
-#include <linux/types.h>
-#include "mxgate.h"
+# cannot leave this test writing the wrong slot.
+header_probe -I"$REPO/daemon" <<'EOF'
 #include "s25r.h"
-#define P(name, value) printf("%s=%llu\n", name, (unsigned long long)(value))
-#define OFF(t, f) P("OFF_" #f, offsetof(struct t, f))
-int main(void)
-{
 	P("STAT_MAX", MXG_STAT_MAX); P("STAT_ACTION", MXG_STAT_ACTION);
 	P("STAT_SLOTS", MXG_STAT_SLOTS); P("RULE_SLOTS", MXG_RULE_SLOTS);
 	P("STAT_REASON", MXG_STAT_REASON); P("S25R_ALL", S25R_ALL);
@@ -89,15 +58,7 @@ int main(void)
 	P("ACTION_SIZE", sizeof(enum mxg_action));
 	P("CONFIG_SIZE", sizeof(struct mxg_config));
 	OFF(mxg_config, ports); OFF(mxg_config, greylist_delay_ns);
-	return 0;
-}
 EOF
-if ! { cc -I"$REPO/bpf" -I"$REPO/daemon" -o "$TMP/ids" "$TMP/ids.c" &&
-	"$TMP/ids" > "$TMP/ids.sh"; }; then
-	fail_early "the header probe compiles and runs"
-fi
-# shellcheck source=/dev/null # written just above
-. "$TMP/ids.sh"
 # put() below writes the verdict's fields in this order and these sizes.
 # shellcheck disable=SC2154 # OFF_*: assigned by the probe's output
 [ "$OFF_decided_ns $OFF_expires_ns $OFF_reasons $OFF_hits $OFF_action $OFF_dnsbl_score $OFF_reported_ns $ACTION_SIZE $VALUE_SIZE" = \

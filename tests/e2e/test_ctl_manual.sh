@@ -13,42 +13,12 @@ set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/e2e/tap.sh
 . "$REPO/tests/e2e/tap.sh"
-BUILD=${BUILD:-$REPO/build}
-CTL=$BUILD/mxgatectl
-TMP=$(mktemp -d /tmp/mxgate-ctlman.XXXXXX)
-PIN=$TMP/bpf
-CONF=$TMP/mxgate.conf
-STATE=$TMP/state
-
-# cleanup - unmount what we mounted, remove the directory (on EXIT)
-cleanup() {
-	mountpoint -q "$PIN" && umount -l "$PIN"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# fail_early WHAT - the suite cannot run at all
-fail_early() {
-	not_ok "$1"
-	tally ctl_manual
-	exit 1
-}
-
-[ -x "$CTL" ] || fail_early "$CTL is built"
-if ! { mkdir -p "$PIN" && mount -t bpf bpf "$PIN"; }; then
-	fail_early "bpffs mounted on $PIN"
-fi
+# shellcheck source=tests/e2e/pinned.sh
+. "$REPO/tests/e2e/pinned.sh"
+pinned_setup ctl_manual
 
 # Sizes and ids from the shared header, never copied here.
-cat > "$TMP/ids.c" <<'EOF'
-#include <stddef.h>
-#include <stdio.h>
-#include <linux/types.h>
-#include "mxgate.h"
-#define P(name, value) printf("%s=%llu\n", name, (unsigned long long)(value))
-int main(void)
-{
+header_probe <<'EOF'
 	P("KEY_SIZE", sizeof(struct mxg_key)); P("VALUE_SIZE", sizeof(struct mxg_verdict));
 	P("LPM_KEY_SIZE", sizeof(struct mxg_lpm_key));
 	P("MANUAL_SIZE", sizeof(struct mxg_manual));
@@ -57,14 +27,7 @@ int main(void)
 	P("BLOCK", MXG_ACT_BLOCK); P("GREYLIST", MXG_ACT_GREYLIST); P("PASS", MXG_ACT_PASS);
 	P("R_S25R1", MXG_R_S25R1); P("R_FCRDNS", MXG_R_FCRDNS);
 	P("OFF_hits", offsetof(struct mxg_manual, hits));
-	return 0;
-}
 EOF
-if ! { cc -I"$REPO/bpf" -o "$TMP/ids" "$TMP/ids.c" && "$TMP/ids" > "$TMP/ids.sh"; }; then
-	fail_early "the header probe compiles and runs"
-fi
-# shellcheck source=/dev/null # written just above
-. "$TMP/ids.sh"
 
 # pin_maps DIR [manual] - the maps mxgatectl opens, pinned under DIR
 pin_maps() {

@@ -11,31 +11,10 @@ set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/e2e/tap.sh
 . "$REPO/tests/e2e/tap.sh"
-BUILD=${BUILD:-$REPO/build}
-CTL=$BUILD/mxgatectl
-TMP=$(mktemp -d /tmp/mxgate-details.XXXXXX)
-PIN=$TMP/bpf
-CONF=$TMP/mxgate.conf
-STATE=$TMP/state
-
-# cleanup - unmount what we mounted, remove the directory (on EXIT)
-cleanup() {
-	mountpoint -q "$PIN" && umount -l "$PIN"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-if [ ! -x "$CTL" ] || [ ! -x "$BUILD/mxgated" ]; then
-	not_ok "mxgated and mxgatectl are built"
-	tally details
-	exit 1
-fi
-if ! { mkdir -p "$PIN" && mount -t bpf bpf "$PIN"; }; then
-	not_ok "bpffs mounted on $PIN"
-	tally details
-	exit 1
-fi
+# shellcheck source=tests/e2e/pinned.sh
+. "$REPO/tests/e2e/pinned.sh"
+pinned_setup details
+[ -x "$BUILD/mxgated" ] || fail_early "mxgated is built"
 printf 'pin_dir = %s\nstate_dir = %s\n' "$PIN" "$STATE" > "$CONF"
 
 # run ARGS... - mxgatectl; sets OUT, ERR and RC
