@@ -5,6 +5,7 @@
 #include <string.h>
 #include "addr.h"
 #include "ctl_json.h"
+#include "json_doc.h"
 #include "s25r.h"
 #include "test.h"
 
@@ -12,32 +13,6 @@
 
 /* A fixed moment: monotonic 1000 s after boot is 2026-12-03T10:15:42Z. */
 static const struct ctl_clock at = { 1000 * S, 1796292942ULL * S };
-
-/* Writes into memory, as test_json.c does. */
-struct doc {
-	struct json j;
-	char *text;
-	size_t len;
-	FILE *f;
-};
-
-static void doc_open(struct doc *d)
-{
-	d->text = NULL;
-	d->len = 0;
-	d->f = open_memstream(&d->text, &d->len);
-	json_init(&d->j, d->f);
-	json_object(&d->j, NULL);
-}
-
-/* doc_close - close the object, finish; the text (the caller frees it) */
-static char *doc_close(struct doc *d)
-{
-	json_end(&d->j);
-	CHECK_EQ_INT(json_finish(&d->j), 0);
-	fclose(d->f);
-	return d->text;
-}
 
 /* verdict_json - one verdict's object */
 static char *verdict_json(const char *addr, const struct mxg_verdict *v,
@@ -47,9 +22,9 @@ static char *verdict_json(const char *addr, const struct mxg_verdict *v,
 	struct doc d;
 
 	addr_parse(addr, &k);
-	doc_open(&d);
+	doc_object(&d);
 	ctl_json_verdict(&d.j, &k, v, &at, unproven, delay);
-	return doc_close(&d);
+	return doc_object_close(&d);
 }
 
 TEST(ctl_json_time_both_ways)
@@ -57,12 +32,12 @@ TEST(ctl_json_time_both_ways)
 	struct doc d;
 	char *text;
 
-	doc_open(&d);
+	doc_object(&d);
 	ctl_json_time(&d.j, "now", at.mono_ns, &at);
 	ctl_json_time(&d.j, "before", at.mono_ns - 3 * S, &at);
 	ctl_json_time(&d.j, "after", at.mono_ns + 3600 * S + S / 2, &at);
 	ctl_json_time(&d.j, "boot", 0, &at);
-	text = doc_close(&d);
+	text = doc_object_close(&d);
 	CHECK_EQ_STR(text, "{\"now_unix\":1796292942,\"now_at\":\"2026-12-03T10:15:42Z\","
 		     "\"before_unix\":1796292939,\"before_at\":\"2026-12-03T10:15:39Z\","
 		     "\"after_unix\":1796296542,\"after_at\":\"2026-12-03T11:15:42Z\","
@@ -73,10 +48,10 @@ TEST(ctl_json_time_both_ways)
 	{
 		const struct ctl_clock early = { 1000 * S, 10 * S };
 
-		doc_open(&d);
+		doc_object(&d);
 		ctl_json_time(&d.j, "t", 0, &early);
 		ctl_json_time(&d.j, "u", ~0ULL, &at);
-		text = doc_close(&d);
+		text = doc_object_close(&d);
 		CHECK_EQ_STR(text, "{\"t_unix\":null,\"t_at\":null,"
 			     "\"u_unix\":null,\"u_at\":null}\n");
 		free(text);
@@ -163,9 +138,9 @@ TEST(ctl_json_stats_document)
 	totals[MXG_STAT_REFUSED_OTHER] = 4;
 	totals[MXG_STAT_DNS_SENT] = 77;
 	hits[1] = 4;
-	doc_open(&d);
+	doc_object(&d);
 	ctl_json_stats(&d.j, totals, hits);
-	text = doc_close(&d);
+	text = doc_object_close(&d);
 	CHECK(strncmp(text, "{\"connections\":11325,\"accepted\":4321,\"refused\":7004,"
 		      "\"refused_by\":{\"greylist\":5000,\"dnsbl\":2000,\"country\":0,"
 		      "\"table\":0,\"throttle\":0,\"other\":4},\"counters\":{\"packets\":0,", 160) == 0);
@@ -175,9 +150,9 @@ TEST(ctl_json_stats_document)
 	CHECK(strstr(text, "\"aol\":0}}\n"));
 	free(text);
 
-	doc_open(&d);
+	doc_object(&d);
 	ctl_json_stats(&d.j, totals, NULL);
-	text = doc_close(&d);
+	text = doc_object_close(&d);
 	CHECK(strstr(text, ",\"rule_hits\":null}\n"));
 	free(text);
 }
@@ -188,15 +163,15 @@ TEST(ctl_json_name_check)
 	char *text;
 
 	CHECK_EQ_INT(s25r_init(), 0);
-	doc_open(&d);
+	doc_object(&d);
 	ctl_json_name_check(&d.j, "a12a190.neo.rr.com", s25r_match("a12a190.neo.rr.com"));
-	text = doc_close(&d);
+	text = doc_object_close(&d);
 	CHECK(strstr(text, "{\"hostname\":\"a12a190.neo.rr.com\",\"clean\":false,"
 		     "\"rule\":\"s25r1\",\"pattern\":\"") == text);
 	free(text);
-	doc_open(&d);
+	doc_object(&d);
 	ctl_json_name_check(&d.j, "mail.example.org", 0);
-	text = doc_close(&d);
+	text = doc_object_close(&d);
 	CHECK_EQ_STR(text, "{\"hostname\":\"mail.example.org\",\"clean\":true,"
 		     "\"rule\":null,\"pattern\":null}\n");
 	free(text);

@@ -5,34 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
+#include "json_doc.h"
 #include "test.h"
-
-/* A document written to memory, for comparing with what it must be. */
-struct doc {
-	struct json j;
-	char *text;		/* open_memstream's buffer */
-	size_t len;
-	FILE *f;
-};
-
-/* doc_open - a writer into memory */
-static void doc_open(struct doc *d)
-{
-	d->text = NULL;
-	d->len = 0;
-	d->f = open_memstream(&d->text, &d->len);
-	json_init(&d->j, d->f);
-}
-
-/* doc_close - finish the document; json_finish()'s result, *text kept
- * (the caller frees it) */
-static int doc_close(struct doc *d)
-{
-	int rc = json_finish(&d->j);
-
-	fclose(d->f);
-	return rc;
-}
 
 /* one_string - the document that is the single string s (len bytes) */
 static char *one_string(const char *s, size_t len)
