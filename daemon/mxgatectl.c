@@ -403,11 +403,12 @@ static void print_breakdown(const __u64 t[MXG_STAT_MAX])
 		print_share(causes[i].label, t[causes[i].id], refused, width,
 			    " of refused");
 	printf("greylist: first contacts %llu, promoted %llu, expired %llu, "
-	       "sent to responder %llu\n",
+	       "sent to responder %llu, repeats reset by the kernel %llu\n",
 	       (unsigned long long)t[MXG_STAT_GREYLIST_FIRST],
 	       (unsigned long long)t[MXG_STAT_PROMOTED],
 	       (unsigned long long)t[MXG_STAT_GREYLIST_EXPIRED],
-	       (unsigned long long)t[MXG_STAT_TO_RESPONDER]);
+	       (unsigned long long)t[MXG_STAT_TO_RESPONDER],
+	       (unsigned long long)t[MXG_STAT_REPEAT_RESETS]);
 	printf("overload: %llu episode(s)%s; SYNs not judged: told to come back "
 	       "%llu, passed %llu; sources over the DNS budget %llu, over their "
 	       "network's share %llu; proved by a handshake %llu\n",

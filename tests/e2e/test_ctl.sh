@@ -40,6 +40,7 @@ header_probe -I"$REPO/daemon" <<'EOF'
 	P("STAT_GREYLIST_FIRST", MXG_STAT_GREYLIST_FIRST);
 	P("STAT_GREYLIST_EXPIRED", MXG_STAT_GREYLIST_EXPIRED);
 	P("STAT_TO_RESPONDER", MXG_STAT_TO_RESPONDER);
+	P("STAT_REPEAT_RESETS", MXG_STAT_REPEAT_RESETS);
 	P("STAT_OVERLOAD_TEMPFAIL", MXG_STAT_OVERLOAD_TEMPFAIL);
 	P("STAT_OVERLOAD_EPISODES", MXG_STAT_OVERLOAD_EPISODES);
 	P("STAT_STRESS", MXG_STAT_STRESS); P("STAT_DNS_SENT", MXG_STAT_DNS_SENT);
@@ -382,7 +383,7 @@ for c in "${CAUSES[@]}"; do
 	check "stats, all zero: $c: 0 - of refused" bd_has "$c: 0 - of refused"
 done
 check "stats, all zero: the greylist line" \
-	bd_has "greylist: first contacts 0, promoted 0, expired 0, sent to responder 0"
+	bd_has "greylist: first contacts 0, promoted 0, expired 0, sent to responder 0, repeats reset by the kernel 0"
 check "stats, all zero: no nan or inf" test -z "$(grep -iE 'nan|inf' <<<"$OUT")"
 check "stats, all zero: the overload line" \
 	bd_has "overload: 0 episode(s); SYNs not judged: told to come back 0, passed 0; sources over the DNS budget 0, over their network's share 0; proved by a handshake 0"
@@ -405,7 +406,8 @@ if ! { count decisions "$STAT_ACCEPTED" 4321 &&
 	count decisions "$STAT_GREYLIST_FIRST" 300 &&
 	count decisions "$STAT_PROMOTED" 120 &&
 	count decisions "$STAT_GREYLIST_EXPIRED" 40 &&
-	count decisions "$STAT_TO_RESPONDER" 800; }; then
+	count decisions "$STAT_TO_RESPONDER" 800 &&
+	count decisions "$STAT_REPEAT_RESETS" 700; }; then
 	not_ok "decisions counters written with bpftool"
 fi
 run -c "$CONF" stats
@@ -419,7 +421,7 @@ check "stats: static tables 100, 1.2% of refused" bd_has "static tables: 100 1.2
 check "stats: throttle 20, 0.2% of refused" bd_has "throttle: 20 0.2% of refused"
 check "stats: other 4, 0.0% of refused" bd_has "other: 4 0.0% of refused"
 check "stats: the greylist line" \
-	bd_has "greylist: first contacts 300, promoted 120, expired 40, sent to responder 800"
+	bd_has "greylist: first contacts 300, promoted 120, expired 40, sent to responder 800, repeats reset by the kernel 700"
 check "stats: the causes are indented under refused" \
 	test "$(grep -cE '^  [A-Za-z0-9+ ]+: +[0-9]+ ' <<<"$OUT")" -eq 6
 check "stats: the numbers are right-aligned in one column" aligned
