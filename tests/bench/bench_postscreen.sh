@@ -12,11 +12,17 @@
 #             hostname, smtpd_delay_reject)
 #   greylist  mxgated (tc + NFQUEUE + nftables, default config: S25R hits
 #             greylisted through its responder; the same DNSBL) on the
-#             gateway, in front of the same Postfix without postscreen
-#   block     the same with s25r_action = block
+#             gateway, in front of the same Postfix without postscreen; a
+#             repeat that had its dialogue gets a 421 at the greeting
+#             (greylist_repeat_reply = 421, the default)
+#   greyreset greylist with greylist_repeat_reply = reset: such a repeat's
+#             SYN is answered with a TCP reset by the tc program itself (no
+#             netfilter, conntrack, socket or responder)
 #   greyfull  greylist with greylist_repeat_reply = full: every repeat gets
-#             the whole dialogue (220 ... 450), as before issue 16; not in
-#             the default list (SCENARIOS="... greyfull" to compare)
+#             the whole dialogue (220 ... 450), as before issue 16
+#   block     the same as greylist with s25r_action = block
+# so that one run shows the three answers to a greylisted repeat side by
+# side (greyfull = before, greylist = 421, greyreset = reset).
 # The world is tests/e2e/lib.sh's (client, gateway, server namespaces, nsd
 # and Postfix in the server namespace, mxgated on the gateway), with 200
 # bot sources 192.0.2.10-209 whose PTRs are forward-confirmed and trip S25R
@@ -28,7 +34,9 @@
 # whole machine from /proc/stat (all states but idle and iowait), because
 # on veth the receive path, tc and the TCP handshakes run in softirq in the
 # sender's context and no server process is charged for them. Whole-
-# machine CPU is reported net of the median closed-port run.
+# machine CPU is reported net of the median closed-port run. In mxgate's
+# scenarios botload also reads two tc counters at the phase boundaries
+# (to_responder, repeat_resets: ctr_* in the raw lines).
 # Numbers only; nothing here passes or fails.
 #   RUNS=3 RATE=800 ROUNDS=25 tests/bench/run.sh postscreen   (defaults)
 #   BENCH_RAW=1: also the raw phase lines; BENCH_LOGDIR=DIR: keep the logs;
@@ -47,7 +55,7 @@ WIN_FIRST=${WIN_FIRST:-8}	# s; postscreen's greet wait is 6 s
 CONNECT_TIMEOUT=3.5		# a bot's patience for a SYN-ACK: SYNs at 0, 1, 3 s
 WIN_REPEAT=${WIN_REPEAT:-$(awk -v n=$((NBOTS * (ROUNDS - 1))) -v r="$RATE" \
 	'BEGIN { printf "%d", n / r + 7.5 }')}	# s; a listed bot waits 6 s at postscreen
-SCENARIOS=${SCENARIOS:-base postscreen greylist block}
+SCENARIOS=${SCENARIOS:-base postscreen greylist greyreset greyfull block}
 BOTNET=192.0.2
 RESULTS=$TMP/results
 PF=$TMP/postfix
@@ -280,6 +288,8 @@ max_pending_per_prefix = 1000000"
 s25r_action = block"
 	[ "$1" = greyfull ] && conf="$conf
 greylist_repeat_reply = full"
+	[ "$1" = greyreset ] && conf="$conf
+greylist_repeat_reply = reset"
 	if [ -n "$MXGATED_PID" ]; then
 		wipe_maps
 	fi
@@ -328,6 +338,9 @@ function mn(arr, n,   i, m) { m = arr[1]; for (i = 2; i <= n; i++) if (arr[i] < 
 function mx(arr, n,   i, m) { m = arr[1]; for (i = 2; i <= n; i++) if (arr[i] > m) m = arr[i]; return m }
 function fmt(v) { return v >= 100 || v <= -100 ? sprintf("%.0f", v) : sprintf("%.1f", v) }
 function ratio(x, y) { return (y <= 0) ? "-" : (x > 0 ? sprintf("%.3f (%.1fx less)", x / y, y / x) : sprintf("%.3f", x / y)) }
+# less(x, y) - "how many times less" x is than y (postscreen), for the
+# one-line summary; a net cost at or below the closed port has no ratio
+function less(x, y) { return y <= 0 ? "-" : x <= 0 ? "(<= base)" : sprintf("%.1fx", y / x) }
 function cell(arr, n) { return n ? sprintf("%s [%s-%s]", fmt(med(arr, n)), fmt(mn(arr, n)), fmt(mx(arr, n))) : "-" }
 # use(k) - how many runs of row k the whole-machine numbers use, their
 # indices in U[]: the quiet ones (other work under 5% of the machine), or
@@ -354,6 +367,14 @@ function use(k,   i, nu) {
 	over[k] += kv($0, "overrun")
 	outs[k] = ""
 	for (f = 1; f <= NF; f++) if ($f ~ /^out_/) outs[k] = outs[k] " " substr($f, 5)
+	# mxgate tc counters (ctr_NAME=n), every run: "n1,n2,n3" per name
+	for (f = 1; f <= NF; f++) if ($f ~ /^ctr_/) {
+		split(substr($f, 5), pa, "=")
+		if (!((k, pa[1]) in ctr)) ctrnames[k] = ctrnames[k] " " pa[1]
+		# apart: in the assignment below its left side would exist already
+		was = ((k, pa[1]) in ctr) ? ctr[k, pa[1]] "," : ""
+		ctr[k, pa[1]] = was pa[2]
+	}
 }
 END {
 	for (o = 1; o <= norder; o++) {
@@ -386,21 +407,40 @@ END {
 			(p[1] == "base" ? "raw " : "") cell(B, nu), (p[1] == "base" ? "raw " : "") cell(C, nu),
 			nu, m, fmt(med(F, m)), over[k] ? "  overrun x" over[k] : ""
 	}
+	# the mxgate scenarios, in the order they ran
+	nmx = 0
+	for (o = 1; o <= norder; o++) {
+		split(order[o], p, SUBSEP)
+		if (p[1] != "base" && p[1] != "postscreen" && !(p[1] in ismx)) { ismx[p[1]] = 1; mxsc[++nmx] = p[1] }
+	}
 	printf "\nratio mxgate/postscreen (medians):\n"
-	for (s = 1; s <= 3; s++) {
-		sc = s == 1 ? "greylist" : s == 2 ? "block" : "greyfull"
+	for (s = 1; s <= nmx; s++) {
+		sc = mxsc[s]
 		for (q = 1; q <= 2; q++) {
 			ph = q == 1 ? "first" : "repeat"
 			a = sc SUBSEP ph; b = "postscreen" SUBSEP ph
 			if (!(a in n) || !(b in n)) continue
-			printf "  %-8s %-6s procs %s, machine %s, cpuidle %s\n", sc, ph,
+			printf "  %-9s %-6s procs %s, machine %s, cpuidle %s\n", sc, ph,
 				ratio(pr[a], pr[b]), ratio(net[a], net[b]), ratio(inet[a], inet[b])
 		}
 	}
-	printf "\nwhere the connections ended (last run; stage_reply):\n"
+	# the headline: how many times less a repeat offender costs than at
+	# postscreen, one scenario after the other
+	b = "postscreen" SUBSEP "repeat"; line = ""
+	for (s = 1; s <= nmx && (b in n); s++) {
+		a = mxsc[s] SUBSEP "repeat"
+		if (a in n)
+			line = line (line == "" ? "" : "; ") sprintf("%s %s / %s",
+				mxsc[s], less(net[a], net[b]), less(pr[a], pr[b]))
+	}
+	if (line != "") printf "ratios vs postscreen, repeat, x less machine / procs: %s\n", line
+	printf "\nwhere the connections ended (last run; stage_reply), mxgate tc counters (every run):\n"
 	for (o = 1; o <= norder; o++) {
 		k = order[o]; split(k, p, SUBSEP)
-		printf "  %-10s %-6s%s\n", p[1], p[2], outs[k]
+		tc = ""
+		nc = split(ctrnames[k], cn, " ")
+		for (i = 1; i <= nc; i++) tc = tc " " cn[i] "=" ctr[k, cn[i]]
+		printf "  %-10s %-6s%s%s\n", p[1], p[2], outs[k], tc == "" ? "" : "  | tc:" tc
 	}
 }' "$1"
 }
@@ -411,6 +451,18 @@ if [ -n "${BENCH_REPORT:-}" ]; then
 	exit 0
 fi
 
+# write_tc_counters - $TMP/tc_counters, what botload --counters runs at
+# the phase boundaries in mxgate's scenarios: SYNs the tc program sent to
+# the responder, and greylisted repeats it answered with a reset itself
+write_tc_counters() {
+	cat > "$TMP/tc_counters" <<-EOS
+	#!/bin/sh
+	s=\$(ip netns exec $NS_G $BUILD/mxgatectl -p $PIN stats) || exit 1
+	printf '%s\n' "\$s" | awk '\$1 == "to_responder" || \$1 == "repeat_resets"'
+	EOS
+	chmod +x "$TMP/tc_counters"
+}
+
 # --- the world ---------------------------------------------------------
 cc -O2 -Wall -std=gnu11 -D_GNU_SOURCE -o "$BOTLOAD" "$HERE/botload.c" ||
 	fail "cannot build botload"
@@ -419,6 +471,7 @@ setup_network || fail "namespaces"
 add_bench_addresses || fail "client addresses"
 NETNS=$(for ns in "$NS_C" "$NS_G" "$NS_S"; do in_ns "$ns" stat -L -c %i /proc/self/ns/net; done | paste -sd,)
 write_bench_zones
+write_tc_counters
 start_nsd || fail "nsd"
 # Sanity: every bot name trips S25R in mxgate's own classifier.
 for ((i = 0; i < NBOTS; i += 4)); do
@@ -443,14 +496,14 @@ for ((run = 1; run <= RUNS; run++)); do
 			start_pf postscreen || fail "postfix (postscreen)"
 			pf_mode=postscreen
 			load postscreen "$run" --proc "pf=$(master_pid)" --proc "nsd=$NSD_PID";;
-		greylist | block | greyfull)
+		greylist | greyreset | greyfull | block)
 			if [ "$pf_mode" != plain ]; then
 				start_pf plain || fail "postfix (plain)"
 				pf_mode=plain
 			fi
 			fresh_mxgated "$sc" || fail "mxgated"
 			load "$sc" "$run" --proc "mxg=$MXGATED_PID" --proc "pf=$(master_pid)" \
-				--proc "nsd=$NSD_PID";;
+				--proc "nsd=$NSD_PID" --counters "$TMP/tc_counters";;
 		*) fail "unknown scenario $sc";;
 		esac
 	done
@@ -469,15 +522,20 @@ echo "a bot waits ${CONNECT_TIMEOUT}s for a SYN-ACK. Then (run 1) $NCLEAN clean 
 echo "Scenarios: base = closed port; postscreen = Postfix 3.7 postscreen (pregreet, greet_action"
 echo "enforce, DNSBL*3 enforce, access list, btree cache) + smtpd with the seeds' S25R table"
 echo "(regexp:, rules 0-6 + blocklist, 450) and reject_unknown_client_hostname; greylist ="
-echo "mxgated defaults (+ the same DNSBL) in front of that smtpd; block = s25r_action = block;"
-echo "greyfull = greylist with greylist_repeat_reply = full (every repeat gets 220 ... 450)."
+echo "mxgated defaults (+ the same DNSBL) in front of that smtpd, a repeat that had its dialogue"
+echo "gets 421 at the greeting; greyreset = greylist with greylist_repeat_reply = reset (the tc"
+echo "program answers such a repeat's SYN with a TCP reset: no netfilter, conntrack or responder);"
+echo "greyfull = greylist with greylist_repeat_reply = full (every repeat gets 220 ... 450, as"
+echo "before issue 16); block = s25r_action = block."
 echo "CPU in microseconds per refused bot connection, median [min-max] over the runs:"
 echo "  procs   = the filter's and MTA's processes: postfix master + all children"
 echo "            (postscreen, smtpd, dnsblog, tlsproxy, anvil, ...) / mxgated + the same"
 echo "  machine = /proc/stat, all states but idle and iowait, minus the median closed-port"
 echo "            run of the same phase (the load generator, veth, forwarding); cpuidle ="
 echo "            the same from the CPUs' idle residency (sysfs, microsecond clock)"
-echo "  to MTA  = smtpd 'connect from' lines (postscreen counts as the filter)"
+echo "  to MTA  = smtpd 'connect from' lines (postscreen counts as the filter); tc: mxgate's"
+echo "            counters over the phase, to_responder = SYNs sent to its responder,"
+echo "            repeat_resets = repeats the tc program answered with a reset"
 echo "  runs    = runs the machine columns use: those where other work on the machine"
 echo "            (user-space processes outside the bench's namespaces, subtracted) stayed"
 echo "            under 5% of it, or all when none did; other ms = its median per phase"

@@ -6,6 +6,7 @@
  *           [--window-first S] [--window-repeat S] [--clean-msgs K]
  *           [--connect-timeout S] [--session-timeout S]
  *           [--proc NAME=PID]... [--maillog FILE] [--netns INO,...]
+ *           [--counters CMD]
  *
  * FILE has one source a line, "ADDR BEHAVIOUR"; BEHAVIOUR is
  *   polite    wait for the 220, EHLO, MAIL FROM, RCPT TO; on the first
@@ -36,8 +37,15 @@
  *                 user-space processes in none of them: other work on the
  *                 machine, to be taken out of the whole-machine numbers
  *   mta_connects  smtpd "connect from" lines added to the maillog
+ *   ctr_NAME      (--counters CMD: a shell command printing "NAME VALUE"
+ *                 lines, e.g. mxgate's tc counters) the change of each
+ *                 over the phase; CMD runs just outside the sampled
+ *                 window, so that its own CPU is not the phase's
  * and prints one line "phase=... key=value ..." with the outcome counts
- * (out_<stage>_<what>=n: where each connection ended).
+ * (out_<stage>_<what>=n: where each connection ended). A connection
+ * refused (a reset answering the SYN, from a closed port or from mxgate's
+ * tc program) ends as out_connect_refused, as a dropped SYN ends as
+ * out_connect_timeout: both are outcomes, neither stops the phase.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -61,6 +69,7 @@
 #define MAX_SOURCES	4096
 #define MAX_PROCS	8
 #define MAX_OUTCOMES	64
+#define MAX_COUNTERS	16
 #define RBUF		2048
 
 enum behaviour { B_POLITE, B_PREGREET, B_HANGUP, B_CLEAN };
@@ -97,6 +106,7 @@ static int nprocs;
 static unsigned long long ours[8];	/* the bench's network namespaces */
 static int nours;
 static int epfd;
+static const char *counters_cmd;
 
 static struct { char key[48]; long n; } outcomes[MAX_OUTCOMES];
 static int noutcomes;
@@ -352,6 +362,31 @@ static void read_trees(double *out, struct fsnap *fs)
 	}
 }
 
+/* counters read from --counters CMD */
+struct counters {
+	int n;
+	char name[MAX_COUNTERS][40];
+	long long v[MAX_COUNTERS];
+};
+
+static void read_counters(struct counters *c)
+{
+	char line[256];
+	FILE *p;
+	c->n = 0;
+	if (!counters_cmd)
+		return;
+	if (!(p = popen(counters_cmd, "r")))
+		die("--counters: %s", strerror(errno));
+	while (fgets(line, sizeof(line), p))
+		if (c->n < MAX_COUNTERS &&
+		    sscanf(line, "%39s %lld", c->name[c->n], &c->v[c->n]) == 2)
+			c->n++;
+	/* a counter silently missing would read as "none happened" */
+	if (pclose(p) != 0 || c->n == 0)
+		die("--counters: \"%s\" failed or printed nothing", counters_cmd);
+}
+
 static long count_connects(void)
 {
 	FILE *f;
@@ -581,11 +616,13 @@ static void run_phase(const char *name, const int *list, int n, double r,
 		      double window, int timed)
 {
 	static struct sample a, b;
+	struct counters ca, cb;
 	double t0, t, hard, next_scan = 0;
 	int next = 0, i, overrun = 0;
 	struct epoll_event evs[256];
 
 	noutcomes = 0;
+	read_counters(&ca);
 	take(&a);
 	t0 = now();
 	hard = t0 + n / r + (window > 0 ? window : 0) + 30;
@@ -630,6 +667,7 @@ static void run_phase(const char *name, const int *list, int n, double r,
 		}
 	}
 	take(&b);
+	read_counters(&cb);
 	if (timed && b.wall - t0 > window + 0.2)
 		overrun = 1;
 	printf("phase=%s conns=%d wall_s=%.3f window_s=%.1f overrun=%d busy_ms=%.0f idlebusy_ms=%.1f gen_ms=%.1f",
@@ -641,6 +679,13 @@ static void run_phase(const char *name, const int *list, int n, double r,
 	if (nours)
 		printf(" foreign_ms=%.1f", foreign_delta(&a.foreign, &b.foreign));
 	printf(" mta_connects=%ld", b.mta_connects - a.mta_connects);
+	for (i = 0; i < cb.n; i++) {
+		long long before = 0;
+		for (int j = 0; j < ca.n; j++)
+			if (!strcmp(ca.name[j], cb.name[i]))
+				before = ca.v[j];
+		printf(" ctr_%s=%lld", cb.name[i], cb.v[i] - before);
+	}
 	for (i = 0; i < noutcomes; i++)
 		printf(" out_%s=%ld", outcomes[i].key, outcomes[i].n);
 	printf("\n");
@@ -692,6 +737,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "--connect-timeout")) connect_timeout = atof(v);
 		else if (!strcmp(o, "--session-timeout")) session_timeout = atof(v);
 		else if (!strcmp(o, "--maillog")) maillog = v;
+		else if (!strcmp(o, "--counters")) counters_cmd = v;
 		else if (!strcmp(o, "--netns")) {
 			char *e;
 			do {
