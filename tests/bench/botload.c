@@ -147,16 +147,12 @@ static void outcome(enum stage st, const char *what)
 
 /* ---- CPU and log sampling ---------------------------------------------- */
 
-/* the foreign processes of one sample (see foreign_delta) */
-struct fproc { int pid, ppid; unsigned long long start; double ms; };
-#define MAX_FPROCS 8192
-struct fsnap { int n; struct fproc p[MAX_FPROCS]; };
 
 struct sample {
 	double wall;
 	double busy_ms, idle_us, gen_ms;
 	double proc_ms[MAX_PROCS];
-	struct fsnap foreign;
+	double foreign_ms;	/* CPU so far of the foreign processes (see foreign_delta) */
 	long mta_connects;
 };
 
@@ -269,51 +265,28 @@ static unsigned long long netns_of(int pid)
 
 /* the user-space processes outside the bench's namespaces (other work on
  * the machine, which the whole-machine numbers must not be charged), with
- * their CPU so far; compared process by process between two samples, so
- * that one that exits (its time gone from the sum) takes nothing away */
-
-static double foreign_delta(const struct fsnap *a, const struct fsnap *b)
+ * their CPU so far, their own and their reaped children's. Summed, not
+ * compared process by process: the time of a process that exits between
+ * the samples moves into the cutime of the ancestor that reaps it (its
+ * parent, a grandparent, or pid 1 for an orphan), so the difference of
+ * the two sums is the work done between them. */
+static double foreign_delta(double before, double after)
 {
-	double total = 0;
-	int i, j, k;
-	for (j = 0; j < b->n; j++) {
-		double d = b->p[j].ms;
-		for (i = 0; i < a->n; i++)
-			if (a->p[i].pid == b->p[j].pid && a->p[i].start == b->p[j].start) {
-				d -= a->p[i].ms;
-				break;
-			}
-		/* a child that was there at the start and has been reaped
-		 * since: the parent's cutime got its whole life, only the part
-		 * after the start counts */
-		for (i = 0; i < a->n; i++) {
-			if (a->p[i].ppid != b->p[j].pid)
-				continue;
-			for (k = 0; k < b->n; k++)
-				if (b->p[k].pid == a->p[i].pid && b->p[k].start == a->p[i].start)
-					break;
-			if (k == b->n)
-				d -= a->p[i].ms;
-		}
-		if (d > 0)
-			total += d;
-	}
-	return total;
+	return after > before ? after - before : 0;
 }
 
 /* CPU of every process tree in procs[], in one scan of /proc; the
- * foreign processes into *fs */
-static void read_trees(double *out, struct fsnap *fs)
+ * foreign processes' sum into *foreign_ms */
+static void read_trees(double *out, double *foreign_ms)
 {
 	static int pids[32768], ppids[32768];
 	static double child[32768], self[32768];
-	static unsigned long long start[32768];
 	int n = 0, i, j, k;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	for (i = 0; i < nprocs; i++)
 		out[i] = 0;
-	fs->n = 0;
+	*foreign_ms = 0;
 	if (!d)
 		return;
 	while ((e = readdir(d)) && n < 32768) {
@@ -322,7 +295,7 @@ static void read_trees(double *out, struct fsnap *fs)
 		unsigned long long st;
 		if (pid <= 0 || read_pid_stat(pid, &pp, &me, &c, &st))
 			continue;
-		pids[n] = pid, ppids[n] = pp, child[n] = c, self[n] = me, start[n] = st, n++;
+		pids[n] = pid, ppids[n] = pp, child[n] = c, self[n] = me, n++;
 	}
 	closedir(d);
 	for (i = 0; nours && i < n; i++) {
@@ -334,12 +307,8 @@ static void read_trees(double *out, struct fsnap *fs)
 		for (k = 0; k < nours; k++)
 			if (ours[k] == ns)
 				break;
-		if (k == nours && fs->n < MAX_FPROCS) {
-			fs->p[fs->n].pid = pids[i];
-			fs->p[fs->n].ppid = ppids[i];
-			fs->p[fs->n].start = start[i];
-			fs->p[fs->n++].ms = self[i] + child[i];
-		}
+		if (k == nours)
+			*foreign_ms += self[i] + child[i];
 	}
 	for (i = 0; i < n; i++) {
 		/* walk up to a root (depth-limited) */
@@ -410,7 +379,7 @@ static void take(struct sample *s)
 	getrusage(RUSAGE_SELF, &ru);
 	s->gen_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
 		    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-	read_trees(s->proc_ms, &s->foreign);
+	read_trees(s->proc_ms, &s->foreign_ms);
 	s->mta_connects = count_connects();
 }
 
@@ -677,7 +646,7 @@ static void run_phase(const char *name, const int *list, int n, double r,
 	for (i = 0; i < nprocs; i++)
 		printf(" proc_%s_ms=%.1f", procs[i].name, b.proc_ms[i] - a.proc_ms[i]);
 	if (nours)
-		printf(" foreign_ms=%.1f", foreign_delta(&a.foreign, &b.foreign));
+		printf(" foreign_ms=%.1f", foreign_delta(a.foreign_ms, b.foreign_ms));
 	printf(" mta_connects=%ld", b.mta_connects - a.mta_connects);
 	for (i = 0; i < cb.n; i++) {
 		long long before = 0;
