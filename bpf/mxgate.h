@@ -149,7 +149,8 @@ struct mxg_verdict {
 		/* PASS: the last renewal reported to the daemon; 0 never */
 		__u64 reported_ns;
 		/* GREYLIST: the clock (decided_ns) on which the client had
-		 * its whole dialogue with the responder; 0 not yet. While
+		 * its session with the responder (the 450 with the reason,
+		 * or as much of it as the client stayed for); 0 not yet. While
 		 * equal to decided_ns, and with MXG_CFG_REPEAT_RESET, the tc
 		 * program answers its too-early SYNs with a reset itself. */
 		__u64 told_ns;

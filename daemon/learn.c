@@ -311,8 +311,9 @@ void learn_responder_mail(void *learner, const struct mxg_key *client,
 	l->mail(l->mail_ctx, client, from, helo);
 }
 
-/* learn_responder_told - a greylisted client heard why on the clock that
- * started at clock_ns. With greylist_repeat_reply = reset its own
+/* learn_responder_told - a greylisted client had its session with the
+ * responder (it heard why, or hung up before) on the clock that started
+ * at clock_ns. With greylist_repeat_reply = reset its own
  * verdict keeps that (told_ns), and the tc program answers its next
  * too-early SYNs with a reset itself. A verdict that moved on meanwhile
  * (promoted, a new clock, a pool's) is left alone. */
