@@ -103,8 +103,10 @@ static __always_inline int syn_info(struct __sk_buff *skb, struct mxg_syn_info *
 	__u32 seg_len, ip_len;
 	__u16 proto;
 
-	if (skb->vlan_present || d + ETH_HLEN + 40 + 20 > end)
-		return MXG_RESET_NOT_MINE;	/* an IPv4 SYN with options has this too */
+	/* IPv4 and TCP headers at least (an IPv4 SYN with only an MSS
+	 * option is 44 bytes, a Windows one 52: not the 60 of Linux's) */
+	if (skb->vlan_present || d + ETH_HLEN + 20 + 20 > end)
+		return MXG_RESET_NOT_MINE;
 	proto = (__u16)((d[12] << 8) | d[13]);
 	if (proto == ETH_P_IP) {
 		if (ip[0] != 0x45)
@@ -115,7 +117,7 @@ static __always_inline int syn_info(struct __sk_buff *skb, struct mxg_syn_info *
 		seg_len = ip_len - 20;
 		si->l4_off = ETH_HLEN + 20;
 	} else if (proto == ETH_P_IPV6) {
-		if (ip[6] != MXG_IPPROTO_TCP)
+		if (d + ETH_HLEN + 40 + 20 > end || ip[6] != MXG_IPPROTO_TCP)
 			return MXG_RESET_NOT_MINE;	/* extension headers */
 		seg_len = ((__u32)ip[4] << 8) | ip[5];
 		si->l4_off = ETH_HLEN + 40;

@@ -92,6 +92,27 @@ static size_t real_syn(__u8 *f, int family, int data, int vlan)
 	return eth + iph + seg;
 }
 
+/* mss_only_syn - real_syn() with only its MSS option (as some stacks
+ * send it: an IPv4 SYN of 44 bytes, shorter than Linux's 60) */
+static size_t mss_only_syn(__u8 *f, int family)
+{
+	size_t iph = family == 4 ? 20 : 40;
+	__u8 *ip = f + 14, *t = ip + iph;
+
+	real_syn(f, family, 0, 0);
+	t[12] = 6 << 4;					/* 24-byte header */
+	if (family == 4) {
+		put16(ip + 2, (unsigned)(iph + 24));
+		put16(ip + 10, 0);
+		put16(ip + 10, fold(sum16(ip, 20, 0)));
+	} else {
+		put16(ip + 4, 24);
+	}
+	put16(t + 16, 0);
+	put16(t + 16, tcp_csum(family, ip, t, 24));
+	return 14 + iph + 24;
+}
+
 /* run_frame - f through the program; the frame that comes out in out
  * (its length in *out_len), the verdict returned, mark in *mark */
 static int run_frame(struct world *w, const __u8 *f, size_t len, __u8 *out,
@@ -190,15 +211,19 @@ TEST(reset_answers_a_told_greylisted_repeat)
 		n = real_syn(in, fam, 9, 0);
 		CHECK_EQ_INT(run_frame(&w, in, n, out, &out_len, &mark), TC_ACT_REDIRECT);
 		check_reset(fam, in, out, out_len, 9);
+		/* Only an MSS option (IPv4: 44 bytes, not Linux's 60). */
+		n = mss_only_syn(in, fam);
+		CHECK_EQ_INT(run_frame(&w, in, n, out, &out_len, &mark), TC_ACT_REDIRECT);
+		check_reset(fam, in, out, out_len, 0);
 		/* The verdict is as it was: still greylisted, still told. */
 		v = get(&w, &k);
 		CHECK_EQ_INT(v.action, MXG_ACT_GREYLIST);
 		CHECK_EQ_INT(v.told_ns, v.decided_ns);
-		CHECK_EQ_INT(v.hits, 2);
+		CHECK_EQ_INT(v.hits, 3);
 	}
-	CHECK_EQ_INT(stat(&w, MXG_STAT_REPEAT_RESETS), 4);
-	CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_GREYLIST), 4);	/* the breakdown */
-	CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 1), 4);		/* s25r1 */
+	CHECK_EQ_INT(stat(&w, MXG_STAT_REPEAT_RESETS), 6);
+	CHECK_EQ_INT(stat(&w, MXG_STAT_REFUSED_GREYLIST), 6);	/* the breakdown */
+	CHECK_EQ_INT(stat(&w, MXG_STAT_REASON + 1), 6);		/* s25r1 */
 	CHECK_EQ_INT(stat(&w, MXG_STAT_TO_RESPONDER), 0);
 out:
 	world_down(&w);

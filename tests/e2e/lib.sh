@@ -425,6 +425,23 @@ add_client() {
 		> "$z/$host.100.51.198.in-addr.arpa"
 }
 
+# add_client6 HOST [LABEL] - the same for 2001:db8:c::HOST (HOST two
+# hex digits): the address, and with LABEL a PTR LABEL.$ISP_ZONE (a zone
+# of its own, the address's 32 nibbles) whose AAAA record points back
+add_client6() {
+	local host=$1 label=${2:-} z=$TMP/zones soa
+	soa='$TTL 60
+@ IN SOA ns.test.example. hostmaster.test.example. 1 3600 600 86400 60
+@ IN NS ns.test.example.'
+	in_ns "$NS_C" ip addr add "$(v6 "$host")/64" dev c0 nodad || return 1
+	[ -n "$label" ] || return 0
+	mkdir -p "$z"
+	[ -f "$z/$ISP_ZONE" ] || printf '%s\n' "$soa" > "$z/$ISP_ZONE"
+	printf '%s IN AAAA %s\n' "$label" "$(v6 "$host")" >> "$z/$ISP_ZONE"
+	printf '%s\n@ IN PTR %s.%s.\n' "$soa" "$label" "$ISP_ZONE" \
+		> "$z/${host:1:1}.${host:0:1}.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.c.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+}
+
 # wait_long SECONDS WHAT CMD... - like wait_for, for up to SECONDS
 wait_long() {
 	local n=$(($1 * 10)) what=$2 _
@@ -443,15 +460,20 @@ now_s() { date +%s.%N; }
 # elapsed_ge T0 T1 SECONDS - T1 - T0 >= SECONDS
 elapsed_ge() { awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { exit !(b - a >= s) }'; }
 
-# start_sender HOST - a second, real Postfix as a sending MTA on client
+# start_sender HOST [6] - a second, real Postfix as a sending MTA on client
 # HOST: own config, queue and data directories under $TMP/sender-HOST,
 # its smtpd on 198.51.100.HOST:25 only (for submissions from the client
 # namespace), its smtp client bound to that address and relaying
-# everything to [$MTA4] with fast retries. Its log is sender_log HOST.
+# everything to [$MTA4] with fast retries. With 6 it sends over IPv6
+# instead: bound to 2001:db8:c::HOST (add_client6), relaying to [$MTA6].
+# Its log is sender_log HOST.
 # The cleanup kills it with everything else in the client namespace.
 start_sender() {
-	local host=$1 d=$TMP/sender-$1 addr
+	local host=$1 d=$TMP/sender-$1 addr protos=ipv4 relay="[$MTA4]" bind6=
 	addr=$(v4 "$host")
+	if [ "${2:-4}" = 6 ]; then
+		protos=all relay="[ipv6:$MTA6]" bind6="smtp_bind_address6 = $(v6 "$host")"
+	fi
 	mkdir -p "$d/etc" "$d/queue" "$d/data"
 	chown postfix "$d/data"
 	cp /usr/share/postfix/master.cf.dist "$d/etc/master.cf"
@@ -464,11 +486,12 @@ start_sender() {
 	myhostname = sender$host.test.example
 	mydestination =
 	inet_interfaces = $addr
-	inet_protocols = ipv4
+	inet_protocols = $protos
 	mynetworks = 127.0.0.0/8 $addr/32
 	smtpd_peername_lookup = no
 	smtp_bind_address = $addr
-	relayhost = [$MTA4]
+	$bind6
+	relayhost = $relay
 	smtp_dns_support_level = disabled
 	maillog_file = $d/maillog
 	maillog_file_prefixes = $TMP
@@ -525,13 +548,13 @@ sender_deferrals() {
 }
 
 # relayed HOST TAG - the sender relayed TAG's message to the MTA
-# (status=sent, "queued as MTAID") and the MTA delivered it (MTAID
-# status=sent in its own log)
+# (status=sent, "queued as MTAID"; over IPv4 or IPv6) and the MTA
+# delivered it (MTAID status=sent in its own log)
 relayed() {
 	local qid mid
 	qid=$(queue_id "$2")
 	[ -n "$qid" ] || return 1
-	mid=$(sed -n "s/.* $qid: .*relay=[^ ]*$MTA4\]:25.* status=sent .*queued as \([0-9A-Za-z]*\).*/\1/p" \
+	mid=$(sed -n "s/.* $qid: .*relay=[^ ]*\($MTA4\|$MTA6\)\]:25.* status=sent .*queued as \([0-9A-Za-z]*\).*/\2/p" \
 		"$(sender_log "$1")" | head -n 1)
 	[ -n "$mid" ] && grep -q " $mid: .* status=sent" "$MAILLOG"
 }
