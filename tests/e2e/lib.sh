@@ -412,34 +412,31 @@ ISP_ZONE=isp.example
 # reverse entry is a zone of its own (HOST.100.51.198.in-addr.arpa), which
 # nsd answers from before the /24 zone write_zones owns.
 add_client() {
-	local host=$1 label=${2:-} z=$TMP/zones soa
-	soa='$TTL 60
-@ IN SOA ns.test.example. hostmaster.test.example. 1 3600 600 86400 60
-@ IN NS ns.test.example.'
-	in_ns "$NS_C" ip addr add "$(v4 "$host")/24" dev c0 || return 1
-	[ -n "$label" ] || return 0
-	mkdir -p "$z"
-	[ -f "$z/$ISP_ZONE" ] || printf '%s\n' "$soa" > "$z/$ISP_ZONE"
-	printf '%s IN A %s\n' "$label" "$(v4 "$host")" >> "$z/$ISP_ZONE"
-	printf '%s\n@ IN PTR %s.%s.\n' "$soa" "$label" "$ISP_ZONE" \
-		> "$z/$host.100.51.198.in-addr.arpa"
+	in_ns "$NS_C" ip addr add "$(v4 "$1")/24" dev c0 || return 1
+	[ -z "${2:-}" ] || client_names "$(v4 "$1")" "$2" A "$1.100.51.198.in-addr.arpa"
 }
 
 # add_client6 HOST [LABEL] - the same for 2001:db8:c::HOST (HOST two
 # hex digits): the address, and with LABEL a PTR LABEL.$ISP_ZONE (a zone
 # of its own, the address's 32 nibbles) whose AAAA record points back
 add_client6() {
-	local host=$1 label=${2:-} z=$TMP/zones soa
+	local host=$1
+	in_ns "$NS_C" ip addr add "$(v6 "$host")/64" dev c0 nodad || return 1
+	[ -z "${2:-}" ] || client_names "$(v6 "$host")" "$2" AAAA \
+		"${host:1:1}.${host:0:1}.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.c.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+}
+
+# client_names ADDR LABEL TYPE REVERSE - LABEL.$ISP_ZONE TYPE ADDR, and
+# the reverse zone REVERSE whose PTR names it: a forward-confirmed client
+client_names() {
+	local z=$TMP/zones soa
 	soa='$TTL 60
 @ IN SOA ns.test.example. hostmaster.test.example. 1 3600 600 86400 60
 @ IN NS ns.test.example.'
-	in_ns "$NS_C" ip addr add "$(v6 "$host")/64" dev c0 nodad || return 1
-	[ -n "$label" ] || return 0
 	mkdir -p "$z"
 	[ -f "$z/$ISP_ZONE" ] || printf '%s\n' "$soa" > "$z/$ISP_ZONE"
-	printf '%s IN AAAA %s\n' "$label" "$(v6 "$host")" >> "$z/$ISP_ZONE"
-	printf '%s\n@ IN PTR %s.%s.\n' "$soa" "$label" "$ISP_ZONE" \
-		> "$z/${host:1:1}.${host:0:1}.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.c.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+	printf '%s IN %s %s\n' "$2" "$3" "$1" >> "$z/$ISP_ZONE"
+	printf '%s\n@ IN PTR %s.%s.\n' "$soa" "$2" "$ISP_ZONE" > "$z/$4"
 }
 
 # wait_long SECONDS WHAT CMD... - like wait_for, for up to SECONDS
