@@ -399,20 +399,16 @@ int mxgate_ingress(struct __sk_buff *skb)
 		}
 		/* Too early. A client told why on this clock, by its own
 		 * entry (not a pool's: a new member hears why first), may
-		 * get a reset from here; else the responder answers. */
+		 * get a reset from here; a frame reset.h does not rewrite
+		 * goes to the responder like any other. */
 		if ((cfg->flags & MXG_CFG_REPEAT_RESET) && v->told_ns &&
-		    v->told_ns == v->decided_ns && key.plen == 128) {
+		    v->told_ns == v->decided_ns && key.plen == 128 &&
+		    (rc = mxg_reset_reply(skb)) != MXG_RESET_NOT_MINE) {
 			refuse(v);
-			rc = mxg_reset_reply(skb);
-			if (rc == MXG_RESET_READY) {
-				count(MXG_STAT_REPEAT_RESETS);
-				return bpf_redirect(skb->ifindex, 0);
-			}
-			if (rc == MXG_RESET_SPOILT)
-				return TC_ACT_SHOT;
-			count(MXG_STAT_TO_RESPONDER);
-			set_mark(skb, cfg, cfg->mark_responder);
-			return TC_ACT_OK;
+			if (rc != MXG_RESET_READY)
+				return TC_ACT_SHOT;	/* cut, unfinished */
+			count(MXG_STAT_REPEAT_RESETS);
+			return bpf_redirect(skb->ifindex, 0);
 		}
 		/* fall through: the responder says 421 or 450 again */
 	case MXG_ACT_TARPIT:

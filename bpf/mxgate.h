@@ -302,8 +302,9 @@ struct mxg_config {
  * it was told why on its current clock (told_ns == decided_ns) gets a
  * TCP reset from the tc program, sent back out the interface its SYN
  * came in on, instead of a trip to the responder. Frames the program
- * cannot answer (VLAN tags, IPv4 options, IPv6 extension headers) and
- * clients on a pool's clock go to the responder as without the flag.
+ * does not rewrite (bpf/reset.h: VLAN tags, IPv4 options, IPv6
+ * extension headers, a SYN without TCP options) and clients on a pool's
+ * clock go to the responder as without the flag.
  */
 #define MXG_CFG_REPEAT_RESET	1u
 

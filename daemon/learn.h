@@ -84,8 +84,9 @@
  *	is blocked, one that waits out the banner gets a greylist clock
  *	(taRgrey). A greylisted client's clock start (the decided_ns of
  *	its verdict, or of the pool's it shares) goes to *clock_ns when
- *	greylist_repeat_reply is 421, so that the responder answers its
- *	repeats with a 421; 0 otherwise. A client with no verdict at all (told to come back during
+ *	greylist_repeat_reply is not full, so that the responder answers its
+ *	repeats with a 421 (or, with reset, marks the verdict: see
+ *	learn_responder_told()); 0 otherwise. A client with no verdict at all (told to come back during
  *	an overload) gets the greylist text and is handed to judge().
  *	learn_responder_told() is its told callback: with
  *	greylist_repeat_reply = reset it sets the told_ns of the client's own

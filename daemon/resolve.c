@@ -142,7 +142,6 @@ static void on_socket(void *ctx, int fd, __u32 events)
 static void on_timeout(void *ctx)
 {
 	struct resolver *r = ctx;
-
 	__u64 now;
 
 	ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);

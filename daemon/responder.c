@@ -353,10 +353,11 @@ static void conn_end(struct responder *r, struct conn *c, enum conn_end_why why,
 {
 	log_session(r, c, why, now);
 	seen_note(r, &c->client, now);	/* it had its full dialogue */
-	if (c->mode == RESPONDER_GREYLIST && c->clock_ns && r->ops.told)
-		r->ops.told(r->ctx, &c->client, c->clock_ns);
-	if (c->mode == RESPONDER_GREYLIST)
+	if (c->mode == RESPONDER_GREYLIST) {
+		if (c->clock_ns && r->ops.told)
+			r->ops.told(r->ctx, &c->client, c->clock_ns);
 		report(r, c, RESPONDER_DONE, now);
+	}
 	conn_release(r, c);
 }
 

@@ -147,7 +147,6 @@ static void outcome(enum stage st, const char *what)
 
 /* ---- CPU and log sampling ---------------------------------------------- */
 
-
 struct sample {
 	double wall;
 	double busy_ms, idle_us, gen_ms;
